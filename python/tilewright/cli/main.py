@@ -4,16 +4,24 @@ Subcommands::
 
     tilewright compile FILE --emit STAGE [-o OUT] [--dump-dir DIR]
     tilewright run FILE (--inputs IN.npz | --random-inputs) [--output OUT.npz]
+
+and those of ``COMMAND_MODULES``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
 
 PROG = "tilewright"
+
+# Subcommands that live in modules of their own: each module has
+# ``register(subparsers)``, which adds its parser and sets ``run=`` (and
+# ``isolate=False`` if it manages its own child processes).
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -46,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--print", dest="print_results", action="store_true", help="print results (default without --output)"
     )
+    c.set_defaults(run=cmd_compile)
+    r.set_defaults(run=cmd_run)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub)
     return parser
 
 
@@ -161,14 +173,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"compile": cmd_compile, "run": cmd_run}
-
-
 def main(argv: list[str] | None = None) -> int:
     from tilewright.cli.common import run_isolated
 
     args = build_parser().parse_args(argv)
-    return run_isolated(lambda: COMMANDS[args.command](args), PROG)
+    if getattr(args, "isolate", True):
+        return run_isolated(lambda: args.run(args), PROG)
+    from tilewright.cli.common import guarded
+
+    return guarded(lambda: args.run(args), PROG)
 
 
 if __name__ == "__main__":

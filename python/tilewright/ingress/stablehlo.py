@@ -22,17 +22,15 @@ from tilewright.diagnostics import (
     location_of,
 )
 from tilewright.ingress.formats import InputFormat, Source
+from tilewright.ingress.legalize import lower_unsupported_ops
 from tilewright.mlir_env import parse_module
 from tilewright.types import Signature, signature_of
 
-# The legalization, as a pass pipeline in jaxlib's MLIR. ``inline`` runs once
-# CHLO is gone (CHLO ops are not inlinable) and again after legalization, so
-# the private helpers JAX emits (and func.call to them) disappear.
-STABLEHLO_TO_LINALG = (
-    "builtin.module(func.func(chlo-legalize-to-stablehlo),inline,symbol-dce,"
-    "func.func(stablehlo-legalize-to-linalg),inline,symbol-dce,"
-    "canonicalize,cse)"
-)
+# The legalization, as pass pipelines in jaxlib's MLIR, around tilewright's
+# own lowerings (tilewright.ingress.legalize). ``inline`` runs once CHLO is
+# gone (CHLO ops are not inlinable); upstream MLIR inlines what is left.
+PREPARE_STABLEHLO = "builtin.module(func.func(chlo-legalize-to-stablehlo),inline,symbol-dce)"
+STABLEHLO_TO_LINALG = "builtin.module(func.func(stablehlo-legalize-to-linalg),canonicalize,cse)"
 
 
 @dataclass(frozen=True)
@@ -219,9 +217,10 @@ def legalize_to_linalg(source: Source, entry: str | None = "main") -> LegalizedP
             except ValueError as exc:
                 loc = location_of(entry_op.location, source.filename)
                 raise TilewrightError(f"entry '@{entry}': {exc}", loc) from None
-        pm = jpm.PassManager.parse(STABLEHLO_TO_LINALG)
         try:
-            pm.run(module.operation)
+            jpm.PassManager.parse(PREPARE_STABLEHLO).run(module.operation)
+            lower_unsupported_ops(module)
+            jpm.PassManager.parse(STABLEHLO_TO_LINALG).run(module.operation)
         except jir.MLIRError as exc:
             for info in getattr(exc, "error_diagnostics", []):
                 diags.diagnostics.append(convert_diagnostic(info, source.filename))
