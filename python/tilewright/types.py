@@ -90,4 +90,6 @@ def signature_of(function_type: object) -> Signature:
     """Signature of a ``FunctionType`` from either MLIR copy."""
     inputs = tuple(TensorType.parse(str(t)) for t in function_type.inputs)  # type: ignore[attr-defined]
     results = tuple(TensorType.parse(str(t)) for t in function_type.results)  # type: ignore[attr-defined]
+    for t in (*inputs, *results):
+        t.dtype  # noqa: B018 - raises ValueError now (at ingress) for e.g. i4, not when the entry is called
     return Signature(inputs, results)

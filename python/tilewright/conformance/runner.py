@@ -1,0 +1,406 @@
+"""Run conformance cases, each in its own forked child, and summarize them.
+
+Isolation: ``--jobs N`` warm worker processes (started with ``spawn``, so they
+are single-threaded and fork-safe) import tilewright, jaxlib's MLIR and the
+upstream bindings once; each case then runs in a child forked from a worker,
+so an MLIR assertion, a segfault or a hang (killed at ``timeout``) costs one
+case, never the run. The child reports the stage it is in as it goes, so a
+crash is attributed to a stage.
+
+Outcomes:
+
+``pass``
+    every check of the program holds (:mod:`tilewright.conformance.checks`).
+``fail``
+    wrong numbers, a crash (signal), a timeout, or an error after ingress
+    (tilewright accepted the program but could not compile or run it).
+``unsupported``
+    tilewright reported a :class:`TilewrightError` during check rewriting or
+    StableHLO ingress: an op without lowering, an element type without numpy
+    equivalent, dynamic shapes. The reason is the error's message.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import select
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tilewright.conformance.cases import DTYPE_CLASSES, Case
+
+DEFAULT_TIMEOUT_S = 120.0
+_UNSUPPORTED_STAGES = ("startup", "rewrite", "ingress")
+_ELEMENT_TO_DTYPE = {
+    "i1": "bool",
+    "i8": "int8",
+    "i16": "int16",
+    "i32": "int32",
+    "i64": "int64",
+    "ui8": "uint8",
+    "ui16": "uint16",
+    "ui32": "uint32",
+    "ui64": "uint64",
+    "f16": "float16",
+    "bf16": "bfloat16",
+    "f32": "float32",
+    "f64": "float64",
+    "complex<f32>": "complex64",
+    "complex<f64>": "complex128",
+}
+
+
+@dataclass
+class CaseResult:
+    """What happened to one case; ``reason`` is short (for grouping), ``detail`` the full message."""
+
+    name: str
+    path: str
+    op: str
+    dtype: str
+    dtype_class: str
+    variant: str
+    status: str  # "pass" | "fail" | "unsupported"
+    reason: str = ""
+    detail: str = ""
+    stage: str = ""
+    seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------- child
+
+
+def _first_message(exc: Any) -> tuple[str, str]:
+    """(short reason, full rendering) of a TilewrightError."""
+    errors = [d for d in exc.diagnostics if d.severity == "error"]
+    reason = errors[0].message if errors else exc.message
+    return reason.splitlines()[0] if reason else type(exc).__name__, exc.format()
+
+
+def run_case_inline(case: Case, on_stage: Callable[[str], None] = lambda _s: None) -> dict[str, Any]:
+    """Rewrite, compile, run and check one case in this process; returns the result fields."""
+    from tilewright.compiler import CompileOptions, Executable, start
+    from tilewright.conformance.rewrite import rewrite_checks
+    from tilewright.diagnostics import InternalError, TilewrightError, enter_stage, set_stage_listener
+    from tilewright.ingress.formats import InputFormat, Source
+
+    stage = ["startup"]
+
+    def listen(name: str) -> None:
+        stage[0] = name
+        on_stage(name)
+
+    set_stage_listener(listen)
+    fields: dict[str, Any] = {}
+    try:
+        enter_stage("rewrite")
+        program = rewrite_checks(case.text(), str(case.path))
+        fields["element"] = program.check_elements[0] if program.check_elements else ""
+        source = Source(program.text, str(case.path), InputFormat.MLIR_TEXT)
+        executable = Executable(start(source, CompileOptions(entry=program.entry)))
+        enter_stage("run")
+        results = executable()
+        if not isinstance(results, tuple):
+            results = (results,)
+        enter_stage("compare")
+        for i, check in enumerate(program.checks):
+            mismatch = check.compare(results[2 * i], results[2 * i + 1])
+            if mismatch is not None:
+                kind = {"eq": "expect_eq", "almost_eq": "expect_almost_eq", "close": "expect_close"}[check.kind]
+                reason = f"wrong result: {kind} failed"
+                return {**fields, "status": "fail", "reason": reason, "detail": f"check #{i}: {mismatch}"}
+        return {**fields, "status": "pass", "stage": stage[0]}
+    except InternalError as exc:
+        reason, detail = _first_message(exc)
+        return {**fields, "status": "fail", "reason": reason, "detail": detail, "stage": stage[0]}
+    except TilewrightError as exc:
+        reason, detail = _first_message(exc)
+        status = "unsupported" if stage[0] in _UNSUPPORTED_STAGES else "fail"
+        if status == "fail":
+            reason = f"error in stage '{stage[0]}': {reason}"
+        return {**fields, "status": status, "reason": reason, "detail": detail, "stage": stage[0]}
+    except Exception as exc:  # noqa: BLE001 - a bug in tilewright is a failed case, not a dead run
+        return {
+            **fields,
+            "status": "fail",
+            "reason": f"internal error: {type(exc).__name__}",
+            "detail": f"{type(exc).__name__}: {exc}",
+            "stage": stage[0],
+        }
+    finally:
+        set_stage_listener(None)
+
+
+def _child(case: Case, out_fd: int) -> None:
+    """Body of the forked child: run the case, report stages and the result as lines on ``out_fd``."""
+
+    def write(kind: str, payload: str) -> None:
+        try:
+            os.write(out_fd, f"{kind} {payload}\n".encode())
+        except OSError:
+            pass
+
+    result = run_case_inline(case, lambda s: write("stage", s))
+    write("result", json.dumps(result))
+
+
+def run_case_forked(case: Case, timeout: float) -> CaseResult:
+    """Run ``case`` in a forked child with a deadline; crashes and hangs become failed results."""
+    import sys
+
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 0
+        try:
+            import faulthandler
+
+            faulthandler.disable()
+            os.close(out_r)
+            os.close(err_r)
+            os.dup2(err_w, 1)
+            os.dup2(err_w, 2)
+            _child(case, out_w)
+        except BaseException:  # noqa: BLE001 - whatever happens, the child must not return
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(out_w)
+    os.close(err_w)
+    out, err, timed_out = _drain(pid, out_r, err_r, started + timeout)
+    _, status = os.waitpid(pid, 0)
+    seconds = time.monotonic() - started
+    stages = [line[6:] for line in out.splitlines() if line.startswith("stage ")]
+    stage = stages[-1] if stages else "startup"
+    result_line = next((line[7:] for line in out.splitlines() if line.startswith("result ")), None)
+    base = _base_result(case, seconds)
+    if result_line is not None:
+        fields = json.loads(result_line)
+        element = fields.pop("element", "")
+        if base.dtype == "unknown" and element in _ELEMENT_TO_DTYPE:
+            base.dtype = _ELEMENT_TO_DTYPE[element]
+            if base.variant not in ("dynamic", "quantized"):
+                base.dtype_class = DTYPE_CLASSES[base.dtype]
+        for key, value in fields.items():
+            setattr(base, key, value)
+        return base
+    base.status = "fail"
+    base.stage = stage
+    if timed_out:
+        base.reason = f"timeout after {timeout:g}s in stage '{stage}'"
+    elif os.WIFSIGNALED(status):
+        sig = signal.Signals(os.WTERMSIG(status)).name
+        assertion = next((line for line in err.splitlines() if "Assertion" in line), "")
+        base.reason = f"crashed with {sig} in stage '{stage}'"
+        base.detail = assertion.split(": ", 1)[-1] if assertion else err[-2000:]
+    else:
+        base.reason = f"child exited with status {os.WEXITSTATUS(status)} in stage '{stage}'"
+        base.detail = err[-2000:]
+    return base
+
+
+def _drain(pid: int, out_r: int, err_r: int, deadline: float) -> tuple[str, str, bool]:
+    """Read the child's report and stderr until both close or the deadline passes (then kill it)."""
+    buffers: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    open_fds = [out_r, err_r]
+    killed = False
+    while open_fds:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed = True
+            except ProcessLookupError:
+                pass
+            break
+        ready, _, _ = select.select(open_fds, [], [], remaining)
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if chunk:
+                buffers[fd].append(chunk)
+                if fd == err_r and sum(map(len, buffers[fd])) > 1 << 20:  # keep the tail of huge dumps
+                    buffers[fd] = [b"".join(buffers[fd])[-(1 << 16) :]]
+            else:
+                open_fds.remove(fd)
+    for fd in (out_r, err_r):
+        os.close(fd)
+    out = b"".join(buffers[out_r]).decode(errors="replace")
+    return out, b"".join(buffers[err_r]).decode(errors="replace"), killed
+
+
+def _base_result(case: Case, seconds: float) -> CaseResult:
+    return CaseResult(
+        name=case.name,
+        path=str(case.path),
+        op=case.op,
+        dtype=case.dtype,
+        dtype_class=case.dtype_class,
+        variant=case.variant,
+        status="fail",
+        seconds=round(seconds, 3),
+    )
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def _warm_up() -> None:
+    """Import everything a case needs, so forked children start instantly."""
+    import mlir.execution_engine  # noqa: F401
+    import numpy  # noqa: F401
+    from jaxlib.mlir.dialects import chlo, func, stablehlo  # noqa: F401
+
+    import tilewright.compiler
+    import tilewright.conformance.rewrite  # noqa: F401
+    from tilewright.ingress.stablehlo import _register_passes
+
+    _register_passes()
+
+
+def _worker_main(tasks: Any, results: Any, timeout: float) -> None:
+    """A warm worker: take cases from ``tasks`` until ``None``, fork one child per case."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _warm_up()
+    while True:
+        item = tasks.get()
+        if item is None:
+            return
+        index, case = item
+        try:
+            result = run_case_forked(case, timeout)
+        except Exception as exc:  # noqa: BLE001 - report and keep the worker alive
+            result = _base_result(case, 0.0)
+            result.reason = f"runner error: {type(exc).__name__}: {exc}"
+        results.put((index, result))
+
+
+def run_cases(
+    cases: list[Case],
+    jobs: int = 1,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    on_result: Callable[[CaseResult], None] = lambda _r: None,
+) -> list[CaseResult]:
+    """Run every case on ``jobs`` warm workers; results come back in ``cases`` order."""
+    if not cases:
+        return []
+    ctx = multiprocessing.get_context("spawn")
+    tasks, results = ctx.Queue(), ctx.Queue()
+    for item in enumerate(cases):
+        tasks.put(item)
+    jobs = max(1, min(jobs, len(cases)))
+    for _ in range(jobs):
+        tasks.put(None)
+    workers = [ctx.Process(target=_worker_main, args=(tasks, results, timeout), daemon=True) for _ in range(jobs)]
+    for w in workers:
+        w.start()
+    collected: dict[int, CaseResult] = {}
+    try:
+        while len(collected) < len(cases):
+            try:
+                index, result = results.get(timeout=5.0)
+            except Exception:  # noqa: BLE001 - queue.Empty: check that workers are alive
+                if not any(w.is_alive() for w in workers):
+                    break
+                continue
+            collected[index] = result
+            on_result(result)
+    finally:
+        for w in workers:
+            if w.is_alive() and len(collected) < len(cases):
+                w.terminate()
+            w.join(timeout=10)
+    out = []
+    for i, case in enumerate(cases):
+        if i in collected:
+            out.append(collected[i])
+        else:
+            lost = _base_result(case, 0.0)
+            lost.reason = "not run: its worker died"
+            out.append(lost)
+    return out
+
+
+# --------------------------------------------------------------------------- summary
+
+
+@dataclass(frozen=True)
+class Totals:
+    passed: int
+    failed: int
+    unsupported: int
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.unsupported
+
+    @property
+    def pass_rate(self) -> float:
+        """Passed over all cases (unsupported count against it)."""
+        return self.passed / self.total if self.total else 0.0
+
+    @property
+    def supported_pass_rate(self) -> float:
+        """Passed over the cases tilewright accepted (passed + failed)."""
+        run = self.passed + self.failed
+        return self.passed / run if run else 0.0
+
+
+def totals(results: Iterable[CaseResult]) -> Totals:
+    counts = Counter(r.status for r in results)
+    return Totals(counts["pass"], counts["fail"], counts["unsupported"])
+
+
+def breakdown(results: list[CaseResult], key: str) -> dict[str, Totals]:
+    groups: dict[str, list[CaseResult]] = {}
+    for r in results:
+        groups.setdefault(getattr(r, key), []).append(r)
+    return {k: totals(v) for k, v in sorted(groups.items())}
+
+
+def top_reasons(results: list[CaseResult], status: str, limit: int = 15) -> list[tuple[str, int, list[str]]]:
+    """Most common reasons for ``status``, each with the ops it hit."""
+    by_reason: dict[str, list[CaseResult]] = {}
+    for r in results:
+        if r.status == status:
+            by_reason.setdefault(_generic_reason(r.reason), []).append(r)
+    ranked = sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
+    return [(reason, len(rs), sorted({r.op for r in rs})) for reason, rs in ranked]
+
+
+def _generic_reason(reason: str) -> str:
+    """Group reasons that differ only in numbers (sizes, values) together."""
+    import re
+
+    return re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "N", reason)[:200]
+
+
+def write_report(path: Path, directory: str, results: list[CaseResult], argv: list[str]) -> None:
+    t = totals(results)
+    report = {
+        "directory": directory,
+        "command": argv,
+        "totals": {
+            **asdict(t),
+            "total": t.total,
+            "pass_rate": t.pass_rate,
+            "supported_pass_rate": t.supported_pass_rate,
+        },
+        "by_dtype_class": {k: asdict(v) for k, v in breakdown(results, "dtype_class").items()},
+        "by_dtype": {k: asdict(v) for k, v in breakdown(results, "dtype").items()},
+        "by_op": {k: asdict(v) for k, v in breakdown(results, "op").items()},
+        "top_unsupported": top_reasons(results, "unsupported", 30),
+        "top_failures": top_reasons(results, "fail", 30),
+        "cases": [asdict(r) for r in results],
+    }
+    Path(path).write_text(json.dumps(report, indent=1))
