@@ -14,6 +14,7 @@ of them and ``--dump-dir`` can show the IR after every one:
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,10 +47,17 @@ class CompileOptions:
     schedule: Any = None  # a tilewright.schedule.Schedule, a path, or transform-script text
     opt_level: int = 3
     dump_dir: Path | None = None
+    threads: int | None = None  # cores for parallel loops; None: all this process may use
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise TilewrightError(f"unknown target '{self.target}' (known: {', '.join(TARGETS)})")
+        if self.threads is not None and self.threads < 1:
+            raise TilewrightError(f"--threads must be at least 1, got {self.threads}")
+
+    @property
+    def num_threads(self) -> int:
+        return self.threads if self.threads is not None else len(os.sched_getaffinity(0))
 
 
 @dataclass
@@ -114,7 +122,11 @@ class Compilation:
         if "bufferized" not in self.artifacts and want >= STAGES.index("bufferized"):
             self.run_passes("bufferized", [pipeline.PIPELINES["tw-bufferize"].steps[0]])
         if "llvm-dialect" not in self.artifacts and want >= STAGES.index("llvm-dialect"):
-            self.run_passes("llvm-dialect", list(pipeline.PIPELINES["tw-lower-to-llvm-cpu"].steps))
+            from tilewright.lower import with_parallel_loops
+
+            steps = list(pipeline.PIPELINES["tw-lower-to-llvm-cpu"].steps)
+            steps = with_parallel_loops(steps, self.options.num_threads)
+            self.run_passes("llvm-dialect", steps)
         if "llvm-ir" not in self.artifacts and want >= STAGES.index("llvm-ir"):
             enter_stage("llvm-ir")
             self._record("llvm-ir", cpu_target.translate_to_llvm_ir(str(self.module)))
@@ -191,7 +203,7 @@ def _cache_key(source: Source, options: CompileOptions) -> str:
     h.update(content)
     schedule = options.schedule
     schedule_text = schedule if isinstance(schedule, str | type(None)) else str(schedule)
-    h.update(repr((options.target, options.entry, options.opt_level, schedule_text)).encode())
+    h.update(repr((options.target, options.entry, options.opt_level, schedule_text, options.num_threads)).encode())
     return h.hexdigest()
 
 
@@ -203,18 +215,20 @@ def compile(  # noqa: A001 - the public name users expect
     *,
     opt_level: int = 3,
     dump_dir: str | Path | None = None,
+    threads: int | None = None,
 ) -> Executable:
     """Compile a StableHLO or MLIR program to a callable taking/returning numpy arrays.
 
     ``source`` is a path, MLIR text (StableHLO or linalg), bytes (bytecode or
     portable artifacts), or an ``mlir.ir.Module``. Results are cached by
-    content hash within the process.
+    content hash within the process. ``threads`` is how many cores parallel
+    loops use (default: all in the process's affinity mask).
     """
     if isinstance(source, ir.Module):
         src = Source(source.operation.get_asm(enable_debug_info=True), "<module>", InputFormat.MLIR_TEXT)
     else:
         src = as_source(source)
-    options = CompileOptions(target, entry, schedule, opt_level, Path(dump_dir) if dump_dir else None)
+    options = CompileOptions(target, entry, schedule, opt_level, Path(dump_dir) if dump_dir else None, threads)
     key = _cache_key(src, options)
     with _CACHE_LOCK:
         cached = _CACHE.get(key)

@@ -31,6 +31,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schedule", help="transform script (.mlir) to apply before bufferization")
     p.add_argument("--dump-dir", help="write the IR after every stage into this directory")
     p.add_argument("-O", dest="opt_level", type=int, default=3, choices=[0, 1, 2, 3], help="LLVM optimization level")
+    p.add_argument("--threads", type=int, help="cores for parallel loops (default: all this process may use)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +71,7 @@ def _options(args: argparse.Namespace) -> Any:
         schedule=args.schedule,
         opt_level=args.opt_level,
         dump_dir=Path(args.dump_dir) if args.dump_dir else None,
+        threads=getattr(args, "threads", None),
     )
 
 

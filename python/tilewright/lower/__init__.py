@@ -4,15 +4,20 @@
 them, without a schedule) into scf loops, and vector ops into scf + vector
 primitives. ``LOWER_TO_LLVM_BEFORE_MEMREF``/``LOWER_TO_LLVM_AFTER_MEMREF``
 surround the bool-storage rewrite (:mod:`tilewright.lower.i1_storage`), which
-must run before MemRef-to-LLVM.
+must run before MemRef-to-LLVM. :func:`parallel_loops` runs the parallel loops
+of a schedule (``scf.forall``) on several cores through upstream's async runtime.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 LOWER_TO_LOOPS = ",".join(
     [
         "func.func(convert-linalg-to-loops)",
-        "func.func(convert-vector-to-scf)",
+        # Fully unrolled: vectorized microkernels read small 2-D tiles (e.g. vector<6x1xf32>);
+        # the default (a loop over a stack buffer) would put an alloca into the hot loop.
+        "func.func(convert-vector-to-scf{full-unroll=true})",
         "lower-affine",
         "canonicalize",
     ]
@@ -47,3 +52,41 @@ LOWER_TO_LLVM_AFTER_MEMREF = ",".join(
         "canonicalize",
     ]
 )
+
+
+def parallel_loops(threads: int) -> str:
+    """Lowering of ``scf.forall``/``scf.parallel`` for ``threads`` cores (after bufferization).
+
+    One thread: plain sequential loops. Several: upstream's ``async-parallel-for``
+    splits each outermost parallel loop into ``threads`` blocks dispatched as async
+    tasks, run by the thread pool of ``libmlir_async_runtime.so`` (which the JIT
+    loads, see :mod:`tilewright.target.cpu`); no thread pool of our own.
+    """
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    steps = ["scf-forall-to-parallel"]
+    if threads > 1:
+        steps += [
+            f"async-parallel-for{{async-dispatch=true num-workers={threads} min-task-size=1}}",
+            "async-to-async-runtime",
+            "async-runtime-ref-counting",
+            "async-runtime-ref-counting-opt",
+        ]
+    return ",".join(steps)
+
+
+ASYNC_TO_LLVM = "convert-async-to-llvm"
+
+
+def with_parallel_loops(steps: list[Any], threads: int) -> list[Any]:
+    """The CPU lowering ``steps`` with :func:`parallel_loops` after ``LOWER_TO_LOOPS`` and, with
+    several threads, the async runtime calls lowered just before ``LOWER_TO_LLVM_AFTER_MEMREF``
+    (after the i1-storage rewrite, which only understands ``func.func`` signatures)."""
+    out: list[Any] = []
+    for step in steps:
+        if step == LOWER_TO_LLVM_AFTER_MEMREF and threads > 1:
+            out.append(ASYNC_TO_LLVM)
+        out.append(step)
+        if step == LOWER_TO_LOOPS:
+            out.append(parallel_loops(threads))
+    return out

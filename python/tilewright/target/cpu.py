@@ -22,6 +22,7 @@ JIT_SHARED_LIBRARIES = (
     "libmlir_c_runner_utils.so",
     "libmlir_runner_utils.so",
     "libmlir_float16_utils.so",
+    "libmlir_async_runtime.so",
 )
 
 
