@@ -53,7 +53,7 @@ def jax_context():  # -> jaxlib.mlir.ir.Context
     """A jaxlib MLIR context that knows StableHLO, CHLO, SDY, MHLO and upstream dialects."""
     from jaxlib.mlir import ir as jir
     from jaxlib.mlir._mlir_libs import _jax_mlir_ext
-    from jaxlib.mlir.dialects import chlo, stablehlo
+    from jaxlib.mlir.dialects import chlo, mhlo, sdy, stablehlo
 
     _register_passes()
     ctx = jir.Context()
@@ -63,20 +63,9 @@ def jax_context():  # -> jaxlib.mlir.ir.Context
     ctx.load_all_available_dialects()
     stablehlo.register_dialect(ctx)
     chlo.register_dialect(ctx)
+    sdy.register_dialect(ctx)  # JAX's sharding annotations (sdy.mesh, #sdy.sharding)
+    mhlo.register_mhlo_dialect(ctx)
     return ctx
-
-
-def _jax_export_to_text(source: Source) -> str:
-    import jax.export
-
-    try:
-        exported = jax.export.deserialize(bytearray(source.content))  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001 - any failure means "not a valid artifact"
-        raise TilewrightError(
-            f"not MLIR text, MLIR bytecode, a StableHLO portable artifact or a jax.export artifact ({exc})",
-            SourceLocation(source.filename),
-        ) from None
-    return exported.mlir_module()
 
 
 def parse_stablehlo(source: Source, ctx):  # -> jaxlib.mlir.ir.Module
@@ -84,20 +73,22 @@ def parse_stablehlo(source: Source, ctx):  # -> jaxlib.mlir.ir.Module
     from jaxlib.mlir import ir as jir
     from jaxlib.mlir.dialects import stablehlo
 
-    if source.format in (InputFormat.PORTABLE_ARTIFACT, InputFormat.JAX_EXPORT):
+    if source.format is InputFormat.JAX_EXPORT:
+        from tilewright.ingress.jax_export import load_jax_export
+
+        return load_jax_export(source, ctx)
+    if source.format is InputFormat.PORTABLE_ARTIFACT:
         with ctx, collect_diagnostics(ctx, source.filename) as diags:
             try:
-                if source.format is InputFormat.PORTABLE_ARTIFACT:
-                    return stablehlo.deserialize_portable_artifact(ctx, source.content)
-                return jir.Module.parse(_jax_export_to_text(source))
+                return stablehlo.deserialize_portable_artifact(ctx, source.content)
             except jir.MLIRError as exc:
                 for info in getattr(exc, "error_diagnostics", []):
                     diags.diagnostics.append(convert_diagnostic(info, source.filename))
                 raise error_from_mlir(exc, diags, "parsing", source.filename) from None
-            except TilewrightError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - e.g. a truncated artifact
-                raise TilewrightError(f"cannot read input: {exc}", SourceLocation(source.filename)) from None
+            except Exception as exc:  # noqa: BLE001 - e.g. a corrupt artifact
+                raise TilewrightError(
+                    f"cannot read StableHLO portable artifact: {exc}", SourceLocation(source.filename)
+                ) from None
     return parse_module(source.content, source.filename, ctx, ir=jir)
 
 
@@ -204,11 +195,14 @@ def legalize_to_linalg(source: Source, entry: str | None = "main") -> LegalizedP
     from jaxlib.mlir import ir as jir
     from jaxlib.mlir import passmanager as jpm
 
+    from tilewright.ingress.jax_export import strip_sharding
+
     ctx = jax_context()
     module = parse_stablehlo(source, ctx)
     with ctx, collect_diagnostics(ctx, source.filename) as diags:
         if not module.operation.verify():
             raise error_from_mlir(RuntimeError("verification failed"), diags, "verification", source.filename)
+        strip_sharding(module)
         signature = None
         if entry is not None:
             entry_op = _find_entry(module, entry, source.filename)
@@ -217,6 +211,13 @@ def legalize_to_linalg(source: Source, entry: str | None = "main") -> LegalizedP
             except ValueError as exc:
                 loc = location_of(entry_op.location, source.filename)
                 raise TilewrightError(f"entry '@{entry}': {exc}", loc) from None
+            dynamic = [(i, t) for i, t in enumerate(signature.inputs) if not t.is_static]
+            if dynamic:
+                i, t = dynamic[0]
+                loc = location_of(entry_op.location, source.filename) or SourceLocation(source.filename)
+                raise TilewrightError(
+                    f"dynamic shapes are not supported: argument #{i} of '@{entry}' has type {t}", loc
+                )
         try:
             jpm.PassManager.parse(PREPARE_STABLEHLO).run(module.operation)
             lower_unsupported_ops(module)
