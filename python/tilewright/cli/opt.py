@@ -24,7 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify-diagnostics", action="store_true", help="check expected-* comments")
     p.add_argument("--mlir-print-ir-after-all", action="store_true", help="print IR after every pass (stderr)")
     p.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations")
-    p.add_argument("--transform-script", help="transform script to apply (@__transform_main)")
+    p.add_argument(
+        "--transform-script", help="transform script (.mlir), Python schedule (.py) or built-in schedule name"
+    )
     p.add_argument("--transform-library", action="append", default=[], help="named sequences for the script")
     p.add_argument("--transform-entry-point", default="__transform_main", help="named sequence to run")
     p.add_argument("--emit-bytecode", action="store_true", help="write MLIR bytecode")
@@ -74,12 +76,12 @@ def _process(chunk, args, ingress: bool, steps: list):  # -> (text|bytes|None, d
     else:
         module = parse_module(source.content, source.filename, context)
     if args.transform_script:
-        from tilewright.schedule.apply import apply_script, parse_script
+        from tilewright.schedule.apply import apply_script, parse_script, schedule_text
 
-        script_path = Path(args.transform_script)
+        text, script_name = schedule_text(args.transform_script, module)  # .mlir, .py or a built-in name
         libraries = [(Path(lib).read_text(), lib) for lib in args.transform_library]
-        script = parse_script(script_path.read_text(), str(script_path), context, libraries)
-        apply_script(module, script, context, str(script_path), args.transform_entry_point)
+        script = parse_script(text, script_name, context, libraries)
+        apply_script(module, script, context, script_name, args.transform_entry_point)
     if steps:
         with context, collect_diagnostics(context, source.filename) as diags:
             pm = mpm.PassManager("builtin.module")
