@@ -186,6 +186,10 @@ class OpHandle(Handle):
             transform.GetProducerOfOperand, transform.AnyOpType.get(), self.value, operand_number=index
         )
 
+    def cast(self, op_name: str) -> OpHandle:
+        """``transform.cast`` to ``!transform.op<"op_name">`` (checked when the schedule runs)."""
+        return self.schedule._cast(self, ir.Type.parse(f'!transform.op<"{op_name}">'))
+
     def __add__(self, other: OpHandle) -> OpHandle:
         return self.schedule.merge(self, other)
 
@@ -420,13 +424,11 @@ class OpHandle(Handle):
 
     def interchange(self, permutation: Sequence[int]) -> OpHandle:
         """``transform.structured.interchange`` of a ``linalg.generic``'s iterators."""
-        return self.schedule._build_one(
-            tstruct.InterchangeOp, transform.AnyOpType.get(), self.value, iterator_interchange=list(permutation)
-        )
+        return self.schedule._build_one(tstruct.InterchangeOp, self.value, iterator_interchange=list(permutation))
 
     def generalize(self) -> OpHandle:
         """``transform.structured.generalize``: named op -> ``linalg.generic``."""
-        return self.schedule._build_one(tstruct.GeneralizeOp, transform.AnyOpType.get(), self.value)
+        return self.schedule._build_one(tstruct.GeneralizeOp, self.value)
 
     def specialize(self) -> OpHandle:
         """``transform.structured.specialize``: ``linalg.generic`` -> named op where recognized."""
@@ -434,7 +436,7 @@ class OpHandle(Handle):
 
     def decompose(self) -> OpHandle:
         """``transform.structured.decompose``: e.g. 2-D convolutions with a unit dim -> 1-D."""
-        return self.schedule._build_one(tstruct.DecomposeOp, transform.AnyOpType.get(), self.value)
+        return self.schedule._build_one(tstruct.DecomposeOp, self.value)
 
     def decompose_interface(self) -> OpHandle:
         """``transform.structured.decompose_interface`` (e.g. ``linalg.softmax`` -> generics)."""
@@ -510,11 +512,12 @@ class OpHandle(Handle):
         """``transform.loop.peel`` an ``scf.for``: (main loop with full steps, remainder loop)."""
         s = self.schedule
         any_op = transform.AnyOpType.get()
+        target = s._cast(self, ir.Type.parse('!transform.op<"scf.for">'))
         op = s._create(
             tloop.LoopPeelOp,
             any_op,
             any_op,
-            self.value,
+            target.value,
             peel_front=peel_front,
             fail_if_already_divisible=fail_if_already_divisible,
         )
@@ -548,7 +551,7 @@ class OpHandle(Handle):
     def forall_to_parallel(self) -> OpHandle:
         """``transform.loop.forall_to_parallel``: ``scf.forall`` -> ``scf.parallel``."""
         s = self.schedule
-        op = s._create(tloop.ForallToParallelOp, transform.AnyOpType.get(), self.value)
+        op = s._create(tloop.ForallToParallelOp, [transform.AnyOpType.get()], self.value)
         (h,) = s._wrap_results(op, OpHandle)
         return h
 
@@ -756,10 +759,19 @@ class Schedule:
         with self.context, self._loc(where), self._ip_stack[-1]:
             built = builder(*args, **kwargs)
         op = built.operation if hasattr(built, "operation") else built
-        if isinstance(op, ir.Value | ir.OpResultList):  # value-returning helper functions
-            raise AssertionError("builders must return operations")
+        self._verify_new(op, where)
         self._after_build(op, where)
         return op
+
+    def _verify_new(self, op: ir.Operation, where: SourceLocation) -> None:
+        """Verify a just-built op so a bad argument is reported at the user's line, then drop it."""
+        try:
+            op.verify()
+        except ir.MLIRError as exc:
+            messages = [str(d.message) for d in exc.error_diagnostics] or [str(exc)]
+            name = op.name
+            op.erase()
+            raise ScheduleError(f"invalid '{name}': {'; '.join(messages)}", where) from None
 
     def _after_build(self, op: ir.Operation, where: SourceLocation) -> None:
         consumed = consumed_operands(op)
@@ -825,6 +837,7 @@ class Schedule:
         """``transform.cast`` to a more precise op type (ops like lower_pack require one)."""
         out = self._build_one(transform.CastOp, to, h.value)
         out.parents.extend(h.parents)
+        h.parents.append(out)  # the same payload: consuming either invalidates both
         return out
 
     @contextmanager
@@ -880,7 +893,7 @@ class Schedule:
             allowed = ("LinalgOp", "TilingInterface", "LoopLikeInterface")
             if interface not in allowed:
                 raise ScheduleError(f"match: interface must be one of {', '.join(allowed)}", _caller_location())
-            kwargs["interface"] = interface
+            kwargs["interface"] = tstruct.MatchInterfaceEnum[interface]
         with self.context:
             if attrs is not None:
                 kwargs["op_attrs"] = ir.DictAttr.get({k: ir.Attribute.parse(v) for k, v in attrs.items()})
@@ -1156,6 +1169,7 @@ class Schedule:
                 op = ir.Operation.create(name, results=types, operands=values, attributes=attrs)
             except (ir.MLIRError, ValueError) as exc:
                 raise ScheduleError(f"cannot build '{name}': {exc}", where) from None
+        self._verify_new(op, where)
         if consumes is None:
             self._after_build(op, where)
         else:
@@ -1169,17 +1183,15 @@ class Schedule:
 
     def verify(self) -> None:
         """Verify the script (as MLIR would before running it); raises :class:`ScheduleError`."""
-        from tilewright.diagnostics import collect_diagnostics
+        from tilewright.diagnostics import convert_diagnostic
 
-        with self.context, collect_diagnostics(self.context, self.name) as diags:
-            try:
-                ok = self.module.operation.verify()
-            except ir.MLIRError:
-                ok = False
-        if not ok:
+        try:
+            self.module.operation.verify()
+        except ir.MLIRError as exc:
+            diags = [convert_diagnostic(d, self.name) for d in exc.error_diagnostics]
             raise ScheduleError(
-                "the schedule is not a valid transform script", SourceLocation(self.name), diags.diagnostics
-            )
+                "the schedule is not a valid transform script", SourceLocation(self.name), diags
+            ) from None
 
     def to_mlir(self, debug_info: bool = False) -> str:
         """The script as MLIR text; ``debug_info`` keeps the Python locations of each op."""
