@@ -120,7 +120,7 @@ class Compilation:
             else:
                 self.artifacts["scheduled"] = self.artifacts["linalg"]
         if "bufferized" not in self.artifacts and want >= STAGES.index("bufferized"):
-            self.run_passes("bufferized", [pipeline.PIPELINES["tw-bufferize"].steps[0]])
+            self.run_passes("bufferized", list(pipeline.PIPELINES["tw-bufferize"].steps))
         if "llvm-dialect" not in self.artifacts and want >= STAGES.index("llvm-dialect"):
             from tilewright.lower import with_parallel_loops
 

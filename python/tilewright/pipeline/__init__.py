@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tilewright.bufferize import BUFFERIZE
+from tilewright.bufferize.arguments import readonly_arguments_pass
 from tilewright.lower import LOWER_TO_LLVM_AFTER_MEMREF, LOWER_TO_LLVM_BEFORE_MEMREF, LOWER_TO_LOOPS
 from tilewright.lower.i1_storage import widen_i1_storage_pass
 
@@ -55,6 +56,7 @@ INGRESS_FINISH = "inline,symbol-dce,canonicalize,cse"
 LINALG_CLEANUP = "inline,symbol-dce,canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,cse"
 
 WIDEN_I1_STORAGE = PythonPass("tw-widen-i1-storage", widen_i1_storage_pass)
+READONLY_ARGUMENTS = PythonPass("tw-readonly-arguments", readonly_arguments_pass)
 
 _LOWER_TO_LLVM_CPU: tuple[Step, ...] = (
     LOWER_TO_LOOPS,
@@ -73,14 +75,16 @@ PIPELINES: dict[str, NamedPipeline] = {
             runs_in_stablehlo_context=True,
         ),
         NamedPipeline("tw-linalg-cleanup", "inline, DCE, canonicalize, fuse elementwise ops", (LINALG_CLEANUP,)),
-        NamedPipeline("tw-bufferize", "one-shot bufferization with results as out-params", (BUFFERIZE,)),
+        NamedPipeline(
+            "tw-bufferize", "one-shot bufferization with results as out-params", (READONLY_ARGUMENTS, BUFFERIZE)
+        ),
         NamedPipeline("tw-lower-to-loops", "remaining structured and vector ops -> scf loops", (LOWER_TO_LOOPS,)),
         NamedPipeline("tw-widen-i1-storage", "store booleans as bytes (memref<..xi1> -> xi8)", (WIDEN_I1_STORAGE,)),
         NamedPipeline("tw-lower-to-llvm-cpu", "bufferized IR -> LLVM dialect for the host CPU", _LOWER_TO_LLVM_CPU),
         NamedPipeline(
             "tw-cpu-default",
             "linalg on tensors -> LLVM dialect, no schedule",
-            (LINALG_CLEANUP, BUFFERIZE, *_LOWER_TO_LLVM_CPU),
+            (LINALG_CLEANUP, READONLY_ARGUMENTS, BUFFERIZE, *_LOWER_TO_LLVM_CPU),
         ),
     ]
 }
