@@ -2,27 +2,47 @@
 
 ``stablehlo-legalize-to-linalg`` does not lower every op (``scatter``,
 ``sort``, ``while``, ``reduce_window``, ...). Each module here rewrites one
-such op, in jaxlib's MLIR, into ops that legalization or upstream MLIR
-handles (scf/tensor/linalg, or simpler StableHLO). They run between CHLO
+such op family, in jaxlib's MLIR, into ops that legalization or upstream MLIR
+handles (scf/tensor/arith, or simpler StableHLO). They run between CHLO
 legalization and ``stablehlo-legalize-to-linalg``.
 
 ``LOWERINGS`` maps an op name to a function ``(op) -> None`` that replaces
-the op in place.
+the op in place; it is called with the op's location and an insertion point
+before the op. The modules are imported on first use (they import jaxlib).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 LOWERINGS: dict[str, Callable[[Any], None]] = {}
 
+# op name -> (module, function); loaded into LOWERINGS on first use.
+_REGISTRY: dict[str, tuple[str, str]] = {
+    "stablehlo.scatter": ("scatter", "lower_scatter"),
+    "stablehlo.select_and_scatter": ("select_and_scatter", "lower_select_and_scatter"),
+}
 
-def lower_unsupported_ops(module: Any) -> None:
-    """Apply every registered lowering to the ops of ``module`` (a jaxlib module)."""
-    if not LOWERINGS:
-        return
+
+def _load() -> None:
+    for name, (module, function) in _REGISTRY.items():
+        if name not in LOWERINGS:
+            LOWERINGS[name] = getattr(importlib.import_module(f"{__name__}.{module}"), function)
+
+
+def lower_unsupported_ops(module: Any, filename: str | None = None) -> None:
+    """Apply every registered lowering to the ops of ``module`` (a jaxlib module).
+
+    Ops are lowered innermost first (post-order), so an op nested in another
+    op's region is rewritten before its parent moves that region's ops.
+    ``filename`` names the user's file in errors about unsupported forms.
+    """
+    _load()
     from jaxlib.mlir import ir as jir
+
+    from tilewright.ingress.legalize import _build
 
     found: list[Any] = []
 
@@ -32,6 +52,10 @@ def lower_unsupported_ops(module: Any) -> None:
         return jir.WalkResult.ADVANCE
 
     module.operation.walk(visit)
-    for op in found:
-        with op.location:
-            LOWERINGS[op.name](op)
+    _build.CURRENT_FILENAME[0] = filename
+    try:
+        for op in found:
+            with op.location, jir.InsertionPoint(op):
+                LOWERINGS[op.name](op)
+    finally:
+        _build.CURRENT_FILENAME[0] = None

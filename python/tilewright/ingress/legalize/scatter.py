@@ -1,0 +1,145 @@
+"""``stablehlo.scatter`` as sequential ``scf.for`` loops over the updates.
+
+Semantics follow XLA (which is what JAX and the conformance suite expect):
+updates are applied in order of the update index, so duplicate indices
+combine through the update computation deterministically; an update window
+that does not fit entirely inside the operand is skipped. The loops are
+
+    for each scatter position (update dims outside update_window_dims):
+        start = full start index in the operand (indices + batching dims)
+        if the whole window fits:
+            for each window position (update_window_dims):
+                operand[start + window] = computation(operand[...], update[...])
+
+with the update computation's StableHLO ops (on rank-0 tensors) inlined into
+the innermost body; ``stablehlo-legalize-to-linalg`` lowers them there.
+``indices_are_sorted``/``unique_indices`` are hints that permit reordering;
+sequential order satisfies them, so they need no special case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jaxlib.mlir import ir
+from jaxlib.mlir.dialects import arith, stablehlo
+
+from tilewright.ingress.legalize import _build as b
+
+
+def _dimension_numbers(op: Any) -> dict[str, Any]:
+    dn = stablehlo.ScatterDimensionNumbers(op.attributes["scatter_dimension_numbers"])
+    return {
+        "update_window_dims": list(dn.update_window_dims),
+        "inserted_window_dims": list(dn.inserted_window_dims),
+        "input_batching_dims": list(dn.input_batching_dims),
+        "scatter_indices_batching_dims": list(dn.scatter_indices_batching_dims),
+        "scatter_dims_to_operand_dims": list(dn.scattered_dims_to_operand_dims),
+        "index_vector_dim": int(dn.index_vector_dim),
+    }
+
+
+def lower_scatter(op: Any) -> None:
+    """Replace one ``stablehlo.scatter`` by loops (see the module docstring)."""
+    n_ops = len(op.results)
+    operands = list(op.operands[:n_ops])
+    indices = op.operands[n_ops]
+    updates = list(op.operands[n_ops + 1 :])
+    if len(updates) != n_ops:
+        raise b.unsupported(op, "the number of updates differs from the number of operands")
+    op_types = [b.static_tensor_type(op, v, "an operand") for v in operands]
+    upd_types = [b.static_tensor_type(op, v, "an update") for v in updates]
+    idx_type = b.static_tensor_type(op, indices, "the scatter indices")
+    result_types = [b.static_tensor_type(op, v, "a result") for v in op.results]
+    if not isinstance(idx_type.element_type, ir.IntegerType):
+        raise b.unsupported(op, f"scatter indices of type {idx_type.element_type}")
+    region = op.regions[0]
+    b.check_single_block(op, region, "the update computation", 2 * n_ops)
+    for arg, t in zip(region.blocks[0].arguments, op_types + op_types, strict=True):
+        at = ir.RankedTensorType(arg.type) if isinstance(arg.type, ir.RankedTensorType) else None
+        if at is None or at.rank != 0 or at.element_type != t.element_type:
+            raise b.unsupported(op, f"update computation argument of type {arg.type} for elements of {t}")
+
+    dn = _dimension_numbers(op)
+    operand_shape = list(op_types[0].shape)
+    update_shape = list(upd_types[0].shape)
+    uwd = dn["update_window_dims"]
+    usd = [d for d in range(len(update_shape)) if d not in uwd]
+    ivd = dn["index_vector_dim"]
+    sdod = dn["scatter_dims_to_operand_dims"]
+    ibd = dn["input_batching_dims"]
+    sibd = dn["scatter_indices_batching_dims"]
+    window_operand_dims = [d for d in range(len(operand_shape)) if d not in dn["inserted_window_dims"] and d not in ibd]
+    if len(window_operand_dims) != len(uwd):
+        raise b.unsupported(op, "update_window_dims do not match the operand's window dimensions")
+    window_size = [1] * len(operand_shape)
+    for d, ud in zip(window_operand_dims, uwd, strict=True):
+        window_size[d] = update_shape[ud]
+
+    # Indices as signless i64 (a sign-correct widening of any integer type).
+    i64 = ir.IntegerType.get_signless(64)
+    idx_i64_type = ir.RankedTensorType.get(idx_type.shape, i64)
+    idx = indices if indices.type == idx_i64_type else stablehlo.ConvertOp(idx_i64_type, indices).result
+    idx_rank = idx_type.rank
+
+    carried0 = [b.to_signless(v) for v in operands]
+    upd = [b.to_signless(v) for v in updates]
+
+    def scatter_position(sivs: list[Any], carried: list[Any]) -> list[Any]:
+        # The indices' non-vector dims enumerate the update scatter dims in order.
+        def index_component(k: int | None) -> Any:
+            pos = list(sivs)
+            if ivd < idx_rank:
+                pos.insert(ivd, b.const_index(k if k is not None else 0))
+            return b.index_of(b.tensor_extract(idx, pos))
+
+        start: list[Any] = [None] * len(operand_shape)
+        in_bounds = []
+        for k, d in enumerate(sdod):
+            s = index_component(k)
+            start[d] = s
+            in_bounds.append(b.cmp_index("sge", s, b.const_index(0)))
+            in_bounds.append(b.cmp_index("sle", s, b.const_index(operand_shape[d] - window_size[d])))
+        for d_operand, d_indices in zip(ibd, sibd, strict=True):
+            start[d_operand] = sivs[d_indices if d_indices < ivd else d_indices - 1]
+
+        def apply_window() -> list[Any]:
+            def element(wivs: list[Any], inner: list[Any]) -> list[Any]:
+                update_index: list[Any] = [None] * len(update_shape)
+                for d, iv in zip(usd, sivs, strict=True):
+                    update_index[d] = iv
+                for d, iv in zip(uwd, wivs, strict=True):
+                    update_index[d] = iv
+                operand_index = []
+                window_iv = dict(zip(window_operand_dims, wivs, strict=True))
+                for d in range(len(operand_shape)):
+                    s, w = start[d], window_iv.get(d)
+                    if s is None:
+                        operand_index.append(w if w is not None else b.const_index(0))
+                    else:
+                        operand_index.append(arith.addi(s, w) if w is not None else s)
+                current = [
+                    b.scalar_tensor(b.tensor_extract(t, operand_index), ot)
+                    for t, ot in zip(inner, _rank0(op_types), strict=True)
+                ]
+                new = [
+                    b.scalar_tensor(b.tensor_extract(u, update_index), ot)
+                    for u, ot in zip(upd, _rank0(op_types), strict=True)
+                ]
+                combined = b.inline_region(region, current + new)
+                return [
+                    b.tensor_insert(b.tensor_scalar(c), t, operand_index) for c, t in zip(combined, inner, strict=True)
+                ]
+
+            return b.loop_nest([update_shape[d] for d in uwd], carried, element)
+
+        if not in_bounds:
+            return apply_window()
+        return b.if_else(b.all_true(in_bounds), [c.type for c in carried], apply_window, lambda: carried)
+
+    results = b.loop_nest([update_shape[d] for d in usd], carried0, scatter_position)
+    b.replace_op(op, [b.to_type(r, t) for r, t in zip(results, result_types, strict=True)])
+
+
+def _rank0(types: list[ir.RankedTensorType]) -> list[ir.Type]:
+    return [ir.RankedTensorType.get([], t.element_type) for t in types]

@@ -1,0 +1,83 @@
+// RUN: %tilewright-opt %s --split-input-file --pass-pipeline='builtin.module(tw-stablehlo-to-linalg)' | FileCheck %s
+
+// x.at[idx].add(u) on a vector: one loop over the indices, a bounds check,
+// the update computation inlined on rank-0 tensors.
+// CHECK-LABEL: func.func @scatter_add_1d
+// CHECK-SAME: (%[[X:[^ ,]+]]: tensor<7xf32>, %[[I:[^ ,]+]]: tensor<3x1xi32>, %[[U:[^ ,]+]]: tensor<3xf32>)
+// CHECK: %[[R:[^ ,]+]] = scf.for %[[K:[^ ,]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:[^ ,]+]] = %[[X]]) -> (tensor<7xf32>)
+// CHECK:   %[[IDX:[^ ,]+]] = tensor.extract %{{.*}}[%[[K]], %{{.*}}] : tensor<3x1xi64>
+// CHECK:   %[[POS:[^ ,]+]] = arith.index_cast %[[IDX]] : i64 to index
+// CHECK:   arith.cmpi sge, %[[POS]]
+// CHECK:   arith.cmpi sle, %[[POS]]
+// CHECK:   scf.if
+// CHECK:     %[[OLD:[^ ,]+]] = tensor.extract %[[ACC]][%[[POS]]] : tensor<7xf32>
+// CHECK:     %[[NEW:[^ ,]+]] = tensor.extract %[[U]][%[[K]]] : tensor<3xf32>
+// CHECK:     arith.addf
+// CHECK:     tensor.insert %{{.*}} into %[[ACC]][%[[POS]]] : tensor<7xf32>
+// CHECK:   } else {
+// CHECK:     scf.yield %[[ACC]] : tensor<7xf32>
+// CHECK: return %[[R]] : tensor<7xf32>
+func.func @scatter_add_1d(%x: tensor<7xf32>, %i: tensor<3x1xi32>, %u: tensor<3xf32>) -> tensor<7xf32> {
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<7xf32>, tensor<3x1xi32>, tensor<3xf32>) -> tensor<7xf32>
+  return %0 : tensor<7xf32>
+}
+
+// -----
+
+// Row updates x.at[idx].set(rows): the window (a row) is an inner loop; the
+// bounds check covers the whole window; set returns the update.
+// CHECK-LABEL: func.func @scatter_set_rows
+// CHECK: scf.for %[[K:[^ ,]+]] = {{.*}} -> (tensor<5x4xf32>)
+// CHECK:   arith.cmpi sle, %{{.*}}, %[[C4:[^ ,]+]] : index
+// CHECK:   scf.if
+// CHECK:     scf.for %[[W:[^ ,]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (tensor<5x4xf32>)
+// CHECK:       %[[V:[^ ,]+]] = tensor.extract %{{.*}}[%[[K]], %[[W]]] : tensor<2x4xf32>
+// CHECK:       tensor.insert %[[V]] into %{{.*}}[%{{.*}}, %[[W]]] : tensor<5x4xf32>
+func.func @scatter_set_rows(%x: tensor<5x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<5x4xf32> {
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    stablehlo.return %b : tensor<f32>
+  }) : (tensor<5x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<5x4xf32>
+  return %0 : tensor<5x4xf32>
+}
+
+// -----
+
+// Unsigned elements: the loop carries signless tensors (legalization only
+// converts StableHLO ops' types); batching dims index the operand directly.
+// CHECK-LABEL: func.func @scatter_max_batched_ui8
+// CHECK: scf.for %[[B:[^ ,]+]] = {{.*}} -> (tensor<3x6xi8>)
+// CHECK:   scf.for %[[K:[^ ,]+]] = {{.*}} -> (tensor<3x6xi8>)
+// CHECK:     tensor.extract %{{.*}}[%[[B]], %[[K]], %{{.*}}] : tensor<3x2x1xi64>
+// CHECK:     scf.if
+// CHECK:       tensor.extract %{{.*}}[%[[B]], %{{.*}}] : tensor<3x6xi8>
+// CHECK:       arith.maxui
+func.func @scatter_max_batched_ui8(%x: tensor<3x6xui8>, %i: tensor<3x2x1xi32>, %u: tensor<3x2xui8>) -> tensor<3x6xui8> {
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [1], input_batching_dims = [0], scatter_indices_batching_dims = [0], scatter_dims_to_operand_dims = [1], index_vector_dim = 2>}> ({
+  ^bb0(%a: tensor<ui8>, %b: tensor<ui8>):
+    %m = stablehlo.maximum %a, %b : tensor<ui8>
+    stablehlo.return %m : tensor<ui8>
+  }) : (tensor<3x6xui8>, tensor<3x2x1xi32>, tensor<3x2xui8>) -> tensor<3x6xui8>
+  return %0 : tensor<3x6xui8>
+}
+
+// -----
+
+// Two operands combined pairwise by one computation (a variadic scatter).
+// CHECK-LABEL: func.func @scatter_variadic
+// CHECK: scf.for {{.*}} -> (tensor<4xf32>, tensor<4xi32>)
+// CHECK:   arith.addf
+// CHECK:   arith.addi
+func.func @scatter_variadic(%x: tensor<4xf32>, %y: tensor<4xi32>, %i: tensor<2x1xi32>, %u: tensor<2xf32>, %v: tensor<2xi32>) -> (tensor<4xf32>, tensor<4xi32>) {
+  %0:2 = "stablehlo.scatter"(%x, %y, %i, %u, %v) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<i32>, %c: tensor<f32>, %d: tensor<i32>):
+    %s = stablehlo.add %a, %c : tensor<f32>
+    %t = stablehlo.add %b, %d : tensor<i32>
+    stablehlo.return %s, %t : tensor<f32>, tensor<i32>
+  }) : (tensor<4xf32>, tensor<4xi32>, tensor<2x1xi32>, tensor<2xf32>, tensor<2xi32>) -> (tensor<4xf32>, tensor<4xi32>)
+  return %0#0, %0#1 : tensor<4xf32>, tensor<4xi32>
+}
