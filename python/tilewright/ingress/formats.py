@@ -341,6 +341,8 @@ def _exported_bytes(obj: Any) -> bytes | None:
 
 def as_source(source: Any, filename: str | None = None) -> Source:
     """Normalize what the Python API accepts: a path, MLIR text, raw bytes, or a ``jax.export.Exported``."""
+    if isinstance(source, Source):
+        return source
     if isinstance(source, Path):
         return read_source(source)
     if isinstance(source, bytes | bytearray | memoryview):
