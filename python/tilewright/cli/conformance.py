@@ -74,6 +74,10 @@ def cmd_conformance(args: argparse.Namespace) -> int:
                 progress.console.print(f"FAIL {result.name}: {result.reason}", markup=False, highlight=False)
             label = f"{counts['pass']} passed, {counts['fail']} failed, {counts['unsupported']} unsupported"
             progress.update(task, advance=1, counts=label)
+            done = sum(counts.values())
+            if not console.is_terminal and (done % 100 == 0 or done == len(cases)):
+                # Logs (nohup, CI) get a plain line now and then instead of a live bar.
+                console.print(f"[{done}/{len(cases)}] {label}", markup=False, highlight=False)
 
         results = run_cases(cases, jobs=args.jobs, timeout=timeout, on_result=on_result)
 

@@ -23,6 +23,7 @@ from tilewright.diagnostics import (
 )
 from tilewright.ingress.formats import InputFormat, Source
 from tilewright.ingress.legalize import lower_unsupported_ops
+from tilewright.ingress.prepare import prepare_for_legalization
 from tilewright.mlir_env import parse_module
 from tilewright.types import Signature, signature_of
 
@@ -220,6 +221,7 @@ def legalize_to_linalg(source: Source, entry: str | None = "main") -> LegalizedP
                 )
         try:
             jpm.PassManager.parse(PREPARE_STABLEHLO).run(module.operation)
+            prepare_for_legalization(module)
             lower_unsupported_ops(module)
             jpm.PassManager.parse(STABLEHLO_TO_LINALG).run(module.operation)
         except jir.MLIRError as exc:

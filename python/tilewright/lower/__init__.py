@@ -29,12 +29,13 @@ LOWER_TO_LLVM_BEFORE_MEMREF = ",".join(
         "convert-scf-to-cf",
         "expand-strided-metadata",
         "lower-affine",
+        # Complex arithmetic becomes arith/math first, so the math passes below lower what it produces.
+        "convert-complex-to-standard",
         "arith-expand",
         # f16/bf16 math goes through f32, as libm and LLVM intrinsics expect.
         "math-extend-to-supported-types{extra-types=f16,bf16 target-type=f32}",
         "convert-math-to-llvm",
         "convert-math-to-libm",
-        "convert-complex-to-standard",
     ]
 )
 
