@@ -23,6 +23,7 @@ LOWERINGS: dict[str, Callable[[Any], None]] = {}
 _REGISTRY: dict[str, tuple[str, str]] = {
     "stablehlo.scatter": ("scatter", "lower_scatter"),
     "stablehlo.select_and_scatter": ("select_and_scatter", "lower_select_and_scatter"),
+    "stablehlo.sort": ("sort", "lower_sort"),
 }
 
 

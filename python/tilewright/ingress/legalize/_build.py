@@ -190,6 +190,30 @@ def inline_region(region: ir.Region, args: Sequence[Value]) -> list[Value]:
     return list(terminator.operands)
 
 
+def clone_region(region: ir.Region, args: Sequence[Value]) -> list[Value]:
+    """Like :func:`inline_region` but copies the ops, so a region can be inlined
+    any number of times (e.g. a comparator in every pass of a sort)."""
+    block = region.blocks[0]
+    mapping = dict(zip(block.arguments, args, strict=True))
+    ops = list(block.operations)
+    ip = ir.InsertionPoint.current
+
+    def remap(inner: Any) -> Any:
+        operands = inner.operation.operands
+        for i in range(len(operands)):
+            new = mapping.get(operands[i])
+            if new is not None:
+                operands[i] = new
+        return ir.WalkResult.ADVANCE
+
+    for op in ops[:-1]:
+        copy = op.clone(ip=ip)
+        copy.walk(remap)
+        for old, new in zip(op.results, copy.results, strict=True):
+            mapping[old] = new
+    return [mapping.get(v, v) for v in ops[-1].operands]
+
+
 def check_single_block(op: Any, region: ir.Region, what: str, n_args: int) -> None:
     """Preconditions for :func:`inline_region`."""
     blocks = list(region.blocks)
