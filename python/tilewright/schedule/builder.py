@@ -40,7 +40,9 @@ from tilewright.schedule.patterns import Pattern, as_pattern
 ENTRY_POINT = "__transform_main"
 _THIS_DIR = os.path.dirname(os.path.abspath(__file__))
 # Frames in these files are the API itself; locations point at the first frame outside them.
-_API_FILES = {os.path.join(_THIS_DIR, name) for name in ("builder.py", "patterns.py", "extensions.py")}
+_API_FILES = {os.path.join(_THIS_DIR, name) for name in ("builder.py", "patterns.py")}
+# Code of extension methods (see extensions.py): also API, so locations skip it.
+_API_CODES: set[Any] = set()
 
 
 class ScheduleError(TilewrightError):
@@ -57,7 +59,7 @@ def _caller_location() -> SourceLocation:
     try:
         while frame is not None:
             filename = os.path.abspath(frame.f_code.co_filename)
-            if filename not in _API_FILES:
+            if filename not in _API_FILES and frame.f_code not in _API_CODES:
                 col = 1
                 positions = inspect.getframeinfo(frame, context=0).positions
                 if positions is not None and positions.col_offset is not None:
@@ -729,6 +731,7 @@ class Schedule:
         self._knob_overrides = dict(knobs or {})
         self._knobs: dict[str, ir.Operation] = {}
         self._handles: list[Handle] = []
+        self._sequences: dict[str, tuple[list[bool], int]] = {}  # name -> (consumed args, results)
         self._matchers = 0
         where = _caller_location()
         with self.context, self._loc(where):
@@ -1124,15 +1127,78 @@ class Schedule:
             self.root = h
         return h
 
-    def include(self, sequence: str, *args: Handle, results: int = 0) -> list[Handle]:
-        """``transform.include @sequence`` (a named sequence of a library merged into the script)."""
+    def define(self, name: str, body: Callable[..., Any], num_args: int = 1) -> None:
+        """Define ``transform.named_sequence @name`` from ``body(*arg_handles) -> handles to return``.
+
+        Arguments the body consumes are marked ``{transform.consumed}``, the others
+        ``{transform.readonly}``; call it with :meth:`include`. Handles created in
+        the body are valid only there.
+        """
+        where = _caller_location()
+        if name in self._sequences or name == ENTRY_POINT:
+            raise ScheduleError(f"named sequence '{name}' is defined twice", where)
+        any_op = transform.AnyOpType.get()
+        with self.context, self._loc(where), ir.InsertionPoint(self._main):
+            seq = transform.NamedSequenceOp(
+                name,
+                [any_op] * num_args,
+                [],
+                arg_attrs=[{"transform.readonly": ir.UnitAttr.get()}] * num_args,
+            )
+        args = [OpHandle(self, a, f"@{name} argument", where) for a in seq.body.arguments]
+        first = len(self._handles)
+        self._handles.extend(args)
+        with self.context, self._loc(where), ir.InsertionPoint(seq.body):
+            terminator = transform.YieldOp([])
+        self._ip_stack.append(ir.InsertionPoint(terminator))
+        try:
+            returned = body(*args)
+        finally:
+            self._ip_stack.pop()
+        returned = [] if returned is None else [returned] if isinstance(returned, Handle) else list(returned)
+        with self.context, self._loc(where):
+            for h in returned:
+                _check_own(h, self)
+            values = [h.value for h in returned]
+            terminator.erase()
+            with ir.InsertionPoint(seq.body):
+                transform.YieldOp(values)
+            seq.operation.attributes["function_type"] = ir.TypeAttr.get(
+                ir.FunctionType.get([any_op] * num_args, [v.type for v in values])
+            )
+            seq.operation.attributes["arg_attrs"] = ir.ArrayAttr.get(
+                [
+                    ir.DictAttr.get({("transform.readonly" if a.valid else "transform.consumed"): ir.UnitAttr.get()})
+                    for a in args
+                ]
+            )
+        self._sequences[name] = ([not a.valid for a in args], len(values))
+        for h in self._handles[first:]:  # the body's handles end with it
+            if h.valid:
+                h.consumed_by = (f"the end of @{name}", where)
+        self._verify_new(seq.operation, where)
+
+    def include(self, sequence: str, *args: Handle) -> list[OpHandle]:
+        """``transform.include @sequence`` of a sequence made with :meth:`define`; returns its results."""
+        where = _caller_location()
+        if sequence not in self._sequences:
+            known = ", ".join(self._sequences) or "none"
+            raise ScheduleError(f"no named sequence '{sequence}' (defined: {known})", where)
+        consumes, num_results = self._sequences[sequence]
+        if len(args) != len(consumes):
+            raise ScheduleError(f"@{sequence} takes {len(consumes)} handle(s), got {len(args)}", where)
+        for a in args:
+            _check_own(a, self)
         op = self._create(
             transform.IncludeOp,
-            [transform.AnyOpType.get()] * results,
+            [transform.AnyOpType.get()] * num_results,
             ir.FlatSymbolRefAttr.get(sequence, self.context),
             transform.FailurePropagationMode.Propagate,
             [a.value for a in args],
         )
+        for a, consumed in zip(args, consumes, strict=True):
+            if consumed and a.valid:
+                self._consume(a, f"include @{sequence}", where)
         return self._wrap_results(op, OpHandle)
 
     # -- the escape hatch -----------------------------------------------------------------
@@ -1206,24 +1272,25 @@ class Schedule:
         return f"<tilewright.schedule.Schedule {self.name!r}: {len(self._handles)} handles, knobs {self.knobs}>"
 
 
-def _with_context(cls: type) -> type:
-    """Run every public method of ``cls`` inside its schedule's MLIR context (types/attrs need one)."""
+def _wrap_in_context(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn(self, ...)`` run inside ``self``'s schedule's MLIR context (types and attributes need one)."""
     import functools
 
+    @functools.wraps(fn)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        ctx = self.context if isinstance(self, Schedule) else self.schedule.context
+        with ctx:
+            return fn(self, *args, **kwargs)
+
+    return method
+
+
+def _with_context(cls: type) -> type:
+    """Run every public method of ``cls`` inside its schedule's MLIR context."""
     for name, fn in list(vars(cls).items()):
         if name.startswith("__") or not callable(fn) or isinstance(fn, staticmethod | classmethod | property):
             continue
-
-        def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
-            @functools.wraps(fn)
-            def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-                ctx = self.context if isinstance(self, Schedule) else self.schedule.context
-                with ctx:
-                    return fn(self, *args, **kwargs)
-
-            return method
-
-        setattr(cls, name, wrap(fn))
+        setattr(cls, name, _wrap_in_context(fn))
     return cls
 
 
