@@ -149,7 +149,11 @@ class DiagnosticCollector:
         self.diagnostics: list[Diagnostic] = []
 
     def __call__(self, diag: Any) -> bool:
-        self.diagnostics.append(convert_diagnostic(diag, self.default_file))
+        try:
+            self.diagnostics.append(convert_diagnostic(diag, self.default_file))
+        except RuntimeError:  # text that is not UTF-8 (from corrupt input): keep the error, not its text
+            message = "(a diagnostic whose text is not valid UTF-8: corrupt input?)"
+            self.diagnostics.append(Diagnostic(_severity_name(diag.severity), message, None))
         return True  # handled: MLIR must not print it itself
 
     @property

@@ -58,7 +58,10 @@ _STRING_SECTION, _DIALECT_SECTION, _DIALECT_VERSIONS_SECTION = 0, 1, 7
 _REQUIRED_SECTIONS = (0, 1, 2, 3, 4)
 _PROPERTIES_SECTION = 8
 _DIALECT_VERSIONING = 1  # first bytecode version whose dialect entries carry a version flag
-_NATIVE_PROPERTIES = 5  # first bytecode version with a (then required) properties section
+_OP_COUNT = 4  # first bytecode version that stores the number of op names before them
+_NATIVE_PROPERTIES = 5  # first bytecode version with a properties section; op names carry a flag
+# Dialect and op names are identifiers; anything else is a damaged string table.
+_IDENTIFIER = re.compile(r"[A-Za-z_][\w$.\-]*")
 
 
 class InputFormat(enum.Enum):
@@ -75,6 +78,7 @@ class BytecodeInfo:
     version: int
     producer: str
     dialects: tuple[str, ...]
+    operations: tuple[str, ...] = ()  # op names the IR section may use, ``dialect.op``
 
 
 class BytecodeFormatError(ValueError):
@@ -143,18 +147,18 @@ class _ByteReader:
         return section_id, self.bytes(length, name)
 
 
-def _string_table(section: memoryview) -> list[str]:
+def _string_table(section: memoryview) -> list[bytes]:
     reader = _ByteReader(section)
     count = reader.varint("the string count")
     if count > len(section):
         raise BytecodeFormatError(f"string section claims {count} strings in {len(section)} bytes")
     sizes = [reader.varint("a string length") for _ in range(count)]
     end = len(section)
-    strings: list[str] = []
+    strings: list[bytes] = []
     for size in sizes:  # sizes are stored in reverse order; each includes its NUL
         if size == 0 or size > end - reader.pos:
             raise BytecodeFormatError("string section: a string length exceeds the section")
-        strings.append(bytes(section[end - size : end - 1]).decode("utf-8", errors="replace"))
+        strings.append(bytes(section[end - size : end - 1]))
         end -= size
     if end != reader.pos:
         raise BytecodeFormatError("string section: trailing data between string lengths and strings")
@@ -162,9 +166,27 @@ def _string_table(section: memoryview) -> list[str]:
     return strings
 
 
-def _dialect_names(section: memoryview, strings: list[str], version: int, base: int) -> tuple[str, ...]:
+def _identifier(strings: list[bytes], index: int, what: str, allow_empty: bool = False) -> str:
+    if index >= len(strings):
+        raise BytecodeFormatError(f"dialect section: invalid string index {index} for {what}")
+    raw = strings[index]
+    try:
+        name = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        name = ""
+    if not (_IDENTIFIER.fullmatch(name) or (allow_empty and not raw)):
+        raise BytecodeFormatError(f"{what} {raw!r} is not an identifier")
+    return name
+
+
+def _dialects_and_ops(
+    section: memoryview, strings: list[bytes], version: int, base: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Dialect names and ``dialect.op`` names from the dialect section (all identifiers, or an error)."""
     reader = _ByteReader(section, base)
     count = reader.varint("the dialect count")
+    if count > len(section):
+        raise BytecodeFormatError(f"dialect section claims {count} dialects in {len(section)} bytes")
     names = []
     for _ in range(count):
         if version < _DIALECT_VERSIONING:
@@ -172,14 +194,28 @@ def _dialect_names(section: memoryview, strings: list[str], version: int, base: 
         else:
             encoded = reader.varint("a dialect name")
             index, versioned = encoded >> 1, bool(encoded & 1)
-        if index >= len(strings):
-            raise BytecodeFormatError(f"dialect section: invalid string index {index}")
-        names.append(strings[index])
+        names.append(_identifier(strings, index, "dialect name"))
         if versioned:
             section_id, _ = reader.section()
             if section_id != _DIALECT_VERSIONS_SECTION:
                 raise BytecodeFormatError("dialect section: expected a dialect version entry")
-    return tuple(names)
+    if version >= _OP_COUNT:
+        reader.varint("the op name count")
+    ops = []
+    while reader.remaining:
+        dialect = reader.varint("an op name group")
+        if dialect >= len(names):
+            raise BytecodeFormatError(f"dialect section: invalid dialect index {dialect}")
+        n_ops = reader.varint("an op name group size")
+        if n_ops > reader.remaining:
+            raise BytecodeFormatError(f"dialect section: {n_ops} op names in {reader.remaining} bytes")
+        for _ in range(n_ops):
+            index = reader.varint("an op name")
+            if version >= _NATIVE_PROPERTIES:
+                index >>= 1  # the low bit says whether the op was registered
+            op = _identifier(strings, index, "op name", allow_empty=True)
+            ops.append(f"{names[dialect]}.{op}" if op else names[dialect])
+    return tuple(names), tuple(ops)
 
 
 def read_bytecode_info(data: bytes) -> BytecodeInfo:
@@ -205,7 +241,8 @@ def read_bytecode_info(data: bytes) -> BytecodeInfo:
         raise BytecodeFormatError(f"missing section(s) {', '.join(missing)} (truncated?)")
     strings = _string_table(sections[_STRING_SECTION][0])
     dialect_section, dialect_base = sections[_DIALECT_SECTION]
-    return BytecodeInfo(version, producer, _dialect_names(dialect_section, strings, version, dialect_base))
+    dialects, operations = _dialects_and_ops(dialect_section, strings, version, dialect_base)
+    return BytecodeInfo(version, producer, dialects, operations)
 
 
 def _text_uses_stablehlo(text: str) -> bool:

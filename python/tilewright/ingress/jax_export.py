@@ -144,48 +144,73 @@ def _adapt_calling_convention(module: Any, exported: Any, filename: str) -> None
         func.ReturnOp(list(call.results))
 
 
-def strip_sharding(module: Any) -> None:
+def strip_sharding(module: Any, filename: str | None = None) -> None:
     """Drop Shardy annotations: meshes, ``sdy.*`` attributes, identity sharding constraints.
 
     They only tell a partitioner how to split the program over devices; the
     program they annotate means the same on one device.
     """
-    from jaxlib.mlir import ir as jir
-
     doomed: list[Any] = []
 
-    def visit(op: Any) -> Any:
-        operation = op.operation
+    def visit(operation: Any) -> None:  # a plain recursion: errors raised in walk callbacks get wrapped
         name = operation.name
         if name == "sdy.mesh":
             doomed.append(operation)
-        elif name in _SDY_IDENTITY_OPS and len(operation.operands) == 1 and len(operation.results) == 1:
+            return
+        if name in _SDY_IDENTITY_OPS and len(operation.operands) == 1 and len(operation.results) == 1:
             operation.results[0].replace_all_uses_with(operation.operands[0])
             doomed.append(operation)
         else:
-            _strip_sdy_attributes(operation)
-        return jir.WalkResult.ADVANCE
+            _strip_sdy_attributes(operation, filename)
+        for region in operation.regions:
+            for block in region.blocks:
+                for op in block.operations:
+                    visit(op.operation)
 
-    module.operation.walk(visit)
+    visit(module.operation)
     for operation in doomed:
         operation.erase()
 
 
-def _without_sdy(dictionary: Any) -> Any:
+def _not_utf8(operation: Any, filename: str | None) -> TilewrightError:
+    from tilewright.diagnostics import location_of
+
+    return TilewrightError(
+        f"'{operation.name}' has an attribute name that is not valid UTF-8 (corrupt input?)",
+        location_of(operation.location, filename) or (SourceLocation(filename) if filename else None),
+    )
+
+
+def _attribute_names(operation: Any, filename: str | None) -> list[str]:
+    try:
+        return list(operation.attributes)  # str names in jaxlib's bindings; raises on non-UTF-8
+    except RuntimeError:
+        raise _not_utf8(operation, filename) from None
+
+
+def _without_sdy(dictionary: Any, operation: Any, filename: str | None) -> Any:
     from jaxlib.mlir import ir as jir
 
-    return jir.DictAttr.get({n.name: n.attr for n in dictionary if not n.name.startswith("sdy.")})
+    kept = {}
+    for named in dictionary:
+        try:
+            repr(named)  # raises on a non-UTF-8 name; reading ``.name`` would abort the process instead
+        except RuntimeError:
+            raise _not_utf8(operation, filename) from None
+        if not named.name.startswith("sdy."):
+            kept[named.name] = named.attr
+    return jir.DictAttr.get(kept)
 
 
-def _strip_sdy_attributes(operation: Any) -> None:
+def _strip_sdy_attributes(operation: Any, filename: str | None) -> None:
     from jaxlib.mlir import ir as jir
 
-    names = [getattr(n, "name", n) for n in operation.attributes]  # str in jaxlib's bindings
-    for name in names:
+    for name in _attribute_names(operation, filename):
         if name.startswith("sdy."):
             del operation.attributes[name]
     if operation.name == "func.func":
         for key in ("arg_attrs", "res_attrs"):
             if key in operation.attributes:
                 array = jir.ArrayAttr(operation.attributes[key])
-                operation.attributes[key] = jir.ArrayAttr.get([_without_sdy(jir.DictAttr(d)) for d in array])
+                stripped = [_without_sdy(jir.DictAttr(d), operation, filename) for d in array]
+                operation.attributes[key] = jir.ArrayAttr.get(stripped)

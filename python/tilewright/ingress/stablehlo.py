@@ -203,7 +203,7 @@ def legalize_to_linalg(source: Source, entry: str | None = "main") -> LegalizedP
     with ctx, collect_diagnostics(ctx, source.filename) as diags:
         if not module.operation.verify():
             raise error_from_mlir(RuntimeError("verification failed"), diags, "verification", source.filename)
-        strip_sharding(module)
+        strip_sharding(module, source.filename)
         signature = None
         if entry is not None:
             entry_op = _find_entry(module, entry, source.filename)
