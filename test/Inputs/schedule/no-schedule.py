@@ -1,0 +1,2 @@
+# Defines no `schedule`.
+x = 1
