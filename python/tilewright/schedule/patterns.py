@@ -34,7 +34,9 @@ def as_pattern(p: Pattern | str) -> Pattern:
 
 def _enum(value: str, allowed: tuple[str, ...], what: str) -> str:
     if value not in allowed:
-        raise ValueError(f"unknown {what} '{value}' (known: {', '.join(allowed)})")
+        from tilewright.schedule.builder import ScheduleError, _caller_location
+
+        raise ScheduleError(f"unknown {what} '{value}' (known: {', '.join(allowed)})", _caller_location())
     return value
 
 

@@ -1,0 +1,224 @@
+"""The schedule API itself: handle invalidation, knobs, locations, extensions, the built-in registry, ModuleInfo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import pytest
+import tilewright
+from conftest import stablehlo_of
+from tilewright.diagnostics import TilewrightError
+from tilewright.schedule import HandleError, OpHandle, Schedule, ScheduleError, library
+from tilewright.schedule.apply import schedule_text
+from tilewright.schedule.builder import consumed_operands
+from tilewright.schedule.extensions import extension_method
+from tilewright.schedule.info import ModuleInfo
+
+INPUTS = Path(__file__).resolve().parents[1] / "Inputs" / "schedule"
+
+
+def test_tiling_consumes_its_target():
+    s = Schedule()
+    mm = s.match("linalg.matmul")
+    tiled, loops = mm.tile([8, 16])
+    assert not mm.valid and tiled.valid and all(loop.valid for loop in loops)
+    with pytest.raises(HandleError, match=r"consumed by 'transform.structured.tile_using_for'"):
+        mm.tile([4])
+
+
+def test_consuming_a_loop_invalidates_what_is_inside_it():
+    s = Schedule()
+    tiled, (outer, inner) = s.match("linalg.matmul").tile([8, 16])
+    body_op = tiled.match("arith.mulf")
+    outer.unroll(2)
+    for h in (tiled, inner, body_op):
+        assert not h.valid
+        with pytest.raises(HandleError):
+            h.annotate("x")
+
+
+def test_readonly_transforms_keep_handles_valid():
+    s = Schedule()
+    func = s.match("func.func")
+    mm = func.match("linalg.matmul")
+    mm.annotate("seen")
+    func.canonicalize()
+    func.apply_cse()
+    assert mm.valid and func.valid and s.root.valid
+
+
+def test_bufferize_invalidates_everything_and_replaces_the_root():
+    s = Schedule()
+    old_root = s.root
+    mm = s.match("linalg.matmul")
+    new_root = s.bufferize()
+    assert s.root is new_root and not old_root.valid and not mm.valid
+    s.match("memref.alloc")  # matches in the bufferized IR, from the new root
+    assert "{transform.consumed}" in s.to_mlir()
+
+
+def test_handles_of_another_schedule_are_rejected():
+    a, b = Schedule(), Schedule()
+    with pytest.raises(HandleError, match="another schedule"):
+        b.match("linalg.matmul", within=a.root)
+
+
+def test_consumed_operands_is_read_from_mlir():
+    s = Schedule()
+    mm = s.match("linalg.matmul")
+    func = s.match("func.func")
+    _fused, new_loop = mm.fuse_into(func)  # producer consumed, containing op only read (MLIR 22)
+    op = new_loop._value.owner
+    assert consumed_operands(op) == frozenset({0})
+    assert not mm.valid and func.valid
+
+
+def test_escape_hatch_infers_consumption():
+    s = Schedule()
+    mm = s.match("linalg.matmul")
+    (generic,) = s.op("transform.structured.generalize", [mm], ["!transform.any_op"])
+    assert not mm.valid and generic.valid
+    with pytest.raises(ScheduleError, match="not a registered operation"):
+        s.op("transform.does_not_exist", [generic])
+
+
+def test_knobs_select_override_and_validate():
+    s = Schedule("k", knobs={"tile": 32})
+    k = s.knob("tile", [8, 16, 32], default=16)
+    s.match("linalg.matmul").tile([k, 0])
+    assert s.knobs == {"tile": ([8, 16, 32], 32)}
+    assert "= 32 : i64 from options = [8, 16, 32]" in s.to_mlir()
+    s.set_knob("tile", 8)
+    assert "= 8 : i64 from options = [8, 16, 32]" in s.to_mlir()
+    with pytest.raises(ScheduleError, match="not one of its options"):
+        s.set_knob("tile", 12)
+    with pytest.raises(ScheduleError, match="defined twice"):
+        s.knob("tile", [1])
+    with pytest.raises(ScheduleError, match="unknown knob"):
+        s.set_knob("nope", 1)
+
+
+def test_ops_are_located_at_the_python_line():
+    s = Schedule("locs")
+    s.match("linalg.matmul")  # the line below is asserted
+    line = test_ops_are_located_at_the_python_line.__code__.co_firstlineno + 2
+    text = s.to_mlir(debug_info=True)
+    assert f'loc("{__file__}":{line}:5)' in text
+    assert str(s) == s.to_mlir() and "loc(" not in str(s)
+
+
+def test_invalid_arguments_are_reported_at_the_call():
+    s = Schedule()
+    mm = s.match("linalg.matmul")
+    with pytest.raises(ScheduleError) as info:
+        mm.pack_greedily([8, 16, 32], matmul_padded_sizes_next_multiple_of=[8, 16, 32])
+    assert info.value.location.filename == __file__
+    s.verify()  # the rejected op was removed: the script stays valid
+    with pytest.raises(ScheduleError, match="unknown contraction lowering"):
+        from tilewright.schedule import patterns
+
+        patterns.lower_contraction("fastest")
+
+
+def test_extension_methods_are_added_once():
+    @extension_method(OpHandle, "test_generalize_ext")
+    def _generalize(self: OpHandle) -> OpHandle:
+        (out,) = self.schedule.op("transform.structured.generalize", [self], ["!transform.any_op"])
+        return out
+
+    s = Schedule()
+    mm = s.match("linalg.matmul")
+    g = mm.test_generalize_ext()
+    assert not mm.valid and g.valid and "transform.structured.generalize" in s.to_mlir()
+    with pytest.raises(ValueError, match="already exists"):
+        extension_method(OpHandle, "tile")(_generalize)
+
+
+def test_named_sequences_infer_consumed_arguments():
+    s = Schedule()
+    s.define("tile4", lambda op: op.tile([4])[0])
+    mm = s.match("linalg.matmul")
+    (tiled,) = s.include("tile4", mm)
+    assert not mm.valid and tiled.valid
+    assert "@tile4(%arg0: !transform.any_op {transform.consumed}) -> !transform.any_op" in s.to_mlir()
+
+
+def _matmul_module():
+    from mlir import ir
+
+    from tilewright.mlir_env import new_context
+
+    ctx = new_context()
+    with ctx:
+        return ir.Module.parse((INPUTS / "matmul.mlir").read_text())
+
+
+def test_module_info_describes_the_payload():
+    info = ModuleInfo.from_module(_matmul_module())
+    fill, mm = info.ops
+    assert fill.name == "linalg.fill" and mm.name == "linalg.matmul"
+    assert mm.iterator_types == ("parallel", "parallel", "reduction")
+    assert mm.loop_ranges == (97, 33, 7)
+    assert (mm.size("m"), mm.size("n"), mm.size("k")) == (97, 33, 7)
+    assert mm.inputs[0].shape == (97, 7) and mm.inputs[0].dtype == "f32"
+    assert mm.is_contraction and not fill.is_contraction and fill.is_elementwise
+    assert info.functions == ("main",) and info.find("matmul") == [mm]
+
+
+def test_schedule_functions_get_module_info():
+    seen = []
+
+    def build(info: ModuleInfo) -> Schedule:
+        seen.append(info)
+        s = Schedule("fn")
+        s.match("linalg.matmul").annotate("m" + str(info.find("matmul")[0].size("m")))
+        return s
+
+    text, name = schedule_text(build, _matmul_module())
+    assert name == "fn" and '"m97"' in text and seen[0].find("matmul")
+
+
+def test_builtin_registry(rng):
+    @library.register_builtin("test-tile-rows", description="tile matmul rows by 8")
+    def build(info: ModuleInfo) -> Schedule:
+        s = Schedule("test-tile-rows")
+        s.match("linalg.matmul").tile([8, 0, 0])
+        return s
+
+    assert "test-tile-rows" in library.builtin_names()
+    assert library.get_builtin("test-tile-rows").description == "tile matmul rows by 8"
+    with pytest.raises(ValueError, match="already registered"):
+        library.register_builtin("test-tile-rows", lambda info: None)
+    with pytest.raises(TilewrightError, match="unknown built-in schedule 'nope'"):
+        library.get_builtin("nope")
+    x = rng.standard_normal((17, 5), dtype=np.float32)
+    w = rng.standard_normal((5, 3), dtype=np.float32)
+    exe = tilewright.compile(stablehlo_of(lambda a, b: a @ b, x, w), schedule="test-tile-rows")
+    np.testing.assert_allclose(exe(x, w), x @ w, rtol=1e-5, atol=1e-5)
+
+
+def test_schedule_object_and_py_file_in_compile(rng, tmp_path):
+    x = rng.standard_normal((97, 7), dtype=np.float32)
+    w = rng.standard_normal((7, 33), dtype=np.float32)
+    text = stablehlo_of(lambda a, b: a @ b, x, w)
+    s = Schedule("obj")
+    s.match("linalg.matmul").tile([8, 16, 0])
+    for schedule in (s, str(INPUTS / "shape-dependent.py")):
+        exe = tilewright.compile(text, schedule=schedule, dump_dir=tmp_path)
+        assert "scf.for" in (tmp_path / "01-scheduled.mlir").read_text()
+        np.testing.assert_allclose(exe(x, w), x @ w, rtol=1e-5, atol=1e-5)
+
+
+def test_failing_transform_points_at_the_python_line(rng):
+    x = rng.standard_normal((4, 4), dtype=np.float32)
+    s = Schedule("bad")
+    s.match("linalg.matmul").tile([1, 1, 1, 1])
+    line = test_failing_transform_points_at_the_python_line.__code__.co_firstlineno + 3
+    with pytest.raises(TilewrightError) as info:
+        tilewright.compile(stablehlo_of(lambda a, b: a @ b, x, x), schedule=s)
+    first = info.value.diagnostics[0]
+    assert (first.location.filename, first.location.line) == (__file__, line)
+    assert "too many tiles provided" in first.message
+    assert first.notes and first.notes[0].message == "when applied to this payload op"
