@@ -28,7 +28,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="program: StableHLO/MLIR text or bytecode, portable artifact, jax.export bytes")
     p.add_argument("--entry", default="main", help="entry function (default: main)")
     p.add_argument("--target", default="cpu", choices=["cpu"], help="code generation target")
-    p.add_argument("--schedule", help="transform script (.mlir) to apply before bufferization")
+    p.add_argument("--schedule", help="schedule to apply before bufferization: .mlir script, .py file or built-in name")
     p.add_argument("--dump-dir", help="write the IR after every stage into this directory")
     p.add_argument("-O", dest="opt_level", type=int, default=3, choices=[0, 1, 2, 3], help="LLVM optimization level")
     p.add_argument("--threads", type=int, help="cores for parallel loops (default: all this process may use)")
