@@ -4,7 +4,7 @@
 # message, and the payload op it was applied to.
 # RUN: not %tilewright-opt %inputs/schedule/matmul.mlir --transform-script %inputs/schedule/bad-tile.py 2>&1 \
 # RUN:   | FileCheck %s --check-prefix=BAD
-# BAD: bad-tile.py:8:5: error: too many tiles provided, expected at most 3 found 4
+# BAD: bad-tile.py:8:5: error: transform.structured.tile_using_for: too many tiles provided, expected at most 3 found 4
 # BAD: matmul.mlir:6:8: note: when applied to this payload op
 # BAD-NOT: Traceback
 #

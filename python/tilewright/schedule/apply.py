@@ -169,20 +169,53 @@ def apply_script(
     entry_op = find_entry(script, script_name, entry)
     with context, collect_diagnostics(context, script_name) as diags:
         try:
-            options = interpreter.TransformOptions()
-            options.expensive_checks = True  # handle misuse is an error, not undefined behavior
-            interpreter.apply_named_sequence(payload.operation, entry_op, script.operation, options)
-        except ir.MLIRError as exc:
-            for info in getattr(exc, "error_diagnostics", []):
-                diags.diagnostics.append(convert_diagnostic(info, script_name))
-            raise error_from_mlir(exc, diags, "applying the schedule", script_name) from None
-        except ValueError as exc:  # the interpreter flattens its diagnostics into the message
-            diags.diagnostics.extend(diagnostics_from_text(str(exc), script_name))
-            raise error_from_mlir(exc, diags, "applying the schedule", script_name) from None
-        if diags.errors:
-            raise TilewrightError("applying the schedule failed", SourceLocation(script_name), diags.diagnostics)
+            try:
+                options = interpreter.TransformOptions()
+                options.expensive_checks = True  # handle misuse is an error, not undefined behavior
+                interpreter.apply_named_sequence(payload.operation, entry_op, script.operation, options)
+            except ir.MLIRError as exc:
+                for info in getattr(exc, "error_diagnostics", []):
+                    diags.diagnostics.append(convert_diagnostic(info, script_name))
+                raise error_from_mlir(exc, diags, "applying the schedule", script_name) from None
+            except ValueError as exc:  # the interpreter flattens its diagnostics into the message
+                diags.diagnostics.extend(diagnostics_from_text(str(exc), script_name))
+                raise error_from_mlir(exc, diags, "applying the schedule", script_name) from None
+            if diags.errors:
+                raise TilewrightError("applying the schedule failed", SourceLocation(script_name), diags.diagnostics)
+        except TilewrightError as error:
+            _name_transform_ops(error.diagnostics, script, script_name)
+            raise
         if not payload.operation.verify():
             raise error_from_mlir(RuntimeError("the schedule produced invalid IR"), diags, "schedule", script_name)
+
+
+def _name_transform_ops(diagnostics: list[Any], script: ir.Module, script_name: str) -> None:
+    """Prefix errors located at a transform op with the op's name.
+
+    The location alone may be a line of Python that built several ops, or a
+    script line the user does not have at hand; the name says which transform failed.
+    """
+    from tilewright.diagnostics import location_of
+
+    by_location: dict[tuple[str, int, int], str] = {}
+
+    def visit(op: ir.Operation) -> None:
+        for region in op.regions:
+            for block in region.blocks:
+                for inner in block.operations:
+                    inner = inner.operation
+                    loc = location_of(inner.location, script_name)
+                    if loc is not None and loc.line and inner.name.startswith("transform."):
+                        by_location[(loc.filename, loc.line, loc.col)] = inner.name  # the last op at a location wins
+                    visit(inner)
+
+    visit(script.operation)
+    for d in diagnostics:
+        if d.severity != "error" or d.location is None:
+            continue
+        name = by_location.get((d.location.filename, d.location.line, d.location.col))
+        if name is not None and not d.message.startswith(name):
+            d.message = f"{name}: {d.message}"
 
 
 def apply_schedule(payload: ir.Module, schedule: Any, context: ir.Context, filename: str) -> None:
