@@ -24,6 +24,9 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "stablehlo.scatter": ("scatter", "lower_scatter"),
     "stablehlo.select_and_scatter": ("select_and_scatter", "lower_select_and_scatter"),
     "stablehlo.sort": ("sort", "lower_sort"),
+    "stablehlo.while": ("control_flow", "lower_while"),
+    "stablehlo.if": ("control_flow", "lower_if"),
+    "stablehlo.case": ("control_flow", "lower_case"),
 }
 
 

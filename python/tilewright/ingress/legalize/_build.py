@@ -168,9 +168,9 @@ def if_else(
 
 
 def inline_region(region: ir.Region, args: Sequence[Value]) -> list[Value]:
-    """Move the ops of ``region``'s single block to the current insertion point
-    (an append point must follow at least one op), with its arguments replaced by ``args``;
-    returns the values its terminator returned. The region is left with only
+    """Move the ops of ``region``'s single block to the current insertion point,
+    with its arguments replaced by ``args``; returns the values its terminator
+    returned. The region is left with only
     its terminator, so each region can be inlined once (each is used once)."""
     block = region.blocks[0]
     for arg, value in zip(block.arguments, args, strict=True):
@@ -179,14 +179,11 @@ def inline_region(region: ir.Region, args: Sequence[Value]) -> list[Value]:
     terminator = ops[-1]
     ip = ir.InsertionPoint.current
     ref = ip.ref_operation
-    if ref is not None:
-        for op in ops[:-1]:
+    for op in ops[:-1]:
+        if ref is not None:
             op.move_before(ref)
-    else:
-        anchor = list(ip.block.operations)[-1]
-        for op in ops[:-1]:
-            op.move_after(anchor)
-            anchor = op
+        else:
+            ip.block.append(op)  # moves the op
     return list(terminator.operands)
 
 
