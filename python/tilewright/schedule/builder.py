@@ -448,6 +448,61 @@ class OpHandle(Handle):
         """``transform.structured.convert_to_loops``: the op as ``scf.for`` loops."""
         return self.schedule._build_one(tstruct.ConvertToLoopsOp, transform.AnyOpType.get(), self.value)
 
+    def transpose_matmul(self, input_to_transpose: str = "lhs") -> OpHandle:
+        """``transform.structured.transpose_matmul``: matmul -> matmul with one operand transposed."""
+        if input_to_transpose not in ("lhs", "rhs"):
+            raise ScheduleError("transpose_matmul: input_to_transpose is 'lhs' or 'rhs'", _caller_location())
+        return self.schedule._build_one(
+            tstruct.TransposeMatmulOp,
+            transform.AnyOpType.get(),
+            self.value,
+            inputToTranspose=ir.IntegerAttr.get(
+                ir.IntegerType.get_signless(32), ("lhs", "rhs").index(input_to_transpose)
+            ),  # the TransposeMatmulInput enum: lhs = 0, rhs = 1
+        )
+
+    def img2col(self) -> tuple[OpHandle, OpHandle]:
+        """``transform.structured.convert_conv2d_to_img2col``: (im2col tensor op, the matmul-like op)."""
+        s = self.schedule
+        any_op = transform.AnyOpType.get()
+        op = s._create(tstruct.ConvertConv2DToImg2ColOp, any_op, any_op, self.value)
+        img2col, transformed = s._wrap_results(op, OpHandle)
+        return img2col, transformed
+
+    def flatten_elementwise(self) -> OpHandle:
+        """``transform.structured.flatten_elementwise``: an elementwise op over one flat dimension."""
+        return self.schedule._build_one(tstruct.FlattenElementwiseLinalgOp, transform.AnyOpType.get(), self.value)
+
+    def scalarize(self) -> OpHandle:
+        """``transform.structured.scalarize``: tile the dynamic dims of the op by 1."""
+        return self.schedule._build_one(tstruct.ScalarizeOp, self.value)
+
+    def hoist_pad(self, num_loops: int, *, transpose: Sequence[int] | None = None) -> OpHandle:
+        """``transform.structured.hoist_pad`` of this ``tensor.pad`` out of ``num_loops`` enclosing loops.
+
+        The padded data is packed once into a buffer indexed by the hoisted loops (operand packing).
+        """
+        return self.schedule._build_one(
+            tstruct.HoistPadOp,
+            transform.AnyOpType.get(),
+            self.value,
+            num_loops,
+            transpose=list(transpose) if transpose else None,
+        )
+
+    def bufferize_to_allocation(self, *, memory_space: int | None = None, alloc_op: str | None = None) -> OpHandle:
+        """``transform.structured.bufferize_to_allocation``: this op's result into a new buffer.
+
+        Returns the handle to the new allocation.
+        """
+        s = self.schedule
+        op = s._create(tstruct.BufferizeToAllocationOp, self.value, memory_space=memory_space, alloc_op=alloc_op)
+        return s._wrap_results(op, OpHandle)[0]
+
+    def eliminate_empty_tensors(self) -> None:
+        """``transform.bufferization.eliminate_empty_tensors``: write into the final destination instead."""
+        self.schedule._create(tbuf.EliminateEmptyTensorsOp, self.value)
+
     # -- vectorization --------------------------------------------------------------------
 
     def vectorize(
