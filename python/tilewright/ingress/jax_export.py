@@ -148,7 +148,10 @@ def strip_sharding(module: Any, filename: str | None = None) -> None:
     """Drop Shardy annotations: meshes, ``sdy.*`` attributes, identity sharding constraints.
 
     They only tell a partitioner how to split the program over devices; the
-    program they annotate means the same on one device.
+    program they annotate means the same on one device. The same walk rejects
+    attribute names and string/symbol values that are not UTF-8 (only corrupt
+    input has them): jaxlib's bindings cannot hand those to Python, so any
+    later pass written in Python would fail on them.
     """
     doomed: list[Any] = []
 
@@ -202,12 +205,33 @@ def _without_sdy(dictionary: Any, operation: Any, filename: str | None) -> Any:
     return jir.DictAttr.get(kept)
 
 
+def _check_string_value(operation: Any, name: str, filename: str | None) -> None:
+    from jaxlib.mlir import ir as jir
+
+    from tilewright.diagnostics import location_of
+
+    try:
+        attr = operation.attributes[name]
+    except TypeError:  # the bindings cannot downcast some attributes (complex dense constants): not strings
+        return
+    if isinstance(attr, jir.StringAttr | jir.FlatSymbolRefAttr | jir.SymbolRefAttr):
+        try:
+            str(attr.value)
+        except RuntimeError:
+            raise TilewrightError(
+                f"attribute '{name}' of '{operation.name}' holds a string that is not valid UTF-8 (corrupt input?)",
+                location_of(operation.location, filename) or (SourceLocation(filename) if filename else None),
+            ) from None
+
+
 def _strip_sdy_attributes(operation: Any, filename: str | None) -> None:
     from jaxlib.mlir import ir as jir
 
     for name in _attribute_names(operation, filename):
         if name.startswith("sdy."):
             del operation.attributes[name]
+        else:
+            _check_string_value(operation, name, filename)
     if operation.name == "func.func":
         for key in ("arg_attrs", "res_attrs"):
             if key in operation.attributes:

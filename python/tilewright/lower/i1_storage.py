@@ -30,7 +30,7 @@ def _widen(t: ir.Type) -> ir.Type:
     if isinstance(t, ir.MemRefType) and _is_i1(t.element_type):
         return ir.MemRefType.get(t.shape, i8, t.layout, t.memory_space)
     if isinstance(t, ir.VectorType) and _is_i1(t.element_type):
-        return ir.VectorType.get(t.shape, i8, scalable=t.scalable, scalable_dims=t.scalable_dims)
+        return ir.VectorType.get(t.shape, i8, scalable=list(t.scalable_dims))  # per-dim flags
     return t
 
 
