@@ -83,3 +83,34 @@ def test_cumulative_ops(rng):
     x = rng.standard_normal((8, 9)).astype(np.float32)
     for fn in (lambda x: lax.cummax(x, axis=1), lambda x: lax.cumlogsumexp(x, axis=0), jnp.cumsum):
         _run(fn, x, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(1,), (8, 9), (97, 3)])
+def test_reduce_window_with_a_called_function_as_body(rng, shape):
+    @jax.jit
+    def logaddexp(a, b):  # a nested jit: the reduction body calls a function
+        return jnp.logaddexp(a, b)
+
+    x = rng.standard_normal(shape).astype(np.float32)
+    n = shape[0]
+    fn = lambda x: lax.reduce_window(  # noqa: E731
+        x,
+        np.float32(-np.inf),
+        logaddexp,
+        (n,) + (1,) * (x.ndim - 1),
+        (1,) * x.ndim,
+        ((n - 1, 0),) + ((0, 0),) * (x.ndim - 1),
+    )
+    _run(fn, x, contains="call @logaddexp", rtol=1e-5, atol=1e-5)
+
+
+def test_reduce_window_called_body_with_dilations_and_non_identity_init(rng):
+    @jax.jit
+    def add(a, b):
+        return a + b
+
+    x = rng.standard_normal((7, 13)).astype(np.float32)
+    fn = lambda x: lax.reduce_window(  # noqa: E731
+        x, np.float32(0.5), add, (2, 3), (1, 2), ((1, 2), (0, 1)), base_dilation=(2, 1), window_dilation=(1, 2)
+    )
+    _run(fn, x, contains="call @add", rtol=1e-5, atol=1e-5)

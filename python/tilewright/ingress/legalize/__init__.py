@@ -27,6 +27,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "stablehlo.while": ("control_flow", "lower_while"),
     "stablehlo.if": ("control_flow", "lower_if"),
     "stablehlo.case": ("control_flow", "lower_case"),
+    "stablehlo.reduce_window": ("reduce_window", "lower_reduce_window"),
 }
 
 
