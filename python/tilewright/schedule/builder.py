@@ -21,6 +21,7 @@ by letting MLIR's verifier check a probe sequence (see :func:`consumed_operands`
 from __future__ import annotations
 
 import inspect
+import operator
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -694,11 +695,19 @@ def _mixed(sizes: Sequence[int | ParamHandle], s: Schedule) -> list[int | ir.Val
         if isinstance(v, Handle):
             _check_own(v, s)
             out.append(v.value)
-        elif isinstance(v, bool) or not isinstance(v, int):
-            raise ScheduleError(f"expected an int or a param handle, got {v!r}", _caller_location())
         else:
-            out.append(v)
+            out.append(_as_int(v))
     return out
+
+
+def _as_int(v: Any) -> int:
+    """Any integral (``int``, ``numpy.int64``, ...) as an ``int``; bools and floats are errors."""
+    if isinstance(v, bool):
+        raise ScheduleError(f"expected an int or a param handle, got {v!r}", _caller_location())
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise ScheduleError(f"expected an int or a param handle, got {v!r}", _caller_location()) from None
 
 
 def _split_mixed(sizes: Sequence[int | ParamHandle], s: Schedule) -> tuple[list[ir.Value], list[int]]:
@@ -1072,10 +1081,10 @@ class Schedule:
         where = _caller_location()
         if name in self._knobs:
             raise ScheduleError(f"knob '{name}' is defined twice", where)
-        options = list(options)
-        if not options or not all(isinstance(o, int) and not isinstance(o, bool) for o in options):
+        options = [_as_int(o) for o in options]
+        if not options:
             raise ScheduleError(f"knob '{name}': options must be a non-empty list of ints", where)
-        value = self._knob_overrides.get(name, default if default is not None else options[0])
+        value = _as_int(self._knob_overrides.get(name, default if default is not None else options[0]))
         if value not in options:
             raise ScheduleError(f"knob '{name}': {value} is not one of its options {options}", where)
         param_t = ir.Type.parse("!transform.param<i64>", self.context)
