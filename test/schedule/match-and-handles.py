@@ -4,6 +4,9 @@
 # RUN: %python %s > %t.mlir && FileCheck %s --check-prefix=SCRIPT < %t.mlir
 # RUN: %tilewright-opt %inputs/schedule/softmax.mlir --transform-script %t.mlir | FileCheck %s --check-prefix=SOFTMAX
 # RUN: %tilewright-opt %inputs/schedule/matmul.mlir --transform-script %t.mlir | FileCheck %s --check-prefix=MATMUL
+# Matchers, sequences and includes are upstream ops too: stock mlir-opt gives the same result.
+# RUN: %mlir-opt %inputs/schedule/softmax.mlir --transform-preload-library=transform-library-paths=%t.mlir \
+# RUN:   --transform-interpreter | FileCheck %s --check-prefix=SOFTMAX
 
 # SCRIPT: transform.named_sequence @__match_1(%[[OP:.+]]: !transform.any_op {transform.readonly}) -> !transform.any_op {
 # SCRIPT:   transform.match.structured %[[OP]] : (!transform.any_op) -> !transform.any_op {

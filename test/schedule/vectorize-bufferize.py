@@ -8,6 +8,9 @@
 # RUN:   | FileCheck %s --check-prefix=SOFTMAX
 # RUN: %python %s hoist > %t.hoist.mlir && FileCheck %s --check-prefix=HOIST-SCRIPT < %t.hoist.mlir
 # RUN: %tilewright-opt %inputs/schedule/matmul.mlir --transform-script %t.hoist.mlir | FileCheck %s --check-prefix=HOIST
+# A script that consumes its root (bufferization) runs in stock mlir-opt as well.
+# RUN: %mlir-opt %inputs/schedule/matmul.mlir --transform-preload-library=transform-library-paths=%t.hoist.mlir \
+# RUN:   --transform-interpreter | FileCheck %s --check-prefix=HOIST
 # RUN: %python %s forall > %t.forall.mlir && FileCheck %s --check-prefix=FORALL-SCRIPT < %t.forall.mlir
 # RUN: %tilewright-opt %inputs/schedule/matmul.mlir --transform-script %t.forall.mlir \
 # RUN:   | FileCheck %s --check-prefix=FORALL
