@@ -222,3 +222,16 @@ def test_failing_transform_points_at_the_python_line(rng):
     assert (first.location.filename, first.location.line) == (__file__, line)
     assert "too many tiles provided" in first.message
     assert first.notes and first.notes[0].message == "when applied to this payload op"
+
+
+def test_foreach_consumes_its_target_when_the_body_does():
+    s = Schedule()
+    generics = s.match("linalg.generic")
+    (loops,) = s.foreach(generics, lambda op: op.tile([4, 0])[1][0], results=1)
+    assert not generics.valid and loops.valid
+    readonly = s.match("linalg.fill")
+    s.foreach(readonly, lambda op: op.annotate("seen"))
+    assert readonly.valid
+    with pytest.raises(ScheduleError, match="returned 0 handle"):
+        s.foreach(readonly, lambda op: None, results=1)
+    s.verify()

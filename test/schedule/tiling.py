@@ -8,6 +8,9 @@
 # RUN: %python %s reduction > %t.reduction.mlir && FileCheck %s --check-prefix=RED-SCRIPT < %t.reduction.mlir
 # RUN: %tilewright-opt %inputs/schedule/softmax.mlir --transform-script %t.reduction.mlir \
 # RUN:   | FileCheck %s --check-prefix=RED
+# RUN: %python %s foreach > %t.foreach.mlir && FileCheck %s --check-prefix=EACH-SCRIPT < %t.foreach.mlir
+# RUN: %tilewright-opt %inputs/schedule/softmax.mlir --transform-script %t.foreach.mlir \
+# RUN:   | FileCheck %s --check-prefix=EACH
 
 # TILE-SCRIPT: %[[MM:.+]] = transform.structured.match ops{["linalg.matmul"]}
 # TILE-SCRIPT: transform.structured.tile_using_for %[[MM]] tile_sizes [8, 16, 0] interchange = [1, 0, 2]
@@ -43,9 +46,19 @@
 # RED: iterator_types = ["parallel", "parallel", "reduction"]
 # RED: iterator_types = ["parallel", "reduction"]
 
+# EACH-SCRIPT: %[[G:.+]] = transform.structured.match ops{["linalg.generic"]}
+# EACH-SCRIPT: %[[L:.+]] = transform.foreach %[[G]] : !transform.any_op -> !transform.any_op {
+# EACH-SCRIPT: ^bb0(%[[OP:.+]]: !transform.any_op):
+# EACH-SCRIPT:   %{{.+}}, %[[LOOP:.+]] = transform.structured.tile_using_for %[[OP]] tile_sizes [4, 0]
+# EACH-SCRIPT:   transform.yield %[[LOOP]] : !transform.any_op
+# EACH-SCRIPT: transform.annotate %[[L]] "row_loop"
+# Each of the 4 generics gets its own row loop; the foreach result holds all 4 loops.
+# EACH-LABEL: func.func @main
+# EACH-COUNT-4: } {row_loop}
+
 import sys
 
-from tilewright.schedule import Schedule
+from tilewright.schedule import OpHandle, Schedule
 
 
 def tile() -> Schedule:
@@ -70,5 +83,17 @@ def reduction() -> Schedule:
     return s
 
 
+def foreach() -> Schedule:
+    s = Schedule("foreach")
+
+    def tile_rows(op: OpHandle) -> OpHandle:
+        _, (rows,) = op.tile([4, 0])
+        return rows
+
+    (loops,) = s.foreach(s.match("linalg.generic"), tile_rows, results=1)
+    loops.annotate("row_loop")
+    return s
+
+
 if __name__ == "__main__":
-    print({"tile": tile, "forall": forall, "reduction": reduction}[sys.argv[1]]())
+    print({"tile": tile, "forall": forall, "reduction": reduction, "foreach": foreach}[sys.argv[1]]())

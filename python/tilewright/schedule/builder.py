@@ -1242,6 +1242,48 @@ class Schedule:
                 h.consumed_by = (f"the end of @{name}", where)
         self._verify_new(seq.operation, where)
 
+    def foreach(self, target: OpHandle, body: Callable[[OpHandle], Any], results: int = 0) -> list[OpHandle]:
+        """``transform.foreach``: run ``body(op)`` once per payload op of ``target``.
+
+        ``body`` returns ``results`` handles (or None); each result of the foreach
+        concatenates what the iterations returned. Handles made in the body are
+        valid only there; ``target`` is consumed if the body consumes its argument.
+        """
+        where = _caller_location()
+        _check_own(target, self)
+        any_op = transform.AnyOpType.get()
+        with self.context, self._loc(where), self._ip_stack[-1]:
+            op = transform.ForeachOp([any_op] * results, [target.value])
+            with ir.InsertionPoint(op.body):
+                terminator = transform.YieldOp([])
+        arg = OpHandle(self, op.body.arguments[0], "transform.foreach argument", where)
+        arg.parents.append(target)
+        first = len(self._handles)
+        self._handles.append(arg)
+        self._ip_stack.append(ir.InsertionPoint(terminator))
+        try:
+            returned = body(arg)
+        finally:
+            self._ip_stack.pop()
+        returned = [] if returned is None else [returned] if isinstance(returned, Handle) else list(returned)
+        if len(returned) != results:
+            op.operation.erase()
+            raise ScheduleError(f"foreach: the body returned {len(returned)} handle(s), expected {results}", where)
+        with self.context, self._loc(where):
+            values = [h.value for h in returned]
+            terminator.erase()
+            with ir.InsertionPoint(op.body):
+                transform.YieldOp(values)
+        for h in self._handles[first:]:
+            if h.valid:
+                h.consumed_by = ("the end of transform.foreach", where)
+        arg_consumed = not arg.valid and arg.consumed_by is not None and not arg.consumed_by[0].startswith("the end")
+        self._verify_new(op.operation, where)
+        self._after_build(op.operation, where)
+        if arg_consumed and target.valid:
+            self._consume(target, "transform.foreach", where)
+        return self._wrap_results(op.operation, OpHandle)
+
     def include(self, sequence: str, *args: Handle) -> list[OpHandle]:
         """``transform.include @sequence`` of a sequence made with :meth:`define`; returns its results."""
         where = _caller_location()
