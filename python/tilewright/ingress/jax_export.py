@@ -137,9 +137,10 @@ def _adapt_calling_convention(module: Any, exported: Any, filename: str) -> None
         block = wrapper.add_entry_block()
     with jir.InsertionPoint(block):
         operands = [block.arguments[i] for i in kept]
-        if platform_arg:
-            index = np.array(exported.platforms.index("cpu"), dtype=np.int32)
-            operands.insert(0, stablehlo.ConstantOp(jir.DenseElementsAttr.get(index)).result)
+        if platform_arg:  # a rank-0 integer tensor: i32, or i64 when exported with x64 on
+            index_type = jir.RankedTensorType(inner_type.inputs[0])
+            value = jir.IntegerAttr.get(index_type.element_type, exported.platforms.index("cpu"))
+            operands.insert(0, stablehlo.ConstantOp(jir.DenseElementsAttr.get_splat(index_type, value)).result)
         call = func.CallOp(results, jir.FlatSymbolRefAttr.get(_WRAPPED_MAIN), operands)
         func.ReturnOp(list(call.results))
 
