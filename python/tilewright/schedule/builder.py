@@ -735,11 +735,13 @@ def consumed_operands(op: ir.Operation) -> frozenset[int] | None:
     consumed but marked ``{transform.readonly}``; cloning ``op`` into such a probe
     sequence (one readonly argument per operand) makes MLIR name a consumed one;
     that argument is then marked ``{transform.consumed}`` and the probe verified
-    again until it passes. Cached per op name and operand types. ``None`` if the
-    probe fails for another reason (the op itself is invalid: reported later).
+    again until it passes. Cached per op name and operand types for ops without
+    regions. ``None`` if the probe fails for another reason (the op itself is
+    invalid: reported later).
     """
     key = (op.name, len(op.operands), tuple(str(v.type) for v in op.operands))
-    if key in _CONSUMED_CACHE:
+    cacheable = len(op.regions) == 0  # with a body (foreach, apply_patterns), effects depend on it
+    if cacheable and key in _CONSUMED_CACHE:
         return _CONSUMED_CACHE[key]
     types = [v.type for v in op.operands]
     consumed: set[int] = set()
@@ -768,7 +770,8 @@ def consumed_operands(op: ir.Operation) -> frozenset[int] | None:
                 return None
             consumed.add(int(found.group(1)))
     result = frozenset(consumed)
-    _CONSUMED_CACHE[key] = result
+    if cacheable:
+        _CONSUMED_CACHE[key] = result
     return result
 
 
