@@ -235,3 +235,15 @@ def test_foreach_consumes_its_target_when_the_body_does():
     with pytest.raises(ScheduleError, match="returned 0 handle"):
         s.foreach(readonly, lambda op: None, results=1)
     s.verify()
+
+
+def test_alternatives_are_knobs_over_regions():
+    s = Schedule()
+    mm = s.match("linalg.matmul")
+    (loop,) = s.alternatives("how", [lambda: mm.tile([4])[1][0], lambda: mm.tile([8])[1][0]], default=1, results=1)
+    assert not mm.valid and loop.valid  # consumed by both options
+    assert s.knobs == {"how": ([0, 1], 1)} and "selected_region = 1" in s.to_mlir()
+    s.set_knob("how", 0)
+    assert "selected_region = 0" in s.to_mlir()
+    with pytest.raises(ScheduleError, match="not one of"):
+        Schedule(knobs={"x": 2}).alternatives("x", [lambda: None, lambda: None])

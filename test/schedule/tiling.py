@@ -11,6 +11,8 @@
 # RUN: %python %s foreach > %t.foreach.mlir && FileCheck %s --check-prefix=EACH-SCRIPT < %t.foreach.mlir
 # RUN: %tilewright-opt %inputs/schedule/softmax.mlir --transform-script %t.foreach.mlir \
 # RUN:   | FileCheck %s --check-prefix=EACH
+# RUN: %python %s alternatives > %t.alt.mlir && FileCheck %s --check-prefix=ALT-SCRIPT < %t.alt.mlir
+# RUN: %tilewright-opt %inputs/schedule/matmul.mlir --transform-script %t.alt.mlir | FileCheck %s --check-prefix=ALT
 
 # TILE-SCRIPT: %[[MM:.+]] = transform.structured.match ops{["linalg.matmul"]}
 # TILE-SCRIPT: transform.structured.tile_using_for %[[MM]] tile_sizes [8, 16, 0] interchange = [1, 0, 2]
@@ -56,6 +58,19 @@
 # EACH-LABEL: func.func @main
 # EACH-COUNT-4: } {row_loop}
 
+# ALT-SCRIPT: %[[MM:.+]] = transform.structured.match ops{["linalg.matmul"]}
+# ALT-SCRIPT: %[[L:.+]] = transform.tune.alternatives<"strategy"> selected_region = 1 -> !transform.any_op {
+# ALT-SCRIPT:   transform.structured.tile_using_for %[[MM]] tile_sizes [4, 0]
+# ALT-SCRIPT: }, {
+# ALT-SCRIPT:   transform.structured.tile_using_forall %[[MM]] tile_sizes [8, 0]
+# ALT-SCRIPT: }
+# ALT-SCRIPT: transform.annotate %[[L]] "chosen"
+# The tuner's choice (region 1) runs: rows on an scf.forall of 13 blocks of 8.
+# ALT-LABEL: func.func @main
+# ALT-NOT: scf.for
+# ALT: scf.forall (%{{.+}}) in (13)
+# ALT: } {chosen}
+
 import sys
 
 from tilewright.schedule import OpHandle, Schedule
@@ -95,5 +110,17 @@ def foreach() -> Schedule:
     return s
 
 
+def alternatives() -> Schedule:
+    s = Schedule("alternatives", knobs={"strategy": 1})  # what a tuner would pass
+    mm = s.match("linalg.matmul")
+    (loop,) = s.alternatives(
+        "strategy",
+        [lambda: mm.tile([4, 0])[1][0], lambda: mm.tile_forall(tile_sizes=[8, 0])[1]],
+        results=1,
+    )
+    loop.annotate("chosen")
+    return s
+
+
 if __name__ == "__main__":
-    print({"tile": tile, "forall": forall, "reduction": reduction, "foreach": foreach}[sys.argv[1]]())
+    print(globals()[sys.argv[1]]())

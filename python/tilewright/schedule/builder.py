@@ -1098,9 +1098,13 @@ class Schedule:
 
     @property
     def knobs(self) -> dict[str, tuple[list[int], int]]:
-        """Every knob: name -> (options, selected value)."""
+        """Every knob: name -> (options, selected value); alternatives count as knobs over region indices."""
         out = {}
         for name, op in self._knobs.items():
+            if op.name == "transform.tune.alternatives":
+                options = list(range(len(op.regions)))
+                out[name] = (options, ir.IntegerAttr(op.attributes["selected_region_attr"]).value)
+                continue
             options = [ir.IntegerAttr(a).value for a in ir.ArrayAttr(op.attributes["options"])]
             out[name] = (options, ir.IntegerAttr(op.attributes["selected"]).value)
         return out
@@ -1113,7 +1117,66 @@ class Schedule:
         if value not in options:
             raise ScheduleError(f"knob '{name}': {value} is not one of its options {options}")
         with self.context:
-            self._knobs[name].attributes["selected"] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), value)
+            op = self._knobs[name]
+            if op.name == "transform.tune.alternatives":
+                op.attributes["selected_region_attr"] = ir.IntegerAttr.get(ir.IntegerType.get_signless(32), value)
+            else:
+                op.attributes["selected"] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), value)
+
+    def alternatives(
+        self, name: str, options: Sequence[Callable[[], Any]], *, default: int = 0, results: int = 0
+    ) -> list[OpHandle]:
+        """``transform.tune.alternatives``: one of several sub-schedules, chosen like a knob.
+
+        Each option is a function building its ops and returning ``results`` handles.
+        The selected region is ``knobs[name]`` given to the schedule, else ``default``;
+        :meth:`set_knob` changes it. Handles consumed by any option are consumed after.
+        """
+        where = _caller_location()
+        if name in self._knobs:
+            raise ScheduleError(f"knob '{name}' is defined twice", where)
+        selected = _as_int(self._knob_overrides.get(name, default))
+        if not 0 <= selected < len(options):
+            raise ScheduleError(f"alternatives '{name}': {selected} is not one of 0..{len(options) - 1}", where)
+        any_op = transform.AnyOpType.get()
+        with self.context, self._loc(where), self._ip_stack[-1]:
+            op = ttune.AlternativesOp([any_op] * results, name, len(options), selected_region=selected)
+        before = {id(h): h.consumed_by for h in self._handles}
+        consumed_anywhere: dict[int, tuple[str, SourceLocation]] = {}
+        for index, build in enumerate(options):
+            with self.context, self._loc(where), ir.InsertionPoint(op.regions[index].blocks[0]):
+                terminator = transform.YieldOp([])
+            first = len(self._handles)
+            self._ip_stack.append(ir.InsertionPoint(terminator))
+            try:
+                returned = build()
+            finally:
+                self._ip_stack.pop()
+            returned = [] if returned is None else [returned] if isinstance(returned, Handle) else list(returned)
+            if len(returned) != results:
+                op.operation.erase()
+                raise ScheduleError(
+                    f"alternatives '{name}': option {index} returned {len(returned)} handle(s), expected {results}",
+                    where,
+                )
+            with self.context, self._loc(where):
+                values = [h.value for h in returned]
+                terminator.erase()
+                with ir.InsertionPoint(op.regions[index].blocks[0]):
+                    transform.YieldOp(values)
+            for h in self._handles[:first]:  # outer handles: remember, then restore for the next option
+                if h.consumed_by is not None and before.get(id(h)) is None:
+                    consumed_anywhere.setdefault(id(h), h.consumed_by)
+                h.consumed_by = before.get(id(h))
+            for h in self._handles[first:]:
+                if h.valid:
+                    h.consumed_by = (f"the end of alternatives '{name}'", where)
+        for h in self._handles:
+            if id(h) in consumed_anywhere:
+                h.consumed_by = consumed_anywhere[id(h)]
+        self._verify_new(op.operation, where)
+        self._knobs[name] = op.operation
+        return self._wrap_results(op.operation, OpHandle)
 
     def param(self, value: int) -> ParamHandle:
         """``transform.param.constant``: a constant ``!transform.param<i64>``."""
