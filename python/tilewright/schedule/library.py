@@ -63,7 +63,13 @@ def _load_library() -> None:
         except ModuleNotFoundError:
             found = False
         if found:
-            importlib.import_module(module_name)
+            try:
+                importlib.import_module(module_name)
+            except Exception as exc:  # a broken library is reported, not a traceback
+                _loaded = False
+                raise TilewrightError(
+                    f"the built-in schedule library '{module_name}' failed to load: {type(exc).__name__}: {exc}"
+                ) from exc
 
 
 def builtin_names() -> list[str]:
