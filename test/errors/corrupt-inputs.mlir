@@ -24,6 +24,11 @@
 // ATTR: non-utf8-attribute.mlir:3:3: error: 'func.func' has an attribute name that is not valid UTF-8
 // ATTR-NOT: internal error
 
+// Same for a symbol name, in the upstream (non-StableHLO) ingress: it was a Python RuntimeError.
+// RUN: not %tilewright run %S/Inputs/non-utf8-symbol.mlir --random-inputs 2>&1 | FileCheck %s --check-prefix=SYMBOL
+// SYMBOL: non-utf8-symbol.mlir:2:1: error: 'func.func' has a symbol name that is not valid UTF-8
+// SYMBOL-NOT: internal error
+
 // RUN: %python %S/Inputs/corrupt.py jax-export+truncate %s %t-jax-trunc.bin
 // RUN: not %tilewright run %t-jax-trunc.bin --random-inputs 2>&1 | FileCheck %s --check-prefix=JAXTRUNC
 // JAXTRUNC: -jax-trunc.bin: error: corrupt jax.export artifact

@@ -39,6 +39,7 @@ def _load_upstream(source: Source, entry: str) -> Program:
     ctx = new_context()
     module = parse_module(source.content, source.filename, ctx)
     with ctx:
+        _check_symbol_names(module, source.filename)
         for op in module.body.operations:
             if op.operation.name == "func.func" and op.operation.attributes["sym_name"].value == entry:
                 try:
@@ -48,3 +49,19 @@ def _load_upstream(source: Source, entry: str) -> Program:
                 text = module.operation.get_asm(enable_debug_info=True)
                 return Program(text, signature, entry, source.filename)
     raise TilewrightError(f"entry function '@{entry}' not found", SourceLocation(source.filename))
+
+
+def _check_symbol_names(module, filename: str) -> None:
+    """Symbol names that are not UTF-8 (escaped in text, raw in bytecode) cannot reach Python: an input error."""
+    from tilewright.diagnostics import location_of
+
+    for op in module.body.operations:
+        attributes = op.operation.attributes
+        try:
+            if "sym_name" in attributes:
+                str(attributes["sym_name"].value)
+        except RuntimeError:
+            loc = location_of(op.operation.location, filename) or SourceLocation(filename)
+            raise TilewrightError(
+                f"'{op.operation.name}' has a symbol name that is not valid UTF-8 (corrupt input?)", loc
+            ) from None
