@@ -160,6 +160,13 @@ def rewrite_checks(text: str, filename: str) -> RewrittenProgram:
     from tilewright.ingress.stablehlo import jax_context
     from tilewright.mlir_env import parse_module
 
+    quant = re.search(r"!quant\.", text)
+    if quant is not None:  # unregistered in jaxlib: it would parse as an opaque type and fail verification
+        line = text.count("\n", 0, quant.start()) + 1
+        raise TilewrightError(
+            "quantized types ('!quant.uniform') are not supported: jaxlib's MLIR has no quant dialect",
+            SourceLocation(filename, line, quant.start() - text.rfind("\n", 0, quant.start())),
+        )
     ctx = jax_context()
     ctx.allow_unregistered_dialects = True  # the check dialect is not in jaxlib
     module = parse_module(materialize_const_checks(text), filename, ctx, ir=jir)

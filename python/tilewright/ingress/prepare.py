@@ -11,6 +11,18 @@ They run after CHLO legalization and before tilewright's own op lowerings and
 * **Boolean add.** StableHLO defines ``add`` on ``i1`` as logical or, but
   legalization emits ``arith.addi`` (xor on ``i1``); such adds become
   ``stablehlo.or``.
+* **Accurate expm1.** Upstream lowers ``math.expm1`` as ``exp(x) - 1``, which
+  loses every digit near 0; ``exponential_minus_one`` on real floats becomes
+  Kahan's formulation instead (``u = exp(x)``; ``x`` if ``u == 1``, ``-1`` if
+  ``u - 1 == -1``, else ``(u - 1) * x / log(u)``), computed in f32 for f16/bf16.
+* **Shapes known from constants** (:func:`refine_static_shapes`, run first when
+  the entry's arguments are static but some value is not):
+  ``stablehlo-refine-shapes`` and ``stablehlo-canonicalize-dynamism`` turn
+  ``dynamic_*`` ops with constant shapes into static ops. Whatever stays
+  dynamic at the entry's results is reported as unsupported.
+* **Complex bitcasts.** ``bitcast_convert`` to its own type is the identity
+  (legalization crashes on complex ones); any other complex bitcast is
+  reported as unsupported instead of crashing.
 """
 
 from __future__ import annotations
@@ -23,6 +35,8 @@ def prepare_for_legalization(module: Any) -> None:
     with module.operation.location:
         _signless_call_boundaries(module)
         _boolean_add_to_or(module)
+        _accurate_expm1(module)
+        _complex_bitcasts(module)
 
 
 def _is_unsigned_tensor(t: Any) -> bool:
@@ -146,3 +160,121 @@ def _boolean_add_to_or(module: Any) -> None:
             replacement = stablehlo.OrOp(add.operands[0], add.operands[1]).result
         add.results[0].replace_all_uses_with(replacement)
         add.erase()
+
+
+def _accurate_expm1(module: Any) -> None:
+    from jaxlib.mlir import ir as jir
+    from jaxlib.mlir.dialects import stablehlo
+
+    for op in _walk(module.operation, "stablehlo.exponential_minus_one"):
+        t = op.results[0].type
+        if not isinstance(t, jir.RankedTensorType) or not isinstance(
+            t.element_type, jir.F16Type | jir.BF16Type | jir.F32Type | jir.F64Type
+        ):
+            continue  # complex: left to the complex lowering
+        with jir.InsertionPoint(op), op.location:
+            x = op.operands[0]
+            narrow = isinstance(t.element_type, jir.F16Type | jir.BF16Type)
+            work_type = jir.RankedTensorType.get(t.shape, jir.F32Type.get()) if narrow else t
+            if narrow:
+                x = stablehlo.ConvertOp(work_type, x).result
+
+            def splat(value: float, work_type: Any = work_type) -> Any:
+                attr = jir.DenseElementsAttr.get_splat(work_type, jir.FloatAttr.get(work_type.element_type, value))
+                return stablehlo.ConstantOp(attr).result
+
+            one, minus_one = splat(1.0), splat(-1.0)
+            u = stablehlo.ExpOp(x).result
+            um1 = stablehlo.SubtractOp(u, one).result
+            kahan = stablehlo.DivOp(stablehlo.MulOp(um1, x).result, stablehlo.LogOp(u).result).result
+            bool_type = jir.RankedTensorType.get(t.shape, jir.IntegerType.get_signless(1))
+            eq = stablehlo.ComparisonDirectionAttr.get("EQ")
+            u_is_one = stablehlo.CompareOp(u, one, eq).result
+            um1_is_minus_one = stablehlo.CompareOp(um1, minus_one, eq).result
+            assert u_is_one.type == bool_type
+            result = stablehlo.SelectOp(
+                u_is_one, x, stablehlo.SelectOp(um1_is_minus_one, minus_one, kahan).result
+            ).result
+            # exp overflows to inf for large x: inf * x / inf is NaN, but expm1 is inf there.
+            inf = splat(float("inf"))
+            u_is_inf = stablehlo.CompareOp(u, inf, eq).result
+            result = stablehlo.SelectOp(u_is_inf, u, result).result
+            if narrow:
+                result = stablehlo.ConvertOp(t, result).result
+        op.results[0].replace_all_uses_with(result)
+        op.erase()
+
+
+def _complex_bitcasts(module: Any) -> None:
+    from jaxlib.mlir import ir as jir
+
+    from tilewright.diagnostics import SourceLocation, TilewrightError, location_of
+
+    for op in _walk(module.operation, "stablehlo.bitcast_convert"):
+        src, dst = op.operands[0].type, op.results[0].type
+        if src == dst:
+            op.results[0].replace_all_uses_with(op.operands[0])
+            op.erase()
+            continue
+        if any(isinstance(t, jir.ShapedType) and isinstance(t.element_type, jir.ComplexType) for t in (src, dst)):
+            loc = location_of(op.location) or SourceLocation("<input>")
+            raise TilewrightError(
+                f"'stablehlo.bitcast_convert' from {src} to {dst} is not supported by tilewright "
+                "(complex bitcasts have no lowering)",
+                loc,
+            )
+
+
+REFINE_SHAPES = (
+    "builtin.module(stablehlo-refine-shapes,func.func(stablehlo-canonicalize-dynamism),stablehlo-refine-shapes)"
+)
+
+
+def _has_dynamic_values(module: Any) -> bool:
+    from jaxlib.mlir import ir as jir
+
+    found = [False]
+
+    def visit(op: Any) -> Any:
+        for result in op.results:
+            t = result.type
+            if isinstance(t, jir.ShapedType) and t.has_rank and not t.has_static_shape:
+                found[0] = True
+                return jir.WalkResult.INTERRUPT
+        return jir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return found[0]
+
+
+def refine_static_shapes(module: Any, entry_op: Any, signature: Any, entry: str, filename: str) -> Any:
+    """Make shapes that follow from constants static; returns the entry's (refined) signature.
+
+    Runs only when the entry's arguments are static and some value in the
+    module is not; a result of the entry that stays dynamic is a
+    :class:`TilewrightError` at the entry.
+    """
+    from jaxlib.mlir import ir as jir
+    from jaxlib.mlir import passmanager as jpm
+
+    from tilewright.diagnostics import SourceLocation, TilewrightError, convert_diagnostic, location_of
+    from tilewright.types import signature_of
+
+    if not all(t.is_static for t in signature.inputs) or not _has_dynamic_values(module):
+        return signature
+    try:
+        jpm.PassManager.parse(REFINE_SHAPES).run(module.operation)
+    except jir.MLIRError as exc:
+        diags = [convert_diagnostic(d, filename) for d in getattr(exc, "error_diagnostics", [])]
+        loc = diags[0].location if diags and diags[0].location else SourceLocation(filename)
+        raise TilewrightError("dynamic shapes are not supported: shape refinement failed", loc, diags) from None
+    refined = signature_of(entry_op.type)
+    for i, t in enumerate(refined.results):
+        if not t.is_static:
+            loc = location_of(entry_op.location, filename) or SourceLocation(filename)
+            raise TilewrightError(
+                f"dynamic shapes are not supported: result #{i} of '@{entry}' has type {t}, "
+                "which shape refinement cannot make static",
+                loc,
+            )
+    return refined

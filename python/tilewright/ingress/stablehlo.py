@@ -23,7 +23,7 @@ from tilewright.diagnostics import (
 )
 from tilewright.ingress.formats import InputFormat, Source
 from tilewright.ingress.legalize import lower_unsupported_ops
-from tilewright.ingress.prepare import prepare_for_legalization
+from tilewright.ingress.prepare import prepare_for_legalization, refine_static_shapes
 from tilewright.mlir_env import parse_module
 from tilewright.types import Signature, signature_of
 
@@ -219,6 +219,7 @@ def legalize_to_linalg(source: Source, entry: str | None = "main") -> LegalizedP
                 raise TilewrightError(
                     f"dynamic shapes are not supported: argument #{i} of '@{entry}' has type {t}", loc
                 )
+            signature = refine_static_shapes(module, entry_op, signature, entry, source.filename)
         try:
             jpm.PassManager.parse(PREPARE_STABLEHLO).run(module.operation)
             prepare_for_legalization(module)

@@ -25,6 +25,7 @@ from typing import Any
 
 from tilewright.bufferize import BUFFERIZE
 from tilewright.bufferize.arguments import readonly_arguments_pass
+from tilewright.bufferize.distinct_results import distinct_results_pass
 from tilewright.lower import LOWER_TO_LLVM_AFTER_MEMREF, LOWER_TO_LLVM_BEFORE_MEMREF, LOWER_TO_LOOPS
 from tilewright.lower.i1_storage import widen_i1_storage_pass
 
@@ -57,6 +58,7 @@ LINALG_CLEANUP = "inline,symbol-dce,canonicalize,cse,linalg-fuse-elementwise-ops
 
 WIDEN_I1_STORAGE = PythonPass("tw-widen-i1-storage", widen_i1_storage_pass)
 READONLY_ARGUMENTS = PythonPass("tw-readonly-arguments", readonly_arguments_pass)
+DISTINCT_RESULTS = PythonPass("tw-distinct-results", distinct_results_pass)
 
 _LOWER_TO_LLVM_CPU: tuple[Step, ...] = (
     LOWER_TO_LOOPS,
@@ -76,7 +78,9 @@ PIPELINES: dict[str, NamedPipeline] = {
         ),
         NamedPipeline("tw-linalg-cleanup", "inline, DCE, canonicalize, fuse elementwise ops", (LINALG_CLEANUP,)),
         NamedPipeline(
-            "tw-bufferize", "one-shot bufferization with results as out-params", (READONLY_ARGUMENTS, BUFFERIZE)
+            "tw-bufferize",
+            "one-shot bufferization with results as out-params",
+            (READONLY_ARGUMENTS, DISTINCT_RESULTS, BUFFERIZE),
         ),
         NamedPipeline("tw-lower-to-loops", "remaining structured and vector ops -> scf loops", (LOWER_TO_LOOPS,)),
         NamedPipeline("tw-widen-i1-storage", "store booleans as bytes (memref<..xi1> -> xi8)", (WIDEN_I1_STORAGE,)),
@@ -84,7 +88,7 @@ PIPELINES: dict[str, NamedPipeline] = {
         NamedPipeline(
             "tw-cpu-default",
             "linalg on tensors -> LLVM dialect, no schedule",
-            (LINALG_CLEANUP, READONLY_ARGUMENTS, BUFFERIZE, *_LOWER_TO_LLVM_CPU),
+            (LINALG_CLEANUP, READONLY_ARGUMENTS, DISTINCT_RESULTS, BUFFERIZE, *_LOWER_TO_LLVM_CPU),
         ),
     ]
 }
