@@ -36,7 +36,7 @@ CONFORMANCE = ROOT.parent / "shared" / "conformance" / "stablehlo-testdata"
 SEED = int(os.environ.get("TILEWRIGHT_FUZZ_SEED", "20261125"))
 N_CASES = int(os.environ.get("TILEWRIGHT_FUZZ_CASES", "60"))
 CASE_TIMEOUT_S = 120  # a hang, not a slow compile: the programs are small
-BUDGET_S = 150  # cases not started by then are skipped (the machine may be shared and slow)
+BUDGET_S = 75  # cases not started by then are skipped (the machine may be shared and slow)
 JOBS = 2
 
 _ELEMENT_TYPES = ["f32", "f16", "bf16", "f64", "i1", "i8", "i32", "i64", "ui8", "ui32", "complex<f32>"]
@@ -266,7 +266,8 @@ def command(case: Case, path: Path) -> list[str]:
         opt = shutil.which("tilewright-opt") or str(bindir / "tilewright-opt")
         return [opt, str(path), "--pass-pipeline=builtin.module(tw-stablehlo-to-linalg,tw-cpu-default)"]
     tw = shutil.which("tilewright") or str(bindir / "tilewright")
-    return [tw, "run", str(path), "--random-inputs", "--output", str(path.with_suffix(".npz"))]
+    # -O1: the contract is about input handling; LLVM's -O3 only makes each case slower.
+    return [tw, "run", str(path), "--random-inputs", "-O1", "--output", str(path.with_suffix(".npz"))]
 
 
 @dataclass
