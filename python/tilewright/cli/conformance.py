@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     if timeout <= 0:
         raise TilewrightError(f"--timeout must be positive (got {timeout:g})")
 
+    # SIGTERM unwinds like Ctrl-C, so the workers are stopped instead of orphaned.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     console = Console(stderr=True)
     counts = {"pass": 0, "fail": 0, "unsupported": 0}
     with Progress(

@@ -156,7 +156,7 @@ def rewrite_checks(text: str, filename: str) -> RewrittenProgram:
     from jaxlib.mlir.dialects import func as jfunc
     from jaxlib.mlir.dialects import stablehlo
 
-    from tilewright.diagnostics import collect_diagnostics
+    from tilewright.diagnostics import collect_diagnostics, location_of
     from tilewright.ingress.stablehlo import jax_context
     from tilewright.mlir_env import parse_module
 
@@ -173,6 +173,13 @@ def rewrite_checks(text: str, filename: str) -> RewrittenProgram:
     with ctx, collect_diagnostics(ctx, filename):
         entry = _entry_function(module, filename)
         entry_name = entry.operation.attributes["sym_name"].value
+        ftype = jir.FunctionType(jir.TypeAttr(entry.operation.attributes["function_type"]).value)
+        for i, t in enumerate(ftype.inputs):
+            if isinstance(t, jir.ShapedType) and not t.has_static_shape:
+                raise TilewrightError(
+                    f"dynamic shapes are not supported: argument #{i} of '@{entry_name}' has type {t}",
+                    location_of(entry.location, filename) or SourceLocation(filename),
+                )
         checks: list[Check] = []
         values: list = []
         ret = None
