@@ -72,6 +72,13 @@ def _resolve_static(
     return tuple(sorted(nums)), frozenset(names)
 
 
+def _abstract(leaf: Any) -> Any:
+    """What of a leaf decides the lowered program: shape, dtype, weak type (numpy values are never weak)."""
+    if isinstance(leaf, np.ndarray | np.generic):  # the common case, without jax.typeof's overhead
+        return (leaf.shape, leaf.dtype)
+    return jax.typeof(leaf)
+
+
 class JittedFunction:
     """``fn`` compiled by tilewright, once per call signature."""
 
@@ -123,7 +130,7 @@ class JittedFunction:
     def _signature(self, dyn_args: tuple[Any, ...], dyn_kwargs: dict[str, Any], static: Any) -> tuple[Any, list[Any]]:
         leaves, treedef = jax.tree_util.tree_flatten((dyn_args, dyn_kwargs))
         try:
-            avals = tuple(jax.typeof(leaf) for leaf in leaves)
+            avals = tuple(_abstract(leaf) for leaf in leaves)
         except TypeError as exc:
             raise TilewrightError(f"unsupported argument: {exc}") from None
         return (treedef, avals, static, bool(jax.config.jax_enable_x64)), leaves
