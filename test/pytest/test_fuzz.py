@@ -297,12 +297,17 @@ CASES = build_cases()
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory) -> dict[str, Outcome]:
-    """Run every case, two at a time, within the time budget."""
+def outcomes(request, tmp_path_factory) -> dict[str, Outcome]:
+    """Run the selected cases (``-k`` works), two at a time, within the time budget."""
+    selected = {
+        item.callspec.params["case"].id
+        for item in request.session.items
+        if hasattr(item, "callspec") and isinstance(item.callspec.params.get("case"), Case)
+    }
     directory = tmp_path_factory.mktemp("fuzz")
     deadline = time.monotonic() + BUDGET_S
     with ThreadPoolExecutor(max_workers=JOBS) as pool:
-        futures = {case.id: pool.submit(run_case, case, directory, deadline) for case in CASES}
+        futures = {c.id: pool.submit(run_case, c, directory, deadline) for c in CASES if c.id in selected}
         return {case_id: future.result() for case_id, future in futures.items()}
 
 
