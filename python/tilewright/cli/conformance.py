@@ -60,6 +60,7 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     console = Console(stderr=True)
     counts = {"pass": 0, "fail": 0, "unsupported": 0}
+    done_so_far: list[Any] = []
     with Progress(
         TextColumn("[bold]conformance"),
         BarColumn(),
@@ -77,10 +78,13 @@ def cmd_conformance(args: argparse.Namespace) -> int:
                 progress.console.print(f"FAIL {result.name}: {result.reason}", markup=False, highlight=False)
             label = f"{counts['pass']} passed, {counts['fail']} failed, {counts['unsupported']} unsupported"
             progress.update(task, advance=1, counts=label)
-            done = sum(counts.values())
-            if not console.is_terminal and (done % 100 == 0 or done == len(cases)):
-                # Logs (nohup, CI) get a plain line now and then instead of a live bar.
-                console.print(f"[{done}/{len(cases)}] {label}", markup=False, highlight=False)
+            done_so_far.append(result)
+            done = len(done_so_far)
+            if done % 100 == 0 and done < len(cases):
+                if not console.is_terminal:  # logs (nohup, CI): a plain line now and then instead of a live bar
+                    console.print(f"[{done}/{len(cases)}] {label}", markup=False, highlight=False)
+                if args.report:  # a long run can be read while it goes
+                    write_report(Path(args.report), str(directory), done_so_far, sys.argv, planned=len(cases))
 
         results = run_cases(cases, jobs=args.jobs, timeout=timeout, on_result=on_result)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import random
 import select
 import signal
 import time
@@ -262,7 +263,9 @@ def _warm_up() -> None:
     from jaxlib.mlir.dialects import chlo, func, stablehlo  # noqa: F401
 
     import tilewright.compiler
-    import tilewright.conformance.rewrite  # noqa: F401
+    import tilewright.conformance.rewrite
+    import tilewright.ingress.prepare
+    import tilewright.runtime  # noqa: F401
     from tilewright.ingress.stablehlo import _register_passes
 
     _register_passes()
@@ -296,7 +299,10 @@ def run_cases(
         return []
     ctx = multiprocessing.get_context("spawn")
     tasks, results = ctx.Queue(), ctx.Queue()
-    for item in enumerate(cases):
+    # A fixed shuffle: the cases done so far are a fair sample at any moment (files are sorted by op).
+    order = list(enumerate(cases))
+    random.Random(0).shuffle(order)
+    for item in order:
         tasks.put(item)
     jobs = max(1, min(jobs, len(cases)))
     for _ in range(jobs):
@@ -385,11 +391,16 @@ def _generic_reason(reason: str) -> str:
     return re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "N", reason)[:200]
 
 
-def write_report(path: Path, directory: str, results: list[CaseResult], argv: list[str]) -> None:
+def write_report(
+    path: Path, directory: str, results: list[CaseResult], argv: list[str], planned: int | None = None
+) -> None:
+    """The JSON report; ``planned`` > ``len(results)`` marks a partial report written during a run."""
     t = totals(results)
     report = {
         "directory": directory,
         "command": argv,
+        "complete": planned is None or planned == len(results),
+        "cases_planned": planned if planned is not None else len(results),
         "totals": {
             **asdict(t),
             "total": t.total,
