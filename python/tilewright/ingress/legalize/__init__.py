@@ -28,6 +28,9 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "stablehlo.if": ("control_flow", "lower_if"),
     "stablehlo.case": ("control_flow", "lower_case"),
     "stablehlo.reduce_window": ("reduce_window", "lower_reduce_window"),
+    "stablehlo.triangular_solve": ("triangular_solve", "lower_triangular_solve"),
+    "stablehlo.custom_call": ("triangular_solve", "lower_custom_call"),  # LAPACK trsm only
+    "stablehlo.fft": ("fft", "lower_fft"),
 }
 
 
