@@ -326,6 +326,8 @@ def run_cases(
             if w.is_alive() and len(collected) < len(cases):
                 w.terminate()
             w.join(timeout=10)
+        # Cases never handed out would keep the queue's feeder thread (and this process) alive at exit.
+        tasks.cancel_join_thread()
     out = []
     for i, case in enumerate(cases):
         if i in collected:
