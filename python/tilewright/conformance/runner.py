@@ -390,6 +390,7 @@ def _generic_reason(reason: str) -> str:
     """Group reasons that differ only in numbers (sizes, values) together."""
     import re
 
+    reason = re.sub(r"tensor<[^<>]*(<[^<>]*(<[^<>]*>[^<>]*)*>[^<>]*)*>", "tensor<...>", reason)
     return re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "N", reason)[:200]
 
 
