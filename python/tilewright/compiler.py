@@ -109,16 +109,28 @@ class Compilation:
         apply_schedule(self.module, self.options.schedule, self.context, self.filename)
         self._record("scheduled", str(self.module))
 
+    def apply_default_schedule(self) -> None:
+        """No ``--schedule``: the CPU library's schedule for this payload (see tilewright.schedule.default)."""
+        from tilewright.schedule.default import apply_default_schedule
+
+        enter_stage("schedule")
+        self.module = apply_default_schedule(self.module, self.context, self.filename, self.options.num_threads)
+        self._record("scheduled", str(self.module))
+
     def run_until(self, stage: str) -> str | bytes:
         """Run the stages up to and including ``stage``; returns its artifact."""
         if stage not in STAGES:
             raise TilewrightError(f"unknown stage '{stage}' (known: {', '.join(STAGES)})")
         want = STAGES.index(stage)
         if "scheduled" not in self.artifacts and want >= STAGES.index("scheduled"):
-            if self.options.schedule is not None:
-                self.apply_schedule()
-            else:
+            from tilewright.schedule.default import DEFAULT_SCHEDULE, NO_SCHEDULE
+
+            if self.options.schedule == DEFAULT_SCHEDULE:
+                self.apply_default_schedule()
+            elif self.options.schedule is None or self.options.schedule == NO_SCHEDULE:
                 self.artifacts["scheduled"] = self.artifacts["linalg"]
+            else:
+                self.apply_schedule()
         if "bufferized" not in self.artifacts and want >= STAGES.index("bufferized"):
             self.run_passes("bufferized", list(pipeline.PIPELINES["tw-bufferize"].steps))
         if "llvm-dialect" not in self.artifacts and want >= STAGES.index("llvm-dialect"):

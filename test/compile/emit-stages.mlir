@@ -1,5 +1,5 @@
 // RUN: %tilewright compile %s --emit linalg | FileCheck %s --check-prefix=LINALG
-// RUN: %tilewright compile %s --emit bufferized | FileCheck %s --check-prefix=BUF
+// RUN: %tilewright compile %s --schedule none --emit bufferized | FileCheck %s --check-prefix=BUF
 // RUN: %tilewright compile %s --emit llvm-dialect | FileCheck %s --check-prefix=LLVMDIALECT
 // RUN: %tilewright compile %s --emit llvm-ir | FileCheck %s --check-prefix=LLVMIR
 // RUN: %tilewright compile %s --emit asm | FileCheck %s --check-prefix=ASM

@@ -1,0 +1,157 @@
+"""The x86 CPU schedule library: tile, fuse and vectorize linalg ops for the host's vector ISA.
+
+Every function here takes a :class:`~tilewright.schedule.Schedule` and handles to
+payload ops (plus the static sizes it needs to choose tiles) and appends
+upstream transform ops to the schedule; nothing is emitted that a stock
+``mlir-opt --transform-interpreter`` could not run. :func:`tilewright.schedule.default.default_schedule`
+picks one of them per payload op; users call them from their own ``.py`` schedules.
+
+========================  ==========================================================
+:mod:`.matmul`            ``linalg.matmul`` / ``batch_matmul``: cache tiles on an
+                          ``scf.forall`` (cores), register-tiled FMA microkernel
+:mod:`.conv`              ``linalg.conv_2d_nhwc_hwcf``: tiles -> 1-D convs -> FMAs
+:mod:`.elementwise`       fusion groups (elementwise, transposes, reductions,
+                          softmax, layernorm): row tiles, producers fused, vectorized
+:mod:`.attention`         softmax(Q·Kᵀ)·V: one parallel loop over query row blocks
+========================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tilewright.schedule import Schedule, patterns
+from tilewright.schedule.builder import OpHandle
+from tilewright.target.cpu import HostCpu, host_cpu
+
+
+@dataclass(frozen=True)
+class CpuConfig:
+    """Register and cache tile sizes for one vector ISA (f32 elements).
+
+    ``mr`` x ``nr`` is the microkernel's accumulator tile: ``mr * nr / lanes``
+    vector registers of accumulators plus ``nr / lanes`` for a row of B and one
+    broadcast of A must fit the register file (16 ymm on AVX2, 32 zmm on AVX-512).
+    ``mc``/``nc``/``kc`` are the cache tiles: a ``kc`` x ``nc`` panel of B stays in
+    L2 while ``mc`` rows of A stream through L1.
+    """
+
+    name: str
+    vector_bits: int
+    mr: int
+    nr: int
+    mc: int
+    nc: int
+    kc: int
+
+    @property
+    def lanes(self) -> int:
+        """f32 elements per vector register."""
+        return self.vector_bits // 32
+
+
+AVX2 = CpuConfig("avx2", 256, mr=6, nr=16, mc=96, nc=128, kc=256)  # 12 ymm accumulators
+AVX512 = CpuConfig("avx512", 512, mr=8, nr=32, mc=128, nc=256, kc=256)  # 16 zmm accumulators of 32
+SSE = CpuConfig("sse", 128, mr=4, nr=8, mc=64, nc=64, kc=256)  # 8 xmm accumulators
+CONFIGS = {c.name: c for c in (AVX2, AVX512, SSE)}
+
+
+def config_for(cpu: HostCpu | None = None) -> CpuConfig:
+    """The configuration for ``cpu`` (default: the host this process runs on)."""
+    bits = (cpu or host_cpu()).vector_bits
+    return AVX512 if bits >= 512 else AVX2 if bits >= 256 else SSE
+
+
+def round_up(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
+
+
+def largest_divisor(value: int, at_most: int) -> int:
+    """The largest divisor of ``value`` not above ``at_most`` (tiles that give static shapes)."""
+    for d in range(min(value, max(at_most, 1)), 0, -1):
+        if value % d == 0:
+            return d
+    return 1
+
+
+def tile_extent(size: int, tile: int) -> int | None:
+    """Static extent of a tile of ``size`` cut into ``tile``s, or None when the last tile is partial."""
+    if tile == 0 or tile >= size:
+        return size
+    return tile if size % tile == 0 else None
+
+
+# Below this many flops (or elements), a loop nest runs on the calling thread:
+# dispatching async tasks costs more than the work.
+PARALLEL_MIN_WORK = 1 << 18
+
+
+def outer_tiles(op: OpHandle, sizes: list[int], work: int) -> tuple[OpHandle, OpHandle]:
+    """(tiled op, outermost loop): an ``scf.forall`` the cores share, or, below
+    ``PARALLEL_MIN_WORK`` flops, sequential ``scf.for`` loops (dispatching tasks would cost more)."""
+    if work >= PARALLEL_MIN_WORK:
+        return op.tile_forall(tile_sizes=sizes)
+    tiled, loops = op.tile(sizes)
+    return tiled, loops[0]
+
+
+def scf_for(s: Schedule, loop: OpHandle) -> OpHandle:
+    """The loop handle as ``!transform.op<"scf.for">``, which ``transform.loop.peel`` requires."""
+    (typed,) = s.op("transform.cast", [loop], ['!transform.op<"scf.for">'])
+    return typed
+
+
+def peel(s: Schedule, loop: OpHandle) -> tuple[OpHandle, OpHandle]:
+    """``transform.loop.peel``: (loop over full steps, remainder loop)."""
+    main, rest = s.op("transform.loop.peel", [scf_for(s, loop)], ["!transform.any_op", "!transform.any_op"], {})
+    return main, rest
+
+
+def vectorize(s: Schedule, func: OpHandle) -> OpHandle:
+    """Vectorize every statically shaped op of ``func`` and lower the vector ops for the x86 backend.
+
+    Run once on the function after every op was tiled: ops with static shapes
+    (the schedules make sure the hot ones are) become vector ops, pads fold into
+    vector reads; contractions become outer products then ``vector.fma``;
+    accumulators are hoisted out of the reduction loops
+    (``hoist_loop_invariant_subsets`` on every loop, on tensors); transfers become
+    loads of at most one dimension. Returns the new function handle.
+    """
+    func = func.vectorize_children_and_apply_patterns(vectorize_padding=True)
+    func.apply_patterns(
+        patterns.lower_contraction("outerproduct"),
+        patterns.cast_away_vector_leading_one_dim(),
+        patterns.canonicalization(),
+        apply_cse=True,
+    )
+    loops = func.match("scf.for")
+    loops.hoist_loop_invariant_subsets()
+    func.apply_patterns(
+        patterns.lower_outerproduct(),
+        patterns.lower_multi_reduction("innerparallel"),
+        patterns.transfer_permutation_patterns(),
+        patterns.lower_transfer(1),
+        patterns.lower_broadcast(),
+        patterns.lower_transpose("shuffle_1d"),
+        patterns.lower_shape_cast(),
+        patterns.canonicalization(),
+        apply_cse=True,
+    )
+    return func
+
+
+__all__ = [
+    "AVX2",
+    "AVX512",
+    "CONFIGS",
+    "PARALLEL_MIN_WORK",
+    "SSE",
+    "CpuConfig",
+    "config_for",
+    "largest_divisor",
+    "outer_tiles",
+    "peel",
+    "round_up",
+    "tile_extent",
+    "vectorize",
+]

@@ -1,0 +1,84 @@
+"""Attention as JAX exports it: ``softmax(Q·Kᵀ·scale [+ mask])·V``, one head or batched heads.
+
+The payload is two contractions with a softmax between them (max, subtract,
+exp, sum, divide: generics with row reductions). Scheduled naively the
+``seq x seq`` scores are materialized whole. Here the second contraction is
+tiled by blocks of query rows on an ``scf.forall`` and everything producing its
+left operand — the softmax generics, their fills and the scores contraction —
+is fused into that loop, so one task computes a ``rows x seq`` block of scores,
+its softmax and its rows of the output; the scores never exist beyond one block.
+Both contractions then get the register-tiled microkernel of :mod:`.matmul`, and
+the softmax ops are cut into single rows so they vectorize to a few hundred
+vector instructions each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tilewright.schedule import Schedule
+from tilewright.schedule.builder import OpHandle
+from tilewright.schedule.cpu import CpuConfig, config_for, largest_divisor
+from tilewright.schedule.cpu.elementwise import MAX_TILE_ELEMENTS
+from tilewright.schedule.cpu.matmul import KERNEL_OPS, choose_tiles, finish_kernels, microkernel
+from tilewright.schedule.info import LinalgOpInfo
+
+
+def row_block(m: int, cfg: CpuConfig, threads: int = 1) -> int:
+    """Query rows per task: a divisor of ``m`` (static tiles) of a few microkernel heights."""
+    rows = largest_divisor(m, 4 * cfg.mr)
+    while threads > 1 and m // rows < 2 * threads and rows > 1:
+        rows = largest_divisor(m, rows - 1)
+    return rows
+
+
+def schedule_attention(
+    s: Schedule,
+    ops: Sequence[OpHandle],
+    info: Sequence[LinalgOpInfo],
+    root: int,
+    fused: Sequence[int],
+    *,
+    cfg: CpuConfig | None = None,
+    threads: int = 1,
+) -> OpHandle:
+    """Fuse ``fused`` (softmax generics, fills, the scores contraction; nearest first) into a row
+    loop over the output contraction ``root``; returns the ``scf.forall``."""
+    cfg = cfg or config_for()
+    out = info[root]
+    assert out.contraction_dims is not None
+    batch = len(out.contraction_dims["batch"])
+    m, n, k = out.size("m") or 1, out.size("n") or 1, out.size("k") or 1
+    rows = row_block(m, cfg, threads)
+    tiled_out, forall = ops[root].tile_forall(tile_sizes=[*([1] * batch), rows, 0])
+    fused_handles: dict[int, OpHandle] = {}
+    for p in fused:
+        fused_handles[p], forall = ops[p].fuse_into(forall)
+    # The two contractions: the microkernel on each, within the row block.
+    tiles = choose_tiles(rows, n, k, cfg)
+    microkernel(s, tiled_out, rows, n, k, tiles, batch=batch)
+    for p, h in fused_handles.items():
+        o = info[p]
+        if o.name in KERNEL_OPS and o.contraction_dims is not None:
+            sn, sk = o.size("n") or 1, o.size("k") or 1
+            scores = choose_tiles(rows, sn, sk, cfg)
+            # One kernel shape for both (finish_kernels pads to it): the larger register tile.
+            tiles = choose_tiles(rows, max(n, sn), max(k, sk), cfg)
+            microkernel(s, h, rows, sn, sk, scores, batch=batch)
+    finish_kernels(forall, tiles, batch=batch)
+    # Softmax ops of a row block: one row at a time when a block is too big to vectorize whole.
+    for p, h in fused_handles.items():
+        o = info[p]
+        if o.name in KERNEL_OPS or not o.iterator_types:
+            continue
+        ranges = [r or 1 for r in o.loop_ranges]
+        elements = rows
+        for i, r in enumerate(ranges):
+            if o.iterator_types[i] == "reduction" or i == len(ranges) - 1:
+                elements *= r
+        if elements > MAX_TILE_ELEMENTS:
+            sizes = [0 if t == "reduction" else 1 for t in o.iterator_types]
+            if o.is_elementwise:
+                sizes[-1] = largest_divisor(ranges[-1], 32 * cfg.lanes)
+            h.tile(sizes)
+    return forall

@@ -1,0 +1,51 @@
+"""2-D convolutions as JAX emits them (``linalg.conv_2d_nhwc_hwcf``: NHWC input, HWIO filter).
+
+Loops ``(n, oh, ow, f, kh, kw, c)``. The output rows ``(n, oh)`` go to an
+``scf.forall`` (the cores); inside, a register tile of ``ow_t`` output pixels by
+``f_t`` output channels is computed over the filter window and a block of input
+channels: tiling ``kh`` to 1 lets upstream's ``decompose`` turn each tile into a
+``conv_1d_nwc_wcf``, which vectorizes to broadcasts of the input and FMAs with
+rows of the filter, the accumulators hoisted out of the ``kh``/``kw``/``c`` loops,
+the same shape as the matmul microkernel (``ow`` playing M, ``f`` N, ``c`` K).
+"""
+
+from __future__ import annotations
+
+from tilewright.schedule import Schedule
+from tilewright.schedule.builder import OpHandle
+from tilewright.schedule.cpu import PARALLEL_MIN_WORK, CpuConfig, config_for, largest_divisor, outer_tiles
+from tilewright.schedule.info import LinalgOpInfo
+
+
+def conv_tiles(ow: int, f: int, c: int, cfg: CpuConfig) -> tuple[int, int, int]:
+    """(``ow_t``, ``f_t``, ``c_t``): exact divisors (static tiles) near the microkernel's mr x nr."""
+    f_t = largest_divisor(f, cfg.nr)
+    ow_t = largest_divisor(ow, cfg.mr if f_t > cfg.lanes else 2 * cfg.mr)
+    c_t = largest_divisor(c, 2 * cfg.lanes)
+    return ow_t, f_t, c_t
+
+
+def schedule_conv_nhwc_hwcf(
+    s: Schedule,
+    op: OpHandle,
+    info: LinalgOpInfo,
+    *,
+    fill: OpHandle | None = None,
+    cfg: CpuConfig | None = None,
+) -> OpHandle:
+    """Tile, decompose to 1-D convolutions; :func:`tilewright.schedule.cpu.vectorize` finishes.
+
+    Returns the loop over output rows (``scf.forall``; ``scf.for`` for small convolutions).
+    """
+    cfg = cfg or config_for()
+    _, _, ow, f, _, _, c = (r or 1 for r in info.loop_ranges)
+    ow_t, f_t, c_t = conv_tiles(ow, f, c, cfg)
+    n, oh = (r or 1 for r in info.loop_ranges[:2])
+    kh, kw = (r or 1 for r in info.loop_ranges[4:6])
+    work = 2 * n * oh * ow * f * kh * kw * c
+    tiled, outer = outer_tiles(op, [1, 1], work)
+    if fill is not None and work >= PARALLEL_MIN_WORK:  # scf.for cannot take a fused init
+        _, outer = fill.fuse_into(outer)
+    tiled, _ = tiled.tile([0, 0, ow_t, f_t, 1, 1, c_t])
+    tiled.decompose()
+    return outer

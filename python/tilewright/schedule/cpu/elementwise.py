@@ -1,0 +1,120 @@
+"""Fusion groups: elementwise chains, transposes and reductions (softmax, layernorm, mean/var).
+
+A group is a root op (whose result leaves the group: a function result, the
+input of a matmul, ...) and the producers that only feed it. The root is tiled
+by rows on an ``scf.forall`` (the cores) and every producer is fused into that
+loop (``fuse_into_containing_op``, nearest first), so intermediate tensors exist
+one row block at a time. Tiles divide the loop ranges exactly (largest divisors),
+so every op inside has static shapes and :func:`tilewright.schedule.cpu.vectorize`
+turns it into vector ops; reductions along the row become ``vector.multi_reduction``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tilewright.schedule import Schedule
+from tilewright.schedule.builder import OpHandle
+from tilewright.schedule.cpu import PARALLEL_MIN_WORK, CpuConfig, config_for, largest_divisor, outer_tiles
+from tilewright.schedule.info import LinalgOpInfo
+
+# Elements of one op's tile that still vectorize into a reasonable amount of code.
+MAX_TILE_ELEMENTS = 512
+
+
+def is_transpose(op: LinalgOpInfo) -> bool:
+    """A copy whose input is read with a permutation that moves the innermost dimension."""
+    if op.body_ops != ("linalg.yield",) or len(op.inputs) != 1 or len(op.indexing_maps) != 2:
+        return False
+    inner = [m.rsplit(",", 1)[-1].strip(" ()") for m in op.indexing_maps]
+    return op.is_elementwise and inner[0] != inner[1]
+
+
+def transpose_tiles(op: LinalgOpInfo, cfg: CpuConfig) -> list[int]:
+    """Square blocks of ``lanes`` x ``lanes``: an in-register transpose (shuffles) per block."""
+    ranges = [r or 1 for r in op.loop_ranges]
+    sizes = [1] * len(ranges)
+    for d in range(max(0, len(ranges) - 2), len(ranges)):
+        sizes[d] = largest_divisor(ranges[d], cfg.lanes)
+    return sizes
+
+
+def row_tiles(op: LinalgOpInfo, all_parallel: bool, cfg: CpuConfig, threads: int = 1) -> list[int]:
+    """Tile sizes for the root of a group: 0 (whole) for reductions, row blocks for parallel loops.
+
+    When the innermost loop is parallel and the whole group is elementwise, it is
+    the column dimension and is cut into vector-friendly pieces; otherwise whole
+    rows stay together (the reductions need them).
+    """
+    ranges = [r or 1 for r in op.loop_ranges]
+    iters = op.iterator_types
+    sizes = [0] * len(iters)
+    parallel = [i for i, t in enumerate(iters) if t == "parallel"]
+    if not parallel:
+        return sizes
+    row_dims = parallel
+    columns = 1
+    if iters[-1] == "parallel" and all_parallel and len(parallel) > 1:
+        col = parallel[-1]
+        row_dims = parallel[:-1]
+        columns = ranges[col]
+        if ranges[col] > 32 * cfg.lanes:
+            columns = largest_divisor(ranges[col], 32 * cfg.lanes)
+            sizes[col] = columns
+    else:
+        for i, t in enumerate(iters):
+            if t == "reduction":
+                columns *= ranges[i]
+    for d in row_dims[:-1]:
+        sizes[d] = 1
+    inner = row_dims[-1]
+    budget = max(1, MAX_TILE_ELEMENTS // max(columns, 1))
+    rows = largest_divisor(ranges[inner], min(8, budget))
+    tasks = ranges[inner] // rows
+    for d in row_dims[:-1]:
+        tasks *= ranges[d]
+    while threads > 1 and tasks < 2 * threads and rows > 1:  # enough tasks for every core
+        rows = largest_divisor(ranges[inner], rows - 1)
+        tasks = ranges[inner] // rows
+    sizes[inner] = rows
+    return sizes
+
+
+def schedule_group(
+    s: Schedule,
+    ops: Sequence[OpHandle],
+    info: Sequence[LinalgOpInfo],
+    root: int,
+    producers: Sequence[int],
+    *,
+    init_producers: Sequence[int] = (),
+    cfg: CpuConfig | None = None,
+    threads: int = 1,
+) -> OpHandle | None:
+    """Tile the group's root by rows on an ``scf.forall`` and fuse ``producers`` (consumers first).
+
+    ``init_producers`` are the producers of the root's init operands (its ``outs``).
+    Returns the outer loop (``scf.forall``; ``scf.for`` for small groups, see
+    :func:`~tilewright.schedule.cpu.outer_tiles`), or None when the root has no
+    parallel loop (a full reduction to a scalar stays as it is).
+    """
+    cfg = cfg or config_for()
+    members = [info[root], *(info[p] for p in producers)]
+    all_parallel = all(m.is_elementwise or m.name == "linalg.fill" for m in members)
+    ranges = [r or 1 for r in info[root].loop_ranges]
+    if not producers and is_transpose(info[root]) and all(r % cfg.lanes == 0 for r in ranges[-2:]):
+        sizes = transpose_tiles(info[root], cfg)
+    else:
+        sizes = row_tiles(info[root], all_parallel, cfg, threads)
+    if not any(sizes):
+        return None
+    work = 1
+    for r in info[root].loop_ranges:
+        work *= r or 1
+    work *= 1 + len(producers)
+    _, outer = outer_tiles(ops[root], sizes, work)
+    for p in producers:
+        if work < PARALLEL_MIN_WORK and p in init_producers:
+            continue  # scf.for loops carry the root's init as an iter_arg: not fusable, stays whole
+        _, outer = ops[p].fuse_into(outer)
+    return outer

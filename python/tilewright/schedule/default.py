@@ -1,0 +1,315 @@
+"""Default schedules: what ``tilewright.compile`` / ``tilewright compile|run`` apply without ``--schedule``.
+
+The payload's linalg ops are read (:class:`~tilewright.schedule.info.ModuleInfo`
+plus the producer/consumer edges between them) and one schedule is built for
+the whole module from the CPU library (:mod:`tilewright.schedule.cpu`):
+
+- ``softmax(Q·Kᵀ)·V`` chains (attention): one parallel loop over query row blocks
+  with both contractions and the softmax fused (:mod:`.cpu.attention`);
+- ``linalg.matmul`` / ``batch_matmul``: the BLIS-style microkernel (:mod:`.cpu.matmul`);
+- ``linalg.conv_2d_nhwc_hwcf``: tiles decomposed to 1-D convolutions (:mod:`.cpu.conv`);
+- everything else (elementwise chains, transposes, reductions, softmax, layernorm):
+  fusion groups, each tiled once by rows with its producers fused in (:mod:`.cpu.elementwise`).
+
+Ops are addressed by position: every linalg op of the (untransformed) payload is
+matched once at the start and split into one handle per op, in module order.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+from mlir import ir
+
+from tilewright.schedule import Schedule
+from tilewright.schedule.builder import OpHandle
+from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
+
+CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul")
+CONVOLUTIONS = ("linalg.conv_2d_nhwc_hwcf",)
+
+
+@dataclass
+class Node:
+    """A payload linalg op with its dataflow: which linalg ops feed each operand, which use its result."""
+
+    info: LinalgOpInfo
+    operand_producers: list[int | None] = field(default_factory=list)
+    users: list[int] = field(default_factory=list)
+    escapes: bool = False  # the result is also used by a non-linalg op (return, pad, reshape, ...)
+
+    @property
+    def index(self) -> int:
+        return self.info.index
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+@dataclass
+class Payload:
+    """The payload as a dataflow graph of its linalg ops (one function, top level only)."""
+
+    info: ModuleInfo
+    nodes: list[Node]
+
+    @staticmethod
+    def of(module: ir.Module) -> Payload | None:
+        """The graph of ``module``, or None when the default library does not apply (several
+        functions, linalg ops nested in loops or regions, dynamic shapes)."""
+        info = ModuleInfo.from_module(module)
+        funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
+        if len(funcs) != 1 or not info.ops:
+            return None
+        top = [op.operation for op in funcs[0].regions[0].blocks[0].operations]
+        linalg_ops = [op for op in top if op.name.startswith("linalg.")]
+        if len(linalg_ops) != len(info.ops) or any(r is None for o in info.ops for r in o.loop_ranges):
+            return None
+        if _nested_linalg(funcs[0], top):
+            return None
+        position = {_key(op): i for i, op in enumerate(linalg_ops)}
+        nodes = [Node(o) for o in info.ops]
+        for i, op in enumerate(linalg_ops):
+            for operand in op.operands:
+                owner = _producer(operand)
+                nodes[i].operand_producers.append(position.get(_key(owner)) if owner is not None else None)
+            for result in op.results:
+                for use in result.uses:
+                    user = use.owner
+                    j = position.get(_key(user))
+                    if j is None:
+                        nodes[i].escapes = True
+                    elif j not in nodes[i].users:
+                        nodes[i].users.append(j)
+        return Payload(info, nodes)
+
+
+def _key(op: ir.Operation | ir.OpView) -> int:
+    return hash(op.operation if hasattr(op, "operation") else op)
+
+
+def _producer(value: ir.Value) -> ir.Operation | None:
+    owner = value.owner
+    return owner.operation if isinstance(owner, ir.Operation | ir.OpView) else None
+
+
+def _nested_linalg(func: ir.Operation, top: list[ir.Operation]) -> bool:
+    """Whether linalg ops hide inside regions of non-linalg ops (scf.for, ...): not addressed here."""
+    found = False
+
+    def visit(op: ir.Operation) -> None:
+        nonlocal found
+        for region in op.regions:
+            for block in region.blocks:
+                for inner in block.operations:
+                    if inner.operation.name.startswith("linalg.") and inner.operation.name != "linalg.yield":
+                        found = True
+                    visit(inner.operation)
+
+    for op in top:
+        if not op.name.startswith("linalg."):
+            visit(op)
+    return found
+
+
+@dataclass
+class Plan:
+    """Which library schedule each payload op gets; ops not named are left as they are (loops)."""
+
+    attention: list[tuple[int, list[int]]] = field(default_factory=list)  # (root contraction, fused ops)
+    contractions: list[tuple[int, int | None]] = field(default_factory=list)  # (op, its fill)
+    convolutions: list[tuple[int, int | None]] = field(default_factory=list)  # (op, its fill)
+    groups: list[tuple[int, list[int]]] = field(default_factory=list)  # (root, fused producers)
+
+    def describe(self, payload: Payload) -> list[str]:
+        """One line per scheduled op group (``tilewright compile --emit scheduled`` prints none of this)."""
+        name = [n.name for n in payload.nodes]
+        out = [f"attention: {name[r]}#{r} + {len(f)} fused ops" for r, f in self.attention]
+        out += [f"contraction: {name[r]}#{r}" for r, _ in self.contractions]
+        out += [f"convolution: {name[r]}#{r}" for r, _ in self.convolutions]
+        out += [f"fusion group: {name[r]}#{r} + {len(f)} producers" for r, f in self.groups]
+        return out
+
+
+def _single_user_fill(payload: Payload, node: Node, operand: int) -> int | None:
+    """The ``linalg.fill`` producing ``node``'s operand, if nothing else uses it (it is fused)."""
+    p = node.operand_producers[operand] if operand < len(node.operand_producers) else None
+    if p is None:
+        return None
+    producer = payload.nodes[p]
+    if producer.name == "linalg.fill" and producer.users == [node.index] and not producer.escapes:
+        return p
+    return None
+
+
+def _fusable(payload: Payload, producer: int, group: set[int]) -> bool:
+    n = payload.nodes[producer]
+    if n.escapes or not n.users or any(u not in group for u in n.users):
+        return False
+    return n.name in ("linalg.generic", "linalg.fill", "linalg.map", "linalg.transpose", "linalg.broadcast")
+
+
+def _grow_group(payload: Payload, root: int, taken: set[int], through: set[int] | None = None) -> list[int]:
+    """Producers of ``root`` (transitively) that only feed the group, in the order they are fused."""
+    group = {root}
+    order: list[int] = []
+    frontier = [root]
+    while frontier:
+        current = frontier.pop(0)
+        for p in payload.nodes[current].operand_producers:
+            if p is None or p in group or p in taken:
+                continue
+            if through is not None and p not in through:
+                continue
+            if _fusable(payload, p, group):
+                group.add(p)
+                order.append(p)
+                frontier.append(p)
+    return sorted(order, reverse=True)  # consumers before producers, see _attention_chain
+
+
+def _attention_chain(payload: Payload, root: Node, taken: set[int]) -> list[int] | None:
+    """For a contraction whose LHS is a chain of generics (softmax) ending in another contraction
+    (the scores), the ops to fuse into the row loop: generics, fills and the first contraction."""
+    first = root.operand_producers[0] if root.operand_producers else None
+    chain: list[int] = []
+    seen: set[int] = set()
+    frontier = [first] if first is not None else []
+    scores = None
+    while frontier:
+        i = frontier.pop(0)
+        if i in seen or i in taken:
+            continue
+        seen.add(i)
+        n = payload.nodes[i]
+        if n.escapes:
+            return None
+        if n.name in CONTRACTIONS:
+            if scores is not None and scores != i:
+                return None
+            scores = i
+            continue
+        if n.name not in ("linalg.generic", "linalg.fill"):
+            return None
+        chain.append(i)
+        frontier.extend(p for p in n.operand_producers if p is not None)
+    if scores is None or not any(payload.nodes[i].info.reduction_dims for i in chain):
+        return None
+    group = {root.index, scores, *chain}
+    members = [i for i in chain if all(u in group for u in payload.nodes[i].users)]
+    if payload.nodes[scores].escapes or any(u not in group for u in payload.nodes[scores].users):
+        return None
+    fills = [f for f in (_single_user_fill(payload, payload.nodes[scores], 2),) if f is not None]
+    # Fused consumers first: an op is fused only after every user inside the group,
+    # or fuse_into_containing_op leaves its original outside for the remaining users.
+    return sorted({*members, scores, *fills}, reverse=True)
+
+
+def _trailing_reductions(op: LinalgOpInfo) -> bool:
+    """Whether every reduction loop comes after every parallel loop (row reductions)."""
+    iters = op.iterator_types
+    first = next((i for i, t in enumerate(iters) if t == "reduction"), len(iters))
+    return all(t == "reduction" for t in iters[first:])
+
+
+def plan(payload: Payload) -> Plan:
+    """Choose a library schedule for every payload op (see the module docstring)."""
+    out = Plan()
+    taken: set[int] = set()
+    nodes = payload.nodes
+    for n in reversed(nodes):  # consumers first: attention claims its softmax and scores
+        if n.name in CONTRACTIONS and n.index not in taken:
+            chain = _attention_chain(payload, n, taken)
+            if chain is not None:
+                fill = _single_user_fill(payload, n, 2)
+                fused = sorted({*chain, *([fill] if fill is not None else [])}, reverse=True)
+                out.attention.append((n.index, fused))
+                taken.update([n.index, *fused])
+    for n in nodes:
+        if n.index in taken:
+            continue
+        if n.name in CONTRACTIONS or n.name in CONVOLUTIONS:
+            fill = _single_user_fill(payload, n, 2)
+            (out.contractions if n.name in CONTRACTIONS else out.convolutions).append((n.index, fill))
+            taken.add(n.index)
+            if fill is not None:
+                taken.add(fill)
+    for n in reversed(nodes):
+        if n.index in taken or n.name == "linalg.fill" or not n.info.iterator_types:
+            continue
+        producers = _grow_group(payload, n.index, taken)
+        if not all(_trailing_reductions(payload.nodes[i].info) for i in (n.index, *producers)):
+            continue  # column reductions (e.g. mean over axis 0) crash upstream's vectorizer: left as loops
+        out.groups.append((n.index, producers))
+        taken.update([n.index, *producers])
+    return out
+
+
+def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default schedule>") -> Schedule | None:
+    """The default CPU schedule for ``module`` (None when nothing in it is scheduled)."""
+    from tilewright.schedule.cpu import attention, config_for, conv, elementwise, matmul, vectorize
+
+    payload = Payload.of(module)
+    if payload is None:
+        return None
+    if not all(_trailing_reductions(n.info) for n in payload.nodes if n.name not in (*CONTRACTIONS, *CONVOLUTIONS)):
+        # The function-wide vectorization would also reach these (column reductions), which
+        # upstream's vectorizer aborts on: such payloads stay unscheduled.
+        return None
+    p = plan(payload)
+    if not (p.attention or p.contractions or p.convolutions or p.groups):
+        return None
+    cfg = config_for()
+    s = Schedule(name)
+    ops = s.match(interface="LinalgOp").split(len(payload.nodes))
+    info = [n.info for n in payload.nodes]
+    for root, fused in p.attention:
+        attention.schedule_attention(s, ops, info, root, fused, cfg=cfg, threads=threads)
+    for index, fill in p.contractions:
+        o = info[index]
+        m, n, k = o.size("m"), o.size("n"), o.size("k")
+        batch = len(o.contraction_dims["batch"]) if o.contraction_dims else 0
+        assert m is not None and n is not None and k is not None
+        fill_h: OpHandle | None = ops[fill] if fill is not None else None
+        matmul.schedule_contraction(s, ops[index], m, n, k, batch=batch, fill=fill_h, cfg=cfg, threads=threads)
+    for index, fill in p.convolutions:
+        conv.schedule_conv_nhwc_hwcf(s, ops[index], info[index], fill=ops[fill] if fill is not None else None, cfg=cfg)
+    for root, producers in p.groups:
+        n_in = len(info[root].inputs)
+        inits = [q for q in payload.nodes[root].operand_producers[n_in:] if q is not None]
+        elementwise.schedule_group(s, ops, info, root, producers, init_producers=inits, cfg=cfg, threads=threads)
+    vectorize(s, s.match("func.func"))
+    return s
+
+
+DEFAULT_SCHEDULE = "default"
+"""``--schedule default``: the CPU library's schedule (opt-in until column reductions are handled)."""
+
+NO_SCHEDULE = "none"
+"""``--schedule none``: no schedule at all, every linalg op lowers to plain loops."""
+
+
+def apply_default_schedule(module: ir.Module, context: ir.Context, filename: str, threads: int = 1) -> ir.Module:
+    """Apply the default schedule to ``module``; returns the module to continue with.
+
+    The default must never make a program fail that compiles without it: if the
+    library cannot schedule the payload (a transform reports a failure), the
+    untouched payload is re-read and compiled unscheduled.
+    """
+    from tilewright.diagnostics import TilewrightError
+    from tilewright.mlir_env import parse_module
+    from tilewright.schedule.apply import apply_schedule
+
+    with context:
+        schedule = default_schedule(module, threads)
+        if schedule is None:
+            return module
+        original = module.operation.get_asm(enable_debug_info=True)
+    try:
+        apply_schedule(module, schedule, context, filename)
+    except TilewrightError as exc:
+        warnings.warn(f"default schedule not applied, compiling unscheduled: {exc}", RuntimeWarning, stacklevel=2)
+        return parse_module(original, filename, context)
+    return module
