@@ -78,3 +78,23 @@ def test_transform_schedule_is_applied(tmp_path: Path, rng):
     exe = tilewright.compile(text, schedule=script, dump_dir=tmp_path)
     assert "scf.for" in (tmp_path / "01-scheduled.mlir").read_text()
     np.testing.assert_allclose(exe(a, b), a @ b, rtol=1e-4, atol=1e-4)
+
+
+def test_freeing_a_parallel_executable_keeps_the_others_working(rng):
+    """Regression: freeing an engine used to reset the async runtime under the live ones (segfault)."""
+    import gc
+
+    script = (Path(__file__).parents[1] / "library" / "Inputs" / "forall-matmul.transform.mlir").read_text()
+    survivors = []
+    for i, (m, k, n) in enumerate([(17, 7, 33), (97, 13, 5), (33, 33, 33), (8, 9, 10)] * 3):
+        a, b = rng.standard_normal((m, k), np.float32), rng.standard_normal((k, n), np.float32)
+        exe = tilewright.compile(stablehlo_of(jnp.matmul, a, b), schedule=script, threads=2, opt_level=1)
+        for _ in range(5):
+            np.testing.assert_allclose(exe(a, b), a @ b, rtol=1e-4, atol=1e-4)
+        if i % 2 == 0:
+            survivors.append((exe, a, b))
+        del exe
+        tilewright.compiler._CACHE.clear()
+        gc.collect()
+    for exe, a, b in survivors:
+        np.testing.assert_allclose(exe(a, b), a @ b, rtol=1e-4, atol=1e-4)

@@ -22,8 +22,15 @@ JIT_SHARED_LIBRARIES = (
     "libmlir_c_runner_utils.so",
     "libmlir_runner_utils.so",
     "libmlir_float16_utils.so",
-    "libmlir_async_runtime.so",
 )
+
+# The async runtime is NOT handed to each ExecutionEngine: an engine calls the
+# library's ``__mlir_execution_engine_destroy`` when it is freed, which resets
+# the process-wide default runtime under every other live engine (a segfault
+# on the next parallel loop). Loaded once into the global symbol scope, its
+# ``mlirAsyncRuntime*`` functions are found by the JIT's process-symbol lookup
+# and the runtime lives as long as the process.
+PROCESS_WIDE_LIBRARIES = ("libmlir_async_runtime.so",)
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,17 @@ def host_cpu() -> HostCpu:
     return HostCpu(name, frozenset(features))
 
 
+@functools.cache
+def _load_process_wide_libraries() -> None:
+    import ctypes
+
+    for name in PROCESS_WIDE_LIBRARIES:
+        ctypes.CDLL(runtime_library(name), mode=ctypes.RTLD_GLOBAL)
+
+
 def jit_shared_libraries() -> list[str]:
+    """Libraries for ``ExecutionEngine(shared_libs=...)``; loads the process-wide ones first."""
+    _load_process_wide_libraries()
     return [runtime_library(name) for name in JIT_SHARED_LIBRARIES]
 
 
