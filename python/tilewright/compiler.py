@@ -213,10 +213,24 @@ def _cache_key(source: Source, options: CompileOptions) -> str:
     h = hashlib.sha256()
     content = source.content.encode() if isinstance(source.content, str) else source.content
     h.update(content)
-    schedule = options.schedule
-    schedule_text = schedule if isinstance(schedule, str | type(None)) else str(schedule)
-    h.update(repr((options.target, options.entry, options.opt_level, schedule_text, options.num_threads)).encode())
+    fingerprint = _schedule_fingerprint(options.schedule)
+    h.update(repr((options.target, options.entry, options.opt_level, fingerprint, options.num_threads)).encode())
     return h.hexdigest()
+
+
+def _schedule_fingerprint(schedule: Any) -> str:
+    """What identifies a schedule's content, so editing a schedule file is never served stale."""
+    if schedule is None:
+        return "none"
+    if hasattr(schedule, "to_mlir"):
+        return "script:" + schedule.to_mlir()
+    if isinstance(schedule, Path | str) and "\n" not in str(schedule) and Path(schedule).is_file():
+        digest = hashlib.sha256(Path(schedule).read_bytes()).hexdigest()
+        return f"file:{Path(schedule).resolve()}:{digest}"
+    if isinstance(schedule, str):
+        return "text:" + schedule  # a script or a built-in name
+    # A function: its identity (a new function object compiles anew).
+    return f"callable:{getattr(schedule, '__module__', '')}.{getattr(schedule, '__qualname__', '')}:{id(schedule)}"
 
 
 def compile(  # noqa: A001 - the public name users expect

@@ -98,3 +98,16 @@ def test_freeing_a_parallel_executable_keeps_the_others_working(rng):
         gc.collect()
     for exe, a, b in survivors:
         np.testing.assert_allclose(exe(a, b), a @ b, rtol=1e-4, atol=1e-4)
+
+
+def test_editing_a_schedule_file_recompiles(tmp_path: Path, rng):
+    a, b = rng.standard_normal((97, 7), np.float32), rng.standard_normal((7, 33), np.float32)
+    text = stablehlo_of(jnp.matmul, a, b)
+    script = tmp_path / "s.mlir"
+    script.write_text((Path(__file__).parents[1] / "Inputs" / "tile-matmul.transform.mlir").read_text())
+    first = tilewright.compile(text, schedule=str(script))
+    assert tilewright.compile(text, schedule=str(script)) is first
+    script.write_text(script.read_text().replace("tile_sizes [8, 16]", "tile_sizes [4, 8]"))
+    second = tilewright.compile(text, schedule=str(script))
+    assert second is not first
+    np.testing.assert_allclose(second(a, b), a @ b, rtol=1e-4, atol=1e-4)
