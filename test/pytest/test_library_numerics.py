@@ -134,10 +134,6 @@ def mean_var(x):
 @pytest.mark.parametrize("fn", [softmax, layernorm, gelu_chain, jnp.transpose], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("shape", [(1, 1), (7, 13), (97, 1000), (3, 17, 33)])
 def test_fusion_groups(rng, fn, shape):
-    if fn is jnp.transpose and shape in ((7, 13), (3, 17, 33)):
-        # Known limit of the opt-in library: row tiles of these transposes make the transform
-        # interpreter loop forever (MLIR 22); see README "Known limits".
-        pytest.skip("transpose with row tiles narrower than a vector hangs in the transform interpreter")
     x = f32(rng, *shape)
     text = stablehlo_of(fn, x)
     # Column reductions (mean_var reduces axis 0) are left unscheduled: see default.plan.
@@ -166,10 +162,6 @@ def multi_head_attention(q, k, v):
     return jnp.einsum("hqk,hkd->hqd", jax.nn.softmax(s, axis=-1), v)
 
 
-@pytest.mark.skip(
-    reason="the fused attention schedule can make the transform interpreter loop forever (MLIR 22); "
-    "known limit of the opt-in library, see README"
-)
 @pytest.mark.parametrize(("seq", "dim"), [(1, 8), (17, 64), (97, 32), (256, 64)])
 @pytest.mark.parametrize("fn", [attention, causal_attention], ids=lambda f: f.__name__)
 def test_attention_one_head(rng, fn, seq, dim):
@@ -179,10 +171,6 @@ def test_attention_one_head(rng, fn, seq, dim):
     np.testing.assert_allclose(compile_scheduled(text)(q, k, v), np.asarray(jax.jit(fn)(q, k, v)), rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.skip(
-    reason="the fused attention schedule can make the transform interpreter loop forever (MLIR 22); "
-    "known limit of the opt-in library, see README"
-)
 @pytest.mark.parametrize(("heads", "seq", "dim"), [(2, 33, 16), (4, 128, 32)])
 def test_attention_multi_head(rng, heads, seq, dim):
     q, k, v = (f32(rng, heads, seq, dim) for _ in range(3))

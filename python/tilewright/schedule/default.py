@@ -18,7 +18,7 @@ matched once at the start and split into one handle per op, in module order.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mlir import ir
 
@@ -38,6 +38,7 @@ class Node:
     operand_producers: list[int | None] = field(default_factory=list)
     users: list[int] = field(default_factory=list)
     escapes: bool = False  # the result is also used by a non-linalg op (return, pad, reshape, ...)
+    specialize: bool = False  # a generic the schedule turns into the named op ``info.name`` first
 
     @property
     def index(self) -> int:
@@ -70,7 +71,10 @@ class Payload:
         if _nested_linalg(funcs[0], top):
             return None
         position = {_key(op): i for i, op in enumerate(linalg_ops)}
-        nodes = [Node(o) for o in info.ops]
+        nodes = []
+        for o in info.ops:
+            named = _specialized_contraction(o)
+            nodes.append(Node(replace(o, name=named), specialize=True) if named else Node(o))
         for i, op in enumerate(linalg_ops):
             for operand in op.operands:
                 owner = _producer(operand)
@@ -84,6 +88,21 @@ class Payload:
                     elif j not in nodes[i].users:
                         nodes[i].users.append(j)
         return Payload(info, nodes)
+
+
+def _specialized_contraction(op: LinalgOpInfo) -> str | None:
+    """The named op a ``linalg.generic`` becomes under ``transform.structured.specialize`` when it
+    is a plain (batch) matmul, possibly with transposed operands (``dot_general`` as JAX's einsum
+    exports it): the schedule specializes it first and then treats it as that op."""
+    dims = op.contraction_dims
+    if op.name != "linalg.generic" or dims is None or op.body_ops != ("arith.mulf", "arith.addf", "linalg.yield"):
+        return None
+    if any(len(dims[d]) != 1 for d in ("m", "n", "k")) or len(dims["batch"]) > 1:
+        return None
+    batch = dims["batch"]
+    if len(op.iterator_types) != 3 + len(batch) or len(op.inputs) != 2:
+        return None
+    return "linalg.batch_matmul" if batch else "linalg.matmul"
 
 
 def _key(op: ir.Operation | ir.OpView) -> int:
@@ -191,7 +210,7 @@ def _attention_chain(payload: Payload, root: Node, taken: set[int]) -> list[int]
                 return None
             scores = i
             continue
-        if n.name not in ("linalg.generic", "linalg.fill"):
+        if n.name not in ("linalg.generic", "linalg.fill", "linalg.broadcast", "linalg.map"):
             return None
         chain.append(i)
         frontier.extend(p for p in n.operand_producers if p is not None)
@@ -265,6 +284,7 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     s = Schedule(name)
     ops = s.match(interface="LinalgOp").split(len(payload.nodes))
     info = [n.info for n in payload.nodes]
+    ops = [ops[n.index].specialize() if n.specialize else ops[n.index] for n in payload.nodes]
     for root, fused in p.attention:
         attention.schedule_attention(s, ops, info, root, fused, cfg=cfg, threads=threads)
     for index, fill in p.contractions:
