@@ -162,7 +162,7 @@ def start(source: Source, options: CompileOptions) -> Compilation:
         entry_op = _find_function(module, options.entry, program.filename)
         entry_op.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
     compilation = Compilation(program, options, context, module)
-    compilation.run_passes("linalg", [pipeline.LINALG_CLEANUP])
+    compilation.run_passes("linalg", list(pipeline.LINALG_STAGE))
     return compilation
 
 

@@ -6,6 +6,8 @@ Every stage of the compiler is reachable as a name usable inside
 ==========================  ==================================================
 ``tw-stablehlo-to-linalg``  StableHLO/CHLO -> linalg on tensors (jaxlib's MLIR)
 ``tw-linalg-cleanup``       inline, DCE, canonicalize, fuse elementwise ops
+``tw-canonicalize-contractions``  generic contractions -> transposes + named matmuls
+``tw-linalg``                 the linalg stage: cleanup, then canonical contractions
 ``tw-bufferize``            one-shot bufferization, results -> out-params
 ``tw-lower-to-loops``       remaining structured ops -> scf loops
 ``tw-widen-i1-storage``     ``memref<..xi1>`` -> ``memref<..xi8>``
@@ -26,6 +28,7 @@ from typing import Any
 from tilewright.bufferize import BUFFERIZE
 from tilewright.bufferize.arguments import readonly_arguments_pass
 from tilewright.bufferize.distinct_results import distinct_results_pass
+from tilewright.linalg import canonicalize_contractions_pass
 from tilewright.lower import LOWER_TO_LLVM_AFTER_MEMREF, LOWER_TO_LLVM_BEFORE_MEMREF, LOWER_TO_LOOPS
 from tilewright.lower.i1_storage import widen_i1_storage_pass
 
@@ -56,6 +59,11 @@ INGRESS_FINISH = "inline,symbol-dce,canonicalize,cse"
 
 LINALG_CLEANUP = "inline,symbol-dce,canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,cse"
 
+CANONICALIZE_CONTRACTIONS = PythonPass("tw-canonicalize-contractions", canonicalize_contractions_pass)
+
+# What the compiler runs on linalg before any schedule (the ``linalg`` stage).
+LINALG_STAGE: tuple[Step, ...] = (LINALG_CLEANUP, CANONICALIZE_CONTRACTIONS, "canonicalize,cse")
+
 WIDEN_I1_STORAGE = PythonPass("tw-widen-i1-storage", widen_i1_storage_pass)
 READONLY_ARGUMENTS = PythonPass("tw-readonly-arguments", readonly_arguments_pass)
 DISTINCT_RESULTS = PythonPass("tw-distinct-results", distinct_results_pass)
@@ -78,6 +86,12 @@ PIPELINES: dict[str, NamedPipeline] = {
         ),
         NamedPipeline("tw-linalg-cleanup", "inline, DCE, canonicalize, fuse elementwise ops", (LINALG_CLEANUP,)),
         NamedPipeline(
+            "tw-canonicalize-contractions",
+            "generic matmul-like contractions -> transposes + linalg.matmul / batch_matmul",
+            (CANONICALIZE_CONTRACTIONS,),
+        ),
+        NamedPipeline("tw-linalg", "the linalg stage: cleanup, then canonical contractions", LINALG_STAGE),
+        NamedPipeline(
             "tw-bufferize",
             "one-shot bufferization with results as out-params",
             (READONLY_ARGUMENTS, DISTINCT_RESULTS, BUFFERIZE),
@@ -88,7 +102,7 @@ PIPELINES: dict[str, NamedPipeline] = {
         NamedPipeline(
             "tw-cpu-default",
             "linalg on tensors -> LLVM dialect, no schedule",
-            (LINALG_CLEANUP, READONLY_ARGUMENTS, DISTINCT_RESULTS, BUFFERIZE, *_LOWER_TO_LLVM_CPU),
+            (*LINALG_STAGE, READONLY_ARGUMENTS, DISTINCT_RESULTS, BUFFERIZE, *_LOWER_TO_LLVM_CPU),
         ),
     ]
 }

