@@ -21,7 +21,7 @@ PROG = "tilewright"
 # Subcommands that live in modules of their own: each module has
 # ``register(subparsers)``, which adds its parser and sets ``run=`` (and
 # ``isolate=False`` if it manages its own child processes).
-COMMAND_MODULES: tuple[str, ...] = ("tilewright.cli.conformance",)
+COMMAND_MODULES: tuple[str, ...] = ("tilewright.cli.conformance", "tilewright.cli.bench")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:

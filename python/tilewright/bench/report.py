@@ -1,0 +1,149 @@
+"""Showing a benchmark report: a rich table, the JSON file, a bar chart."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tilewright.bench.peers import bench_error
+
+TILEWRIGHT = "tilewright"
+
+
+def _ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    ms = seconds * 1e3
+    return f"{ms:.3f}" if ms < 10 else f"{ms:.1f}" if ms < 1000 else f"{ms:.0f}"
+
+
+def kernel_summary(name: str, kernel: dict[str, Any]) -> str:
+    """One line naming what a peer ran: the BLAS kernel, XLA's flags, IREE's driver."""
+    if name == "numpy":
+        blas = kernel.get("blas") or []
+        if not blas:
+            return "no BLAS found"
+        b = blas[0]
+        return f"{b.get('internal_api')} {b.get('version')} {b.get('architecture')}, {b.get('num_threads')} thr"
+    if name == "jax":
+        flags = kernel.get("xla_flags") or "default flags"
+        return f"XLA CPU (jaxlib {kernel.get('jaxlib')}), {flags}"
+    if name == "iree":
+        return f"IREE {kernel.get('iree')} llvm-cpu host, {kernel.get('driver')}"
+    return ""
+
+
+def print_report(report: dict[str, Any], console: Any = None) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = console or Console(width=None if sys.stdout.isatty() else 120)
+    host = report["host"]
+    flops = report["flops"]
+    title = f"{report['program']} @{report['entry']}  ({report['signature']})"
+    table = Table(title=escape(title), title_justify="left")
+    for column, justify in [
+        ("implementation", "left"),
+        ("median ms", "right"),
+        ("IQR %", "right"),
+        ("min ms", "right"),
+        ("GFLOP/s", "right"),
+        ("speedup", "right"),
+        ("compile s", "right"),
+        ("result check", "left"),
+    ]:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+
+    def row(name: str, entry: dict[str, Any], speedup: str, check: str) -> None:
+        t = entry.get("time")
+        gflops = t.get("gflops") if t else None
+        table.add_row(
+            name,
+            _ms(t["median_s"]) if t else "-",
+            f"{t['iqr_pct']:.1f}" if t else "-",
+            _ms(t["min_s"]) if t else "-",
+            (f"{gflops:.1f}" if gflops >= 1 else f"{gflops:.3f}") if gflops is not None else "-",
+            speedup,
+            f"{entry['compile_s']:.2f}" if entry.get("compile_s") is not None else "-",
+            check,
+        )
+
+    row(TILEWRIGHT, report[TILEWRIGHT], "1.00", "reference")
+    kernels = [f"{TILEWRIGHT}: schedule {report['schedule'] or 'none'}, {report['threads']} thread(s)"]
+    for name, entry in report["peers"].items():
+        if entry["status"] == "ok":
+            err = entry["check"].get("max_err_relative_to_max")
+            check = "[green]ok[/]" + (f" (err {err:.1e})" if err else "")
+            speedup = f"{entry['speedup']:.2f}"
+        elif entry["status"] == "mismatch":
+            check, speedup = f"[bold red]MISMATCH: {escape(entry['reason'])}[/]", "[red]n/a[/]"
+        else:
+            check, speedup = f"[bold red]ERROR: {escape(entry['reason'])}[/]", "[red]n/a[/]"
+        row(name, entry, speedup, check)
+        if entry.get("kernel"):
+            kernels.append(f"{name}: {kernel_summary(name, entry['kernel'])}")
+    console.print(table)
+    for line in kernels:
+        console.print(line, highlight=False, markup=False)
+    flop_text = f"{flops:,} flops (contractions/convolutions)" if flops else "flop count unknown (no contraction)"
+    console.print(
+        f"{flop_text}; {report['repetitions']} interleaved rounds; threads {report['threads']}; "
+        f"CPU {host['cpu']} ({', '.join(host['isa'])}), cores {host['affinity']}",
+        highlight=False,
+    )
+    console.print(f"speedup = {report['speedup_definition']}", highlight=False)
+    if not report["ok"]:
+        console.print("[bold red]some peers failed or disagree with tilewright: see the table[/]")
+
+
+def write_json(report: dict[str, Any], path: str) -> None:
+    try:
+        Path(path).write_text(json.dumps(report, indent=2, default=str) + "\n")
+    except OSError as exc:
+        raise bench_error(f"--json: cannot write '{path}': {exc.strerror}") from None
+
+
+def require_matplotlib() -> None:
+    """Fail before benchmarking, not after, when --plot cannot be drawn."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise bench_error("--plot needs matplotlib: install tilewright[bench] (or pip install matplotlib)")
+
+
+def plot(report: dict[str, Any], path: str) -> None:
+    """Bar chart of median time per implementation, IQR as error bars, speedups on the bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names, medians, low, high, labels = [], [], [], [], []
+    entries = [(TILEWRIGHT, report[TILEWRIGHT], 1.0)] + [
+        (n, e, e["speedup"]) for n, e in report["peers"].items() if e.get("time")
+    ]
+    for name, entry, speedup in entries:
+        t = entry["time"]
+        names.append(name)
+        medians.append(t["median_s"] * 1e3)
+        low.append((t["median_s"] - t["q1_s"]) * 1e3)
+        high.append((t["q3_s"] - t["median_s"]) * 1e3)
+        gflops = f"\n{t['gflops']:.1f} GFLOP/s" if t.get("gflops") else ""
+        labels.append(f"{speedup:.2f}x{gflops}" if name != TILEWRIGHT else f"1.00x{gflops}")
+    fig, ax = plt.subplots(figsize=(1.6 * len(names) + 2.5, 4))
+    colors = ["#2b6cb0" if n == TILEWRIGHT else "#a0aec0" for n in names]
+    bars = ax.bar(names, medians, yerr=[low, high], capsize=4, color=colors)
+    for bar, label in zip(bars, labels, strict=True):
+        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel("median time per call (ms)")
+    ax.set_title(f"{Path(report['program']).name}, {report['threads']} thread(s)\nspeedup = peer / tilewright")
+    ax.margins(y=0.25)
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as exc:
+        raise bench_error(f"--plot: cannot write '{path}': {exc.strerror}") from None
+    finally:
+        plt.close(fig)
