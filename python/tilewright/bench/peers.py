@@ -189,7 +189,8 @@ class Worker:
         self._protocol = protocol
         self._stderr = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
-            [sys.executable, "-u", str(WORKER_SCRIPT)],
+            # -P: the script's directory (this package's modules) must not shadow anything the peer imports.
+            [sys.executable, "-P", "-u", str(WORKER_SCRIPT)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

@@ -184,6 +184,12 @@ def _batch(peer: Peer, calls: int) -> dict[str, Any]:
     return {"ok": True, "wall_s": wall1 - wall0, "cpu_s": cpu1 - cpu0}
 
 
+def _headline(message: str) -> str:
+    """The line of a (possibly long, compiler-generated) message that says what went wrong."""
+    lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
+    return next((ln for ln in lines if "error:" in ln), lines[0] if lines else "")
+
+
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     peer: Peer | None = None
     while True:
@@ -203,8 +209,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as a message
             if os.environ.get("TILEWRIGHT_DEBUG"):
                 traceback.print_exc()
-            text = str(exc).strip().splitlines()
-            reply = {"ok": False, "error": f"{type(exc).__name__}: {text[0] if text else ''}"}
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {_headline(str(exc))}"}
         send(replies, reply)
 
 
