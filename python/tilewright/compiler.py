@@ -110,7 +110,7 @@ class Compilation:
         self._record("scheduled", str(self.module))
 
     def apply_default_schedule(self) -> None:
-        """No ``--schedule``: the CPU library's schedule for this payload (see tilewright.schedule.default)."""
+        """No ``--schedule`` or ``default``: the CPU library's schedule (see tilewright.schedule.default)."""
         from tilewright.schedule.default import apply_default_schedule
 
         enter_stage("schedule")
@@ -125,9 +125,9 @@ class Compilation:
         if "scheduled" not in self.artifacts and want >= STAGES.index("scheduled"):
             from tilewright.schedule.default import DEFAULT_SCHEDULE, NO_SCHEDULE
 
-            if self.options.schedule == DEFAULT_SCHEDULE:
-                self.apply_default_schedule()
-            elif self.options.schedule is None or self.options.schedule == NO_SCHEDULE:
+            if self.options.schedule is None or self.options.schedule == DEFAULT_SCHEDULE:
+                self.apply_default_schedule()  # no schedule given: the library's, unscheduled where it cannot
+            elif self.options.schedule == NO_SCHEDULE:
                 self.artifacts["scheduled"] = self.artifacts["linalg"]
             else:
                 self.apply_schedule()

@@ -9,7 +9,16 @@ the whole module from the CPU library (:mod:`tilewright.schedule.cpu`):
 - ``linalg.matmul`` / ``batch_matmul``: the BLIS-style microkernel (:mod:`.cpu.matmul`);
 - ``linalg.conv_2d_nhwc_hwcf``: tiles decomposed to 1-D convolutions (:mod:`.cpu.conv`);
 - everything else (elementwise chains, transposes, reductions, softmax, layernorm):
-  fusion groups, each tiled once by rows with its producers fused in (:mod:`.cpu.elementwise`).
+  fusion groups, each tiled once by rows with its producers fused in (:mod:`.cpu.elementwise`);
+- what is left (full and column reductions, reductions over long rows, unfused fills,
+  ``tensor.pad``): each op tiled alone into small static tiles
+  (:func:`.cpu.elementwise.schedule_bounded`), because the final vectorization reaches
+  every statically shaped op of the function and must never see a whole large tensor.
+
+Ops that upstream cannot tile are left as they are (loops): indexing maps with negative
+coefficients (``rev``: tiling asserts in MLIR 22). Payloads the library must not touch
+at all stay unscheduled: a ``tensor.insert_slice`` with non-unit strides (the vectorizer
+drops the strides, wrong results), linalg ops inside loops, dynamic shapes.
 
 Ops are addressed by position: every linalg op of the (untransformed) payload is
 matched once at the start and split into one handle per op, in module order.
@@ -39,6 +48,7 @@ class Node:
     users: list[int] = field(default_factory=list)
     escapes: bool = False  # the result is also used by a non-linalg op (return, pad, reshape, ...)
     specialize: bool = False  # a generic the schedule turns into the named op ``info.name`` first
+    tileable: bool = True  # False: an indexing map with a negative coefficient (upstream's tiling asserts)
 
     @property
     def index(self) -> int:
@@ -55,11 +65,12 @@ class Payload:
 
     info: ModuleInfo
     nodes: list[Node]
+    pads: list[tuple[int, ...]] = field(default_factory=list)  # result shape of each tensor.pad, in order
 
     @staticmethod
     def of(module: ir.Module) -> Payload | None:
         """The graph of ``module``, or None when the default library does not apply (several
-        functions, linalg ops nested in loops or regions, dynamic shapes)."""
+        functions, linalg ops nested in loops or regions, dynamic shapes, strided insert_slice)."""
         info = ModuleInfo.from_module(module)
         funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
         if len(funcs) != 1 or not info.ops:
@@ -68,13 +79,18 @@ class Payload:
         linalg_ops = [op for op in top if op.name.startswith("linalg.")]
         if len(linalg_ops) != len(info.ops) or any(r is None for o in info.ops for r in o.loop_ranges):
             return None
-        if _nested_linalg(funcs[0], top):
+        if _nested_linalg(funcs[0], top) or _strided_insert_slice(funcs[0]):
+            return None
+        pads = _top_level_pads(funcs[0], top)
+        if pads is None:
             return None
         position = {_key(op): i for i, op in enumerate(linalg_ops)}
         nodes = []
-        for o in info.ops:
+        for o, op in zip(info.ops, linalg_ops, strict=True):
             named = _specialized_contraction(o)
-            nodes.append(Node(replace(o, name=named), specialize=True) if named else Node(o))
+            node = Node(replace(o, name=named), specialize=True) if named else Node(o)
+            node.tileable = not _negative_coefficients(op)
+            nodes.append(node)
         for i, op in enumerate(linalg_ops):
             for operand in op.operands:
                 owner = _producer(operand)
@@ -87,7 +103,71 @@ class Payload:
                         nodes[i].escapes = True
                     elif j not in nodes[i].users:
                         nodes[i].users.append(j)
-        return Payload(info, nodes)
+        return Payload(info, nodes, pads)
+
+
+def _negative_coefficients(op: ir.Operation) -> bool:
+    """Whether an indexing map of ``op`` scales a loop by a non-positive factor (``-d0 + 3``,
+    reversals): ``linalg::makeTiledShapes`` asserts on those ("nonpositive multiplying
+    coefficient", MLIR 22), so the op must be neither tiled nor fused."""
+    if "indexing_maps" not in op.attributes:
+        return False  # named ops without the attribute use projected permutations
+
+    def negative(expr: ir.AffineExpr) -> bool:
+        if isinstance(expr, ir.AffineMulExpr):
+            for factor in (expr.lhs, expr.rhs):
+                if isinstance(factor, ir.AffineConstantExpr) and factor.value <= 0:
+                    return True
+        if isinstance(expr, ir.AffineBinaryExpr):
+            return negative(expr.lhs) or negative(expr.rhs)
+        return False
+
+    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    return any(negative(e) for m in maps for e in m.results)
+
+
+def _strided_insert_slice(func: ir.Operation) -> bool:
+    """Whether ``func`` has a ``tensor.insert_slice`` with a non-unit stride (``lhs_dilation``
+    of a convolution, strided scatter of slices): upstream's insert_slice vectorization
+    (MLIR 22, run by the library's function-wide vectorization) ignores the strides."""
+    found = False
+
+    def visit(op: ir.Operation) -> None:
+        nonlocal found
+        if op.name == "tensor.insert_slice":  # a dynamic stride reads as kDynamic: counted too
+            found = found or any(v != 1 for v in ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+        for region in op.regions:
+            for block in region.blocks:
+                for inner in block.operations:
+                    visit(inner.operation)
+
+    visit(func)
+    return found
+
+
+def _top_level_pads(func: ir.Operation, top: list[ir.Operation]) -> list[tuple[int, ...]] | None:
+    """Result shapes of the ``tensor.pad`` ops of ``func`` (all at the top level, static), or
+    None when one is nested or dynamic (the schedule addresses pads by position)."""
+    shapes: list[tuple[int, ...]] = []
+    count = 0
+
+    def visit(op: ir.Operation) -> None:
+        nonlocal count
+        if op.name == "tensor.pad":
+            count += 1
+        for region in op.regions:
+            for block in region.blocks:
+                for inner in block.operations:
+                    visit(inner.operation)
+
+    visit(func)
+    for op in top:
+        if op.name == "tensor.pad":
+            shape = ir.RankedTensorType(op.results[0].type).shape
+            if any(ir.ShapedType.is_dynamic_size(d) for d in shape):
+                return None
+            shapes.append(tuple(shape))
+    return shapes if len(shapes) == count else None
 
 
 def _specialized_contraction(op: LinalgOpInfo) -> str | None:
@@ -141,6 +221,7 @@ class Plan:
     contractions: list[tuple[int, int | None]] = field(default_factory=list)  # (op, its fill)
     convolutions: list[tuple[int, int | None]] = field(default_factory=list)  # (op, its fill)
     groups: list[tuple[int, list[int]]] = field(default_factory=list)  # (root, fused producers)
+    alone: list[int] = field(default_factory=list)  # ops tiled on their own into small tiles
 
     def describe(self, payload: Payload) -> list[str]:
         """One line per scheduled op group (``tilewright compile --emit scheduled`` prints none of this)."""
@@ -149,6 +230,7 @@ class Plan:
         out += [f"contraction: {name[r]}#{r}" for r, _ in self.contractions]
         out += [f"convolution: {name[r]}#{r}" for r, _ in self.convolutions]
         out += [f"fusion group: {name[r]}#{r} + {len(f)} producers" for r, f in self.groups]
+        out += [f"tiled alone: {name[r]}#{r}" for r in self.alone]
         return out
 
 
@@ -166,6 +248,8 @@ def _single_user_fill(payload: Payload, node: Node, operand: int) -> int | None:
 def _fusable(payload: Payload, producer: int, group: set[int]) -> bool:
     n = payload.nodes[producer]
     if n.escapes or not n.users or any(u not in group for u in n.users):
+        return False
+    if not n.tileable or not _trailing_reductions(n.info):
         return False
     return n.name in ("linalg.generic", "linalg.fill", "linalg.map", "linalg.transpose", "linalg.broadcast")
 
@@ -211,6 +295,8 @@ def _attention_chain(payload: Payload, root: Node, taken: set[int]) -> list[int]
             scores = i
             continue
         if n.name not in ("linalg.generic", "linalg.fill", "linalg.broadcast", "linalg.map"):
+            return None
+        if not n.tileable or not _trailing_reductions(n.info):
             return None
         chain.append(i)
         frontier.extend(p for p in n.operand_producers if p is not None)
@@ -265,14 +351,30 @@ def plan(payload: Payload) -> Plan:
             if fill is not None:
                 taken.add(fill)
     for n in reversed(nodes):
-        if n.index in taken or n.name == "linalg.fill" or not n.info.iterator_types:
+        if n.index in taken or n.name == "linalg.fill" or not n.info.iterator_types or not _group_root(n.info):
+            continue
+        if not n.tileable:
             continue
         producers = _grow_group(payload, n.index, taken)
-        if not all(_trailing_reductions(payload.nodes[i].info) for i in (n.index, *producers)):
-            continue  # column reductions (e.g. mean over axis 0) crash upstream's vectorizer: left as loops
         out.groups.append((n.index, producers))
         taken.update([n.index, *producers])
+    # Everything else that has loops and can be tiled: alone, in small tiles (see module docstring).
+    out.alone = [n.index for n in nodes if n.index not in taken and n.tileable and n.info.iterator_types]
     return out
+
+
+def _group_root(op: LinalgOpInfo) -> bool:
+    """Whether ``op`` can root a fusion group: a parallel loop to tile by rows, reductions only
+    innermost (row reductions), and rows short enough to vectorize whole."""
+    from tilewright.schedule.cpu.elementwise import MAX_GROUP_ROW_ELEMENTS
+
+    if "parallel" not in op.iterator_types or not _trailing_reductions(op):
+        return False
+    row = 1
+    for extent, kind in zip(op.loop_ranges, op.iterator_types, strict=True):
+        if kind == "reduction":
+            row *= extent or 1
+    return row <= MAX_GROUP_ROW_ELEMENTS
 
 
 def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default schedule>") -> Schedule | None:
@@ -282,17 +384,14 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     payload = Payload.of(module)
     if payload is None:
         return None
-    import os
-    if not os.environ.get("TW_NOBAIL") and not all(_trailing_reductions(n.info) for n in payload.nodes if n.name not in (*CONTRACTIONS, *CONVOLUTIONS)):
-        # The function-wide vectorization would also reach these (column reductions), which
-        # upstream's vectorizer aborts on: such payloads stay unscheduled.
-        return None
     p = plan(payload)
-    if not (p.attention or p.contractions or p.convolutions or p.groups):
+    alone = [i for i in p.alone if payload.nodes[i].name != "linalg.fill"]
+    if not (p.attention or p.contractions or p.convolutions or p.groups or alone):
         return None
     cfg = config_for()
     s = Schedule(name)
     ops = s.match(interface="LinalgOp").split(len(payload.nodes))
+    pads = s.match("tensor.pad").split(len(payload.pads)) if payload.pads else []
     info = [n.info for n in payload.nodes]
     ops = [ops[n.index].specialize() if n.specialize else ops[n.index] for n in payload.nodes]
     for root, fused in p.attention:
@@ -310,12 +409,16 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
         n_in = len(info[root].inputs)
         inits = [q for q in payload.nodes[root].operand_producers[n_in:] if q is not None]
         elementwise.schedule_group(s, ops, info, root, producers, init_producers=inits, cfg=cfg, threads=threads)
+    for index in p.alone:
+        elementwise.schedule_bounded(ops[index], info[index].loop_ranges)
+    for pad, shape in zip(pads, payload.pads, strict=True):
+        elementwise.schedule_bounded(pad, shape)
     vectorize(s, s.match("func.func"))
     return s
 
 
 DEFAULT_SCHEDULE = "default"
-"""``--schedule default``: the CPU library's schedule (opt-in until column reductions are handled)."""
+"""``--schedule default`` (and no ``--schedule``): the CPU library's schedule."""
 
 NO_SCHEDULE = "none"
 """``--schedule none``: no schedule at all, every linalg op lowers to plain loops."""

@@ -21,6 +21,11 @@ from tilewright.schedule.info import LinalgOpInfo
 # Elements of one op's tile that still vectorize into a reasonable amount of code.
 MAX_TILE_ELEMENTS = 512
 
+# A fusion group keeps whole rows of its reductions in one tile; longer rows would
+# vectorize into more code than LLVM compiles in reasonable time, so such roots are
+# tiled alone by :func:`schedule_bounded` instead.
+MAX_GROUP_ROW_ELEMENTS = 4096
+
 
 def is_transpose(op: LinalgOpInfo) -> bool:
     """A copy whose input is read with a permutation that moves the innermost dimension."""
@@ -118,3 +123,38 @@ def schedule_group(
             continue  # scf.for loops carry the root's init as an iter_arg: not fusable, stays whole
         _, outer = ops[p].fuse_into(outer)
     return outer
+
+
+def bounded_tiles(ranges: Sequence[int | None], budget: int = MAX_TILE_ELEMENTS) -> list[int]:
+    """Tile sizes (0: whole loop) giving static tiles of at most ``budget`` elements.
+
+    Inner loops stay whole while they fit, the first that does not is cut to its
+    largest divisor within what is left, and every loop outside it to 1, so the
+    innermost (contiguous) dimension is the one the vector ops run along.
+    """
+    sizes = [0] * len(ranges)
+    left = budget
+    for d in reversed(range(len(ranges))):
+        extent = ranges[d] or 1
+        if extent <= left:
+            left //= extent
+            continue
+        sizes[d] = largest_divisor(extent, left)
+        left = 1
+    return sizes
+
+
+def schedule_bounded(op: OpHandle, ranges: Sequence[int | None]) -> OpHandle | None:
+    """Tile ``op`` alone (``scf.for``; reduction loops too) into :func:`bounded_tiles`.
+
+    For ops no other library schedule takes (full and column reductions, unfused
+    fills, ``tensor.pad``): :func:`tilewright.schedule.cpu.vectorize` vectorizes
+    every statically shaped op of the function, and an untiled one would become a
+    single vector of the whole tensor (minutes of LLVM time for a 512x512 pad).
+    Returns the outermost loop, or None when the op is small enough as it is.
+    """
+    sizes = bounded_tiles(ranges)
+    if not any(sizes):
+        return None
+    _, loops = op.tile(sizes)
+    return loops[0]

@@ -1,0 +1,204 @@
+"""The default schedule (no ``schedule=``): the CPU library, never worse than plain loops.
+
+Regression tests for the payload forms the library once crashed on, miscompiled or
+vectorized whole: reversals (negative indexing-map coefficients: upstream's tiling
+asserts), strided ``tensor.insert_slice`` (lhs-dilated convolutions: the vectorizer
+drops the strides), column and full reductions, ``tensor.pad`` (an untiled op
+became one vector of the whole tensor: minutes in LLVM). Each compares with
+``jax.jit`` or with ``schedule="none"`` and checks what the plan chose.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+import pytest
+import tilewright
+from conftest import stablehlo_of
+from tilewright.compiler import CompileOptions, start
+from tilewright.ingress.formats import as_source
+from tilewright.schedule.cpu.elementwise import MAX_GROUP_ROW_ELEMENTS, MAX_TILE_ELEMENTS, bounded_tiles
+from tilewright.schedule.default import Payload, plan
+
+
+def plan_of(text: str) -> list[str] | None:
+    """The default plan's lines for a program, or None when the library leaves it unscheduled."""
+    compilation = start(as_source(text), CompileOptions(schedule="none"))
+    with compilation.context:
+        payload = Payload.of(compilation.module)
+        return None if payload is None else plan(payload).describe(payload)
+
+
+def compile_default(text: str) -> tilewright.Executable:
+    """Compile with no schedule given; a fallback to unscheduled code (RuntimeWarning) fails the test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        return tilewright.compile(text)
+
+
+def largest_vector(ir_text: str) -> int:
+    """Elements of the largest vector type in ``ir_text`` (0 if none)."""
+    sizes = [int(np.prod([int(d) for d in m.split("x")])) for m in re.findall(r"vector<((?:\d+x)*\d+)x?\w+>", ir_text)]
+    return max(sizes, default=0)
+
+
+def check(fn, *args, rtol: float = 2e-5, atol: float = 2e-5) -> tilewright.Executable:
+    exe = compile_default(stablehlo_of(fn, *args))
+    got = exe(*args)
+    expected = jax.jit(fn)(*args)
+    got = got if isinstance(got, tuple) else (got,)
+    expected = tuple(expected) if isinstance(expected, tuple | list) else (expected,)
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_allclose(g, np.asarray(e), rtol=rtol, atol=atol)
+    return exe
+
+
+def f32(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+def test_no_schedule_means_the_library(rng):
+    x = f32(rng, 33, 40)
+    text = stablehlo_of(jnp.tanh, x)
+    default = tilewright.compile(text).compilation.artifacts["scheduled"]
+    explicit = tilewright.compile(text, schedule="default").compilation.artifacts["scheduled"]
+    plain = tilewright.compile(text, schedule="none").compilation.artifacts["scheduled"]
+    assert "vector." in default and "vector." in explicit
+    assert "vector." not in plain and "scf." not in plain
+
+
+def test_bounded_tiles():
+    assert bounded_tiles([7, 13]) == [0, 0]
+    assert bounded_tiles([300, 300]) == [1, 0]
+    assert bounded_tiles([514, 514]) == [1, 257]
+    assert bounded_tiles([6, 97, 40]) == [1, 1, 0]
+    for ranges in ([999, 1001], [2, 3, 5, 7, 11], [1024, 1024, 3]):
+        sizes = bounded_tiles(ranges)
+        assert np.prod([s or r for s, r in zip(sizes, ranges, strict=True)]) <= MAX_TILE_ELEMENTS
+
+
+def reverse_scale(x):
+    return x[::-1] * 2.0
+
+
+def reverse_softmax(x):
+    return jax.nn.softmax(x[:, ::-1] + 1.0, axis=-1)
+
+
+@pytest.mark.parametrize("fn", [reverse_scale, reverse_softmax], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("shape", [(4, 5), (97, 33)])
+def test_reversals_are_not_tiled(rng, fn, shape):
+    """``rev`` generics (``-d0 + 3``) made upstream's tiling assert (SIGABRT): they stay loops."""
+    x = f32(rng, *shape)
+    lines = plan_of(stablehlo_of(fn, x))
+    assert lines is not None
+    check(fn, x)
+
+
+def dilated_conv(x, w):
+    return lax.conv_general_dilated(x, w, (1,), [(2, 2)], lhs_dilation=(2,), dimension_numbers=("NWC", "WIO", "NWC"))
+
+
+def test_lhs_dilation_stays_unscheduled(rng):
+    """A strided tensor.insert_slice (lhs_dilation) was vectorized without its strides: wrong numbers."""
+    x, w = f32(rng, 1, 16, 2), f32(rng, 3, 2, 2)
+    text = stablehlo_of(dilated_conv, x, w)
+    assert re.search(
+        r"tensor\.insert_slice .*\[1, 2, 1\]", tilewright.compile(text, schedule="none").compilation.artifacts["linalg"]
+    )
+    assert plan_of(text) is None
+    check(dilated_conv, x, w, rtol=1e-5, atol=1e-4)
+
+
+def column_mean_var(x):
+    return x.mean(0), x.var(0)
+
+
+def middle_sum(x):
+    return jnp.exp(x).sum(1)
+
+
+@pytest.mark.parametrize(
+    ("fn", "shape"),
+    [
+        (column_mean_var, (7, 13)),
+        (column_mean_var, (97, 1000)),
+        (middle_sum, (6, 97, 40)),
+        (jnp.sum, (300, 300)),
+        (lambda x: jnp.max(x, axis=0), (999, 7)),
+        (lambda x: jax.nn.softmax(x, axis=0), (97, 33)),
+        (lambda x: x.sum(-1), (3, 10000)),
+    ],
+    ids=["mean_var_7x13", "mean_var_97x1000", "middle_sum", "full_sum", "column_max", "softmax_axis0", "long_rows"],
+)
+def test_reductions(rng, fn, shape):
+    x = f32(rng, *shape)
+    exe = check(fn, x, rtol=1e-4, atol=1e-3)
+    scheduled = exe.compilation.artifacts["scheduled"]
+    assert largest_vector(scheduled) <= max(MAX_TILE_ELEMENTS, MAX_GROUP_ROW_ELEMENTS)
+
+
+COLUMN_REDUCTIONS = """
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#o3 = affine_map<(d0, d1, d2) -> (d0, d2)>
+func.func @main(%x: tensor<7x13xf32>, %y: tensor<6x97x40xf32>, %z: tensor<97x33xf32>)
+    -> (tensor<13xf32>, tensor<6x40xf32>, tensor<33xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<13xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<13xf32>) -> tensor<13xf32>
+  %s = linalg.generic {indexing_maps = [#id, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%x : tensor<7x13xf32>) outs(%f : tensor<13xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %a = arith.addf %in, %acc : f32
+    linalg.yield %a : f32
+  } -> tensor<13xf32>
+  %e3 = tensor.empty() : tensor<6x40xf32>
+  %f3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<6x40xf32>) -> tensor<6x40xf32>
+  %m = linalg.generic {indexing_maps = [#id3, #o3], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%y : tensor<6x97x40xf32>) outs(%f3 : tensor<6x40xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %a = arith.addf %in, %acc : f32
+    linalg.yield %a : f32
+  } -> tensor<6x40xf32>
+  %e1 = tensor.empty() : tensor<33xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<33xf32>) -> tensor<33xf32>
+  %r = linalg.reduce ins(%z : tensor<97x33xf32>) outs(%f1 : tensor<33xf32>) dimensions = [0]
+    (%in: f32, %acc: f32) {
+      %a = arith.maximumf %in, %acc : f32
+      linalg.yield %a : f32
+    }
+  return %s, %m, %r : tensor<13xf32>, tensor<6x40xf32>, tensor<33xf32>
+}
+"""
+
+
+def test_column_reductions_are_tiled_and_vectorized(rng):
+    """Reduction loops outside parallel ones: tiled alone (parallel dims whole, the reduction by 1)."""
+    lines = plan_of(COLUMN_REDUCTIONS)
+    assert lines is not None
+    assert {"tiled alone: linalg.generic#1", "tiled alone: linalg.generic#3", "tiled alone: linalg.reduce#5"} <= set(
+        lines
+    )
+    exe = compile_default(COLUMN_REDUCTIONS)
+    scheduled = exe.compilation.artifacts["scheduled"]
+    assert "vector." in scheduled and 0 < largest_vector(scheduled) <= MAX_TILE_ELEMENTS
+    args = [f32(rng, 7, 13), f32(rng, 6, 97, 40), f32(rng, 97, 33)]
+    expected = tilewright.compile(COLUMN_REDUCTIONS, schedule="none")(*args)
+    for g, e in zip(exe(*args), expected, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(7, 13), (512, 512)])
+def test_pad_is_tiled(rng, shape):
+    """A whole 514x514 pad became one masked vector (minutes in LLVM): tiled like any leftover op."""
+    x = f32(rng, *shape)
+    exe = check(lambda x: jnp.pad(jnp.tanh(x), 1), x)
+    assert largest_vector(exe.compilation.artifacts["scheduled"]) <= MAX_TILE_ELEMENTS
