@@ -44,7 +44,20 @@ def f32(rng: np.random.Generator, *shape: int) -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("m", "n", "k"),
-    [(1, 1, 1), (7, 13, 5), (17, 34, 97), (97, 131, 77), (64, 96, 256), (999, 1000, 1001)],
+    [
+        (1, 1, 1),
+        (7, 13, 5),
+        (17, 34, 97),
+        (97, 131, 77),
+        (64, 96, 256),
+        (999, 1000, 1001),
+        # The packed path (K over one slab, or B beyond L2): edges in M, N, K and the K slab.
+        (7, 1001, 260),
+        (97, 131, 300),
+        (1001, 16, 513),
+        (6, 16, 257),
+        (13, 2000, 33),
+    ],
 )
 def test_matmul(rng, m, n, k):
     a, b = f32(rng, m, k), f32(rng, k, n)
@@ -71,7 +84,7 @@ def test_matmul_transposed_rhs(rng, m, n, k):
     np.testing.assert_allclose(compile_scheduled(text)(x, w), x @ w.T, rtol=1e-4, atol=1e-3)
 
 
-@pytest.mark.parametrize(("batch", "m", "n", "k"), [(1, 1, 7, 3), (3, 17, 33, 9), (4, 97, 35, 64)])
+@pytest.mark.parametrize(("batch", "m", "n", "k"), [(1, 1, 7, 3), (3, 17, 33, 9), (4, 97, 35, 64), (2, 97, 35, 300)])
 def test_batch_matmul(rng, batch, m, n, k):
     a, b = f32(rng, batch, m, k), f32(rng, batch, k, n)
     text = stablehlo_of(lambda x, y: jnp.einsum("bij,bjk->bik", x, y), a, b)
@@ -80,10 +93,11 @@ def test_batch_matmul(rng, batch, m, n, k):
 
 
 @pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16])
-def test_matmul_half_inputs_f32_accumulation(rng, dtype):
+@pytest.mark.parametrize(("m", "n", "k"), [(33, 20, 97), (40, 20, 300)])  # unpacked, packed
+def test_matmul_half_inputs_f32_accumulation(rng, dtype, m, n, k):
     np_dtype = np.float16 if dtype == jnp.float16 else ml_dtypes.bfloat16
-    a = rng.standard_normal((33, 97)).astype(np_dtype)
-    b = rng.standard_normal((97, 20)).astype(np_dtype)
+    a = rng.standard_normal((m, k)).astype(np_dtype)
+    b = rng.standard_normal((k, n)).astype(np_dtype)
     text = stablehlo_of(lambda x, y: jnp.matmul(x, y, preferred_element_type=jnp.float32), a, b)
     assert kinds(text) == ["contraction"]
     got = compile_scheduled(text)(a, b)

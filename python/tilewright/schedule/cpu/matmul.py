@@ -1,6 +1,20 @@
 """Contractions (``linalg.matmul``, ``linalg.batch_matmul``) BLIS-style on the host's vector unit.
 
-The loop nest, outermost first::
+Contractions big enough to pay for it take the packed path (:func:`schedule_packed`)::
+
+    A (M x K)  -> linalg.pack -> [M/mr][K][mr]        micro-panels of A, contiguous per k step
+    B (K x N)  -> linalg.pack -> [N/nr][K][nr]        micro-panels of B (no 4 KiB-strided rows)
+    scf.forall (M/mc, N/nc) over C packed [M/mr][N/nr][mr][nr], zeroed per task
+      scf.for K / kc, N-panel, M-panel, k         the mr x nr microkernel on full tiles only
+    C packed -> linalg.unpack -> C (M x N)
+
+``transform.structured.pack`` pads the operands with zeros up to whole mr x nr tiles, so
+sizes that are not multiples of the microkernel (97, 999, 1001) cost only the padded
+flops: no remainder kernels, no masks in the hot loop. The packs and the unpack are
+tiled and vectorized (masked at the edges, with full tiles peeled off first).
+
+Small contractions (and the attention schedule, which reuses :func:`microkernel`) keep
+the unpacked loop nest, outermost first::
 
     scf.forall  (batch, M / mc, N / nc)       cache tiles, one per task on the cores
       scf.for   K / kc                        a kc-deep slab of A and B (L2)
@@ -19,9 +33,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tilewright.schedule import Schedule
+from tilewright.schedule import Schedule, patterns
 from tilewright.schedule.builder import OpHandle
-from tilewright.schedule.cpu import PARALLEL_MIN_WORK, CpuConfig, config_for, outer_tiles, peel, round_up, tile_extent
+from tilewright.schedule.cpu import (
+    PARALLEL_MIN_WORK,
+    CpuConfig,
+    config_for,
+    largest_divisor,
+    outer_tiles,
+    peel,
+    round_up,
+    tile_extent,
+)
 
 KERNEL_OPS = ["linalg.matmul", "linalg.batch_matmul"]
 
@@ -50,6 +73,141 @@ def choose_tiles(m: int, n: int, k: int, cfg: CpuConfig, threads: int = 1) -> Co
     return ContractionTiles(mc, nc, kc, mr, nr)
 
 
+@dataclass(frozen=True)
+class PackedTiles:
+    """Tiles of the packed path: cache tiles ``mc`` x ``nc`` (one ``scf.forall`` task each, multiples
+    of the microkernel), the K slab ``kc``, the microkernel ``mr`` x ``nr``, and ``pack_k``, the
+    k extent of one vectorized pack tile."""
+
+    mc: int
+    nc: int
+    kc: int
+    mr: int
+    nr: int
+    pack_k: int
+
+
+# B operands up to this size stay cache resident unpacked (half of Zen 3's 512 KiB L2): below it,
+# and with K in one slab, the unpacked nest is as fast or faster (measured 128^3, 48x48x256, 64x96x256).
+PACK_MIN_B_BYTES = 256 * 1024
+
+# Elements of C zeroed per vectorized fill tile (whole rows up to this, else a divisor of N).
+MAX_FILL_ROW = 2048
+
+# (mc, nc) of the packed path per vector ISA: an mc x kc block of packed A stays in L2 and a
+# kc x nr micro-panel of B in L1; measured on Zen 3 (512 KiB L2) at 1024^3 and 1000x999x1001.
+PACKED_CACHE_TILES = {"avx2": (144, 256), "avx512": (192, 512), "sse": (96, 128)}
+
+
+def packing_pays(m: int, n: int, k: int, cfg: CpuConfig, itemsize: int = 4) -> bool:
+    """Whether the packed path beats the unpacked one: K needs several slabs (unpacked slabs read
+    A through masks and B through strided rows) or B outgrows the cache; and M, N hold at least
+    one microkernel (padding a thin operand up to mr x nr is waste)."""
+    big = k > cfg.kc or k * n * itemsize > PACK_MIN_B_BYTES
+    return big and m >= cfg.mr and n >= cfg.nr
+
+
+def choose_packed_tiles(m: int, n: int, k: int, cfg: CpuConfig, threads: int = 1) -> PackedTiles:
+    """Cache tiles for the packed path, clamped to the padded problem; with several threads,
+    ``mc`` shrinks (by whole microkernels) until there are at least ``2 * threads`` tasks."""
+    mr, nr = cfg.mr, cfg.nr
+    mc0, nc0 = PACKED_CACHE_TILES.get(cfg.name, (cfg.mc, cfg.nc))
+    mc = min(round_up(mc0, mr), round_up(m, mr))
+    nc = min(round_up(nc0, nr), round_up(n, nr))
+    while threads > 1 and -(-m // mc) * -(-n // nc) < 2 * threads and mc > mr:
+        mc = max(mr, round_up(mc // 2, mr))
+    return PackedTiles(mc, nc, min(cfg.kc, k), mr, nr, pack_k=2 * cfg.lanes)
+
+
+def schedule_packed(
+    s: Schedule,
+    op: OpHandle,
+    m: int,
+    n: int,
+    k: int,
+    *,
+    fill: OpHandle,
+    batch: int = 0,
+    cfg: CpuConfig | None = None,
+    threads: int = 1,
+) -> OpHandle:
+    """BLIS-style packed contraction (see the module docstring); ``fill`` zeroes the accumulator.
+
+    Call :func:`tilewright.schedule.cpu.vectorize` on the function afterwards. Returns the
+    ``scf.forall`` over cache tiles.
+    """
+    cfg = cfg or config_for()
+    t = choose_packed_tiles(m, n, k, cfg, threads)
+    zeros = [0] * batch
+    func = op.parent("func.func")
+    # Loops of the packed op: (batch..., M/mr, N/nr, K, mr, nr).
+    packed = op.pack([*zeros, t.mr, t.nr, 0])
+    b_pack = packed.producer_of_operand(1)
+    # B [K][N/nr][nr] -> [N/nr][K][nr]: one micro-panel of B is contiguous over k.
+    packed, b_pack, _ = b_pack.pack_transpose(packed, outer_perm=[*range(batch), batch + 1, batch])
+    a_pack = packed.producer_of_operand(0)
+    c_pack = packed.producer_of_operand(2)
+    (unpack,) = s.op("transform.get_consumers_of_result", [packed], ["!transform.any_op"], {"result_number": "0 : i64"})
+    # One zero constant for the fill and the packs' padding, so pack(fill) folds to a fill below.
+    func.apply_cse()
+    _, forall = packed.tile_forall(tile_sizes=[*([1] * batch), t.mc // t.mr, t.nc // t.nr])
+    _, forall = c_pack.fuse_into(forall)
+    _, forall = fill.fuse_into(forall)
+    forall.canonicalize()  # pack(fill) -> fill of the packed tile: C is zeroed in place, per task
+    forall.match("linalg.fill").tile([*([1] * batch), 1, 1])  # static mr x nr tiles: vectorized
+    kernel = forall.match("linalg.generic")
+    if t.kc < k:
+        kernel, _ = kernel.tile([*zeros, 0, 0, t.kc])
+    # N panels outside M panels: one kc x nr panel of B stays in L1 while the A panels stream.
+    kernel, _ = kernel.tile([*zeros, 0, 1, 0])
+    kernel, _ = kernel.tile([*zeros, 1, 0, 0])
+    kernel.tile([*zeros, 0, 0, 1])
+    _pack_tiles(s, a_pack, k, t.pack_k, t.mr, batch)
+    _pack_tiles(s, b_pack, k, t.pack_k, t.nr, batch)
+    _unpack_tiles(s, unpack, m, n, t, batch)
+    return forall
+
+
+def _pack_tiles(s: Schedule, pack: OpHandle, k: int, pack_k: int, inner: int, batch: int) -> None:
+    """Vectorize a ``[batch...][blocks][K][inner]`` pack one ``1 x pack_k`` tile at a time, the
+    full tiles of K peeled from the remainder (masked reads only at the edges)."""
+    ones = [1] * batch
+    tiled, loops = pack.tile([*ones, 1, pack_k])
+    sizes = [*ones, 1, pack_k, inner]
+    if k > pack_k and k % pack_k:
+        peel(s, loops[-1])
+        tiles = loops[0].match("linalg.pack")
+    else:
+        tiles = tiled
+    tiles.vectorize(sizes)
+    _lower_masks(loops[0])
+
+
+def _unpack_tiles(s: Schedule, unpack: OpHandle, m: int, n: int, t: PackedTiles, batch: int) -> None:
+    """Vectorize the unpack one mr x nr tile at a time, the full tiles peeled from the edges.
+
+    The unpack writes into the original accumulator, the zero fill, which upstream cannot fold
+    away here: it is kept, one vectorized row at a time (a memset of C, ~1% at 1024^3).
+    """
+    ones = [1] * batch
+    fill = unpack.producer_of_operand(1)
+    _, loops = unpack.tile([*ones, t.mr, t.nr])
+    if n > t.nr and n % t.nr:
+        peel(s, loops[-1])
+    outer = [loops[-2]]
+    if m > t.mr and m % t.mr:
+        outer = list(peel(s, loops[-2]))
+    for loop in outer:
+        loop.match("linalg.unpack").vectorize([*ones, 1, 1, t.mr, t.nr])
+        _lower_masks(loop)
+    fill.tile([*ones, 1, largest_divisor(n, MAX_FILL_ROW)])
+
+
+def _lower_masks(scope: OpHandle) -> None:
+    """Masked transfers (the edge tiles of packs) to masked loads/stores, within ``scope``."""
+    scope.apply_patterns(patterns.lower_masked_transfers(), patterns.lower_masks())
+
+
 def schedule_contraction(
     s: Schedule,
     op: OpHandle,
@@ -70,6 +228,8 @@ def schedule_contraction(
     outer loop (``scf.forall``, or ``scf.for`` for small problems, see :func:`outer_tiles`).
     """
     cfg = cfg or config_for()
+    if fill is not None and packing_pays(m, n, k, cfg):
+        return schedule_packed(s, op, m, n, k, fill=fill, batch=batch, cfg=cfg, threads=threads)
     t = choose_tiles(m, n, k, cfg, threads)
     work = 2 * m * n * k
     if work < PARALLEL_MIN_WORK and m <= t.mc and n <= t.nc:
