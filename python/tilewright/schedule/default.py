@@ -33,6 +33,7 @@ from mlir import ir
 
 from tilewright.schedule import Schedule
 from tilewright.schedule.builder import OpHandle
+from tilewright.schedule.cpu.elementwise import MAX_GROUP_ROW_ELEMENTS, reduced_dims
 from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
 
 CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul")
@@ -351,11 +352,11 @@ def plan(payload: Payload) -> Plan:
             if fill is not None:
                 taken.add(fill)
     for n in reversed(nodes):
-        if n.index in taken or n.name == "linalg.fill" or not n.info.iterator_types or not _group_root(n.info):
-            continue
-        if not n.tileable:
+        if n.index in taken or n.name == "linalg.fill" or not n.tileable or not _group_root(n.info):
             continue
         producers = _grow_group(payload, n.index, taken)
+        if _row_elements(payload, n.index, producers) > MAX_GROUP_ROW_ELEMENTS:
+            continue  # whole rows too long to vectorize: these ops are tiled alone below
         out.groups.append((n.index, producers))
         taken.update([n.index, *producers])
     # Everything else that has loops and can be tiled: alone, in small tiles (see module docstring).
@@ -365,16 +366,31 @@ def plan(payload: Payload) -> Plan:
 
 def _group_root(op: LinalgOpInfo) -> bool:
     """Whether ``op`` can root a fusion group: a parallel loop to tile by rows, reductions only
-    innermost (row reductions), and rows short enough to vectorize whole."""
-    from tilewright.schedule.cpu.elementwise import MAX_GROUP_ROW_ELEMENTS
+    innermost (row reductions)."""
+    return "parallel" in op.iterator_types and _trailing_reductions(op)
 
-    if "parallel" not in op.iterator_types or not _trailing_reductions(op):
-        return False
+
+def group_whole_dims(payload: Payload, root: int, producers: list[int]) -> set[int]:
+    """Loops of the group's root that stay whole: those its fused producers reduce over."""
+    members = set(producers)
+    reducing: set[int] = set()
+    for p in sorted(producers):  # producers before their users (module order)
+        n = payload.nodes[p]
+        if n.info.reduction_dims or any(q in reducing for q in n.operand_producers if q in members):
+            reducing.add(p)
+    return reduced_dims(payload.nodes[root].info, payload.nodes[root].operand_producers, reducing)
+
+
+def _row_elements(payload: Payload, root: int, producers: list[int]) -> int:
+    """Elements of one row of the group (the loops a tile keeps whole); unbounded without row loops."""
+    op = payload.nodes[root].info
+    keep = group_whole_dims(payload, root, producers) | set(op.reduction_dims)
+    if all(t == "reduction" or d in keep for d, t in enumerate(op.iterator_types)):
+        return 1 << 62 if keep else 1
     row = 1
-    for extent, kind in zip(op.loop_ranges, op.iterator_types, strict=True):
-        if kind == "reduction":
-            row *= extent or 1
-    return row <= MAX_GROUP_ROW_ELEMENTS
+    for d in keep:
+        row *= op.loop_ranges[d] or 1
+    return row
 
 
 def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default schedule>") -> Schedule | None:
@@ -408,7 +424,10 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     for root, producers in p.groups:
         n_in = len(info[root].inputs)
         inits = [q for q in payload.nodes[root].operand_producers[n_in:] if q is not None]
-        elementwise.schedule_group(s, ops, info, root, producers, init_producers=inits, cfg=cfg, threads=threads)
+        whole = group_whole_dims(payload, root, producers)
+        elementwise.schedule_group(
+            s, ops, info, root, producers, init_producers=inits, whole=whole, cfg=cfg, threads=threads
+        )
     for index in p.alone:
         elementwise.schedule_bounded(ops[index], info[index].loop_ranges)
     for pad, shape in zip(pads, payload.pads, strict=True):

@@ -11,7 +11,8 @@ turns it into vector ops; reductions along the row become ``vector.multi_reducti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 
 from tilewright.schedule import Schedule
 from tilewright.schedule.builder import OpHandle
@@ -44,12 +45,17 @@ def transpose_tiles(op: LinalgOpInfo, cfg: CpuConfig) -> list[int]:
     return sizes
 
 
-def row_tiles(op: LinalgOpInfo, all_parallel: bool, cfg: CpuConfig, threads: int = 1) -> list[int]:
+def row_tiles(
+    op: LinalgOpInfo, all_parallel: bool, cfg: CpuConfig, threads: int = 1, whole: Collection[int] = ()
+) -> list[int]:
     """Tile sizes for the root of a group: 0 (whole) for reductions, row blocks for parallel loops.
 
     When the innermost loop is parallel and the whole group is elementwise, it is
     the column dimension and is cut into vector-friendly pieces; otherwise whole
-    rows stay together (the reductions need them).
+    rows stay together (the reductions need them): the root's reduction loops and
+    ``whole``, the root loops its fused producers reduce over (see
+    :func:`reduced_dims`). Tiling those would recompute the producers' reductions
+    once per tile (layernorm at 97x1000 ran 100x slower than plain loops).
     """
     ranges = [r or 1 for r in op.loop_ranges]
     iters = op.iterator_types
@@ -67,9 +73,12 @@ def row_tiles(op: LinalgOpInfo, all_parallel: bool, cfg: CpuConfig, threads: int
             columns = largest_divisor(ranges[col], 32 * cfg.lanes)
             sizes[col] = columns
     else:
-        for i, t in enumerate(iters):
-            if t == "reduction":
-                columns *= ranges[i]
+        keep = set(whole) | {i for i, t in enumerate(iters) if t == "reduction"}
+        row_dims = [d for d in parallel if d not in keep]
+        for d in keep:
+            columns *= ranges[d]
+        if not row_dims:
+            return sizes
     for d in row_dims[:-1]:
         sizes[d] = 1
     inner = row_dims[-1]
@@ -85,6 +94,23 @@ def row_tiles(op: LinalgOpInfo, all_parallel: bool, cfg: CpuConfig, threads: int
     return sizes
 
 
+def map_dims(indexing_map: str) -> set[int]:
+    """Loop dimensions an indexing map's results use: ``(d0, d1) -> (d0)`` gives {0}."""
+    results = indexing_map.split("->", 1)[-1]
+    return {int(d) for d in re.findall(r"\bd(\d+)\b", results)}
+
+
+def reduced_dims(root: LinalgOpInfo, operand_producers: Sequence[int | None], reducing: Collection[int]) -> set[int]:
+    """Root loops a fused producer reduces over: those missing from the map of a root input
+    that comes from a ``reducing`` group member (``x / sum(x)``: the sum's map lacks the row)."""
+    dims: set[int] = set()
+    everything = set(range(len(root.iterator_types)))
+    for i, producer in enumerate(operand_producers[: len(root.inputs)]):
+        if producer in reducing and i < len(root.indexing_maps):
+            dims |= everything - map_dims(root.indexing_maps[i])
+    return dims
+
+
 def schedule_group(
     s: Schedule,
     ops: Sequence[OpHandle],
@@ -93,12 +119,14 @@ def schedule_group(
     producers: Sequence[int],
     *,
     init_producers: Sequence[int] = (),
+    whole: Collection[int] = (),
     cfg: CpuConfig | None = None,
     threads: int = 1,
 ) -> OpHandle | None:
     """Tile the group's root by rows on an ``scf.forall`` and fuse ``producers`` (consumers first).
 
-    ``init_producers`` are the producers of the root's init operands (its ``outs``).
+    ``init_producers`` are the producers of the root's init operands (its ``outs``);
+    ``whole`` the root loops its producers reduce over (kept whole, see :func:`row_tiles`).
     Returns the outer loop (``scf.forall``; ``scf.for`` for small groups, see
     :func:`~tilewright.schedule.cpu.outer_tiles`), or None when the root has no
     parallel loop (a full reduction to a scalar stays as it is).
@@ -110,7 +138,7 @@ def schedule_group(
     if not producers and is_transpose(info[root]) and all(r % cfg.lanes == 0 for r in ranges[-2:]):
         sizes = transpose_tiles(info[root], cfg)
     else:
-        sizes = row_tiles(info[root], all_parallel, cfg, threads)
+        sizes = row_tiles(info[root], all_parallel, cfg, threads, whole)
     if not any(sizes):
         return None
     work = 1
