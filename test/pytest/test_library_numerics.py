@@ -51,7 +51,11 @@ def f32(rng: np.random.Generator, *shape: int) -> np.ndarray:
         (97, 131, 77),
         (64, 96, 256),
         (999, 1000, 1001),
-        # The packed path (K over one slab, or B beyond L2): edges in M, N, K and the K slab.
+        # One cache tile up to 1.5 tiles (101, 145), several beyond (150 = 96 + 54).
+        (101, 37, 50),
+        (145, 17, 20),
+        (150, 200, 64),
+        # The packed path (K over several slabs, or B beyond L2): edges in M, N, K and the K slab.
         (7, 1001, 260),
         (97, 131, 300),
         (1001, 16, 513),
