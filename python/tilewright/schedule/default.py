@@ -10,15 +10,16 @@ the whole module from the CPU library (:mod:`tilewright.schedule.cpu`):
 - ``linalg.conv_2d_nhwc_hwcf``: tiles decomposed to 1-D convolutions (:mod:`.cpu.conv`);
 - everything else (elementwise chains, transposes, reductions, softmax, layernorm):
   fusion groups, each tiled once by rows with its producers fused in (:mod:`.cpu.elementwise`);
-- what is left (full and column reductions, reductions over long rows, unfused fills,
-  ``tensor.pad``): each op tiled alone into small static tiles
+- what is left (full and column reductions, reductions over long rows, unfused fills):
+  each op tiled alone into small static tiles
   (:func:`.cpu.elementwise.schedule_bounded`), because the final vectorization reaches
   every statically shaped op of the function and must never see a whole large tensor.
 
 Ops that upstream cannot tile are left as they are (loops): indexing maps with negative
 coefficients (``rev``: tiling asserts in MLIR 22). Payloads the library must not touch
 at all stay unscheduled: a ``tensor.insert_slice`` with non-unit strides (the vectorizer
-drops the strides, wrong results), linalg ops inside loops, dynamic shapes.
+drops the strides, wrong results), a ``tensor.pad`` of more than ``MAX_PAD_ELEMENTS``,
+linalg ops inside loops, dynamic shapes.
 
 Ops are addressed by position: every linalg op of the (untransformed) payload is
 matched once at the start and split into one handle per op, in module order.
@@ -26,6 +27,7 @@ matched once at the start and split into one handle per op, in module order.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -37,6 +39,11 @@ from tilewright.schedule.cpu.elementwise import MAX_GROUP_ROW_ELEMENTS, reduced_
 from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
 
 CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul")
+
+# The library's final vectorization turns every top-level tensor.pad into one vector of its
+# whole result (a 514x514 pad: over 5 minutes in LLVM), and tiled pads allocate per tile
+# (10x slower than loops): payloads with larger pads stay unscheduled.
+MAX_PAD_ELEMENTS = 4096
 CONVOLUTIONS = ("linalg.conv_2d_nhwc_hwcf",)
 
 
@@ -66,7 +73,7 @@ class Payload:
 
     info: ModuleInfo
     nodes: list[Node]
-    pads: list[tuple[int, ...]] = field(default_factory=list)  # result shape of each tensor.pad, in order
+    pads: list[tuple[int, ...]] = field(default_factory=list)  # result shape of each top-level tensor.pad
 
     @staticmethod
     def of(module: ir.Module) -> Payload | None:
@@ -83,7 +90,7 @@ class Payload:
         if _nested_linalg(funcs[0], top) or _strided_insert_slice(funcs[0]):
             return None
         pads = _top_level_pads(funcs[0], top)
-        if pads is None:
+        if pads is None or any(math.prod(shape) > MAX_PAD_ELEMENTS for shape in pads):
             return None
         position = {_key(op): i for i, op in enumerate(linalg_ops)}
         nodes = []
@@ -148,7 +155,7 @@ def _strided_insert_slice(func: ir.Operation) -> bool:
 
 def _top_level_pads(func: ir.Operation, top: list[ir.Operation]) -> list[tuple[int, ...]] | None:
     """Result shapes of the ``tensor.pad`` ops of ``func`` (all at the top level, static), or
-    None when one is nested or dynamic (the schedule addresses pads by position)."""
+    None when one is nested or dynamic (the vectorization would reach it whole too)."""
     shapes: list[tuple[int, ...]] = []
     count = 0
 
@@ -407,7 +414,6 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     cfg = config_for()
     s = Schedule(name)
     ops = s.match(interface="LinalgOp").split(len(payload.nodes))
-    pads = s.match("tensor.pad").split(len(payload.pads)) if payload.pads else []
     info = [n.info for n in payload.nodes]
     ops = [ops[n.index].specialize() if n.specialize else ops[n.index] for n in payload.nodes]
     for root, fused in p.attention:
@@ -430,8 +436,6 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
         )
     for index in p.alone:
         elementwise.schedule_bounded(ops[index], info[index].loop_ranges)
-    for pad, shape in zip(pads, payload.pads, strict=True):
-        elementwise.schedule_bounded(pad, shape)
     vectorize(s, s.match("func.func"))
     return s
 

@@ -176,9 +176,9 @@ def schedule_bounded(op: OpHandle, ranges: Sequence[int | None]) -> OpHandle | N
     """Tile ``op`` alone (``scf.for``; reduction loops too) into :func:`bounded_tiles`.
 
     For ops no other library schedule takes (full and column reductions, unfused
-    fills, ``tensor.pad``): :func:`tilewright.schedule.cpu.vectorize` vectorizes
-    every statically shaped op of the function, and an untiled one would become a
-    single vector of the whole tensor (minutes of LLVM time for a 512x512 pad).
+    fills): :func:`tilewright.schedule.cpu.vectorize` vectorizes every statically
+    shaped op of the function, and an untiled one would become a single vector of
+    the whole tensor (a 300x300 sum: over 2 minutes of LLVM time).
     Returns the outermost loop, or None when the op is small enough as it is.
     """
     sizes = bounded_tiles(ranges)
