@@ -280,3 +280,18 @@ def test_bench_iree_peer(matmul_program: Path, tmp_path: Path):
     assert (
         iree["kernel"]["driver"] == "local-sync" and "--iree-llvmcpu-target-cpu=host" in iree["kernel"]["compile_flags"]
     )
+
+
+def test_bench_mismatch_is_loud_and_exits_1(matmul_program: Path, monkeypatch, capsys):
+    import tilewright.bench.runner as runner
+    from tilewright.cli.main import main
+
+    def disagree(ours, theirs):
+        return {"passed": False, "reason": "result 0: max |diff| 1 = 0.5 of max|result| (tolerance 0.001)"}
+
+    monkeypatch.setattr(runner, "compare_results", disagree)
+    monkeypatch.setenv("TILEWRIGHT_NO_FORK", "1")
+    code = main(["bench", str(matmul_program), "-r", "1", "--min-time", "0.005", "--compare", "jax"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "MISMATCH: result 0" in out and "n/a" in out

@@ -243,6 +243,8 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
             outcome.check = compare_results(reference, reply["result"])
             if not outcome.check["passed"]:
                 outcome.status, outcome.reason = "mismatch", outcome.check["reason"]
+                outcome.worker.close()  # not timed: a ratio against a wrong result means nothing
+                outcome.worker = None
 
         def ours(calls: int) -> tuple[float, float]:
             cpu0, wall0 = _cpu_seconds(), time.perf_counter()
