@@ -125,22 +125,25 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "",
         f"speedup = {meta['speedup_definition']}. Times are medians over {meta['repetitions']} interleaved rounds;",
         "IQR is the interquartile range in % of the median. GFLOP/s counts contractions and convolutions only.",
+        "CPU/wall is tilewright's CPU time over wall time while timed: below the thread count, the cores were busy",
+        "with other work (peers measured in the same rounds saw the same).",
         "",
-        "| program | shape | threads | tilewright ms (IQR %) | GFLOP/s | peer | peer ms (IQR %) | peer GFLOP/s "
-        "| speedup | peer kernel | compile s |",
-        "|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|",
+        "| program | shape | threads | tilewright ms (IQR %) | GFLOP/s | CPU/wall | peer | peer ms (IQR %) "
+        "| peer GFLOP/s | speedup | peer kernel | compile s |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|---:|",
     ]
     for report in results:
         program, threads = report["entry"].rsplit("@", 1)
         shape = PROGRAMS[program][2]
         if "error" in report:
-            lines.append(f"| {program} | {shape} | {threads[:-1]} | **{report['error']}** | | | | | | | |")
+            lines.append(f"| {program} | {shape} | {threads[:-1]} | **{report['error']}** | | | | | | | | |")
             continue
         ours = report["tilewright"]
         t = ours["time"]
         ours_cells = (
             f"{_ms(t['median_s'])} ({t['iqr_pct']:.0f})",
             f"{t['gflops']:.1f}" if t.get("gflops") else "-",
+            f"{t['cpu_per_wall']:.2f}",
         )
         peers = list(report["peers"].items()) or [("-", None)]
         for i, (name, peer) in enumerate(peers):
@@ -151,6 +154,7 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
                 str(report["threads"]) if first else "",
                 ours_cells[0] if first else "",
                 ours_cells[1] if first else "",
+                ours_cells[2] if first else "",
                 name,
             ]
             if peer is None:
@@ -178,7 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per entry before it is abandoned")
     parser.add_argument("--out-dir", type=Path, default=HERE, help="where results.json and results.md go")
     parser.add_argument("--note", default="", help="a sentence for results.md (e.g. 'shared machine')")
+    parser.add_argument(
+        "--markdown-only", action="store_true", help="rewrite results.md from results.json in --out-dir, run nothing"
+    )
     args = parser.parse_args(argv)
+    if args.markdown_only:
+        saved = json.loads((args.out_dir / "results.json").read_text())
+        (args.out_dir / "results.md").write_text(markdown(saved["results"], saved["meta"]))
+        return 0
     entries = [e for e in SUITE if not args.only or e.program in args.only]
     unknown = sorted(set(args.only or ()) - set(PROGRAMS))
     if unknown or not entries:
