@@ -234,3 +234,48 @@ def test_groups_keep_reduced_dims_whole(rng, fn, shape, tiles):
         script = default_schedule(compilation.module, threads=1).to_mlir()
     assert re.search(r"tile_using_(for|forall) %\S+ tile_sizes " + tiles, script), script
     check(fn, x, rtol=1e-4, atol=1e-5)
+
+
+EMPTY_MATMUL = """
+func.func @main(%a: tensor<7x0xf32>, %b: tensor<0x13xf32>, %x: tensor<7x13xf32>)
+    -> (tensor<7x13xf32>, tensor<7x13xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<7x13xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<7x13xf32>) -> tensor<7x13xf32>
+  %m = linalg.matmul ins(%a, %b : tensor<7x0xf32>, tensor<0x13xf32>) outs(%f : tensor<7x13xf32>) -> tensor<7x13xf32>
+  %t = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<7x13xf32>) outs(%e : tensor<7x13xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %y = math.tanh %in : f32
+    linalg.yield %y : f32
+  } -> tensor<7x13xf32>
+  return %m, %t : tensor<7x13xf32>, tensor<7x13xf32>
+}
+"""
+
+
+def test_empty_contraction_is_left_alone(rng):
+    """A matmul with K = 0 (fft_float32_14_15_0_17) divided by zero in the tile arithmetic."""
+    lines = plan_of(EMPTY_MATMUL)
+    assert lines is not None and not any(line.startswith("contraction") for line in lines)
+    x = f32(rng, 7, 13)
+    product, tanh = compile_default(EMPTY_MATMUL)(np.zeros((7, 0), np.float32), np.zeros((0, 13), np.float32), x)
+    np.testing.assert_array_equal(product, np.zeros((7, 13), np.float32))
+    np.testing.assert_allclose(tanh, np.tanh(x), rtol=1e-5, atol=1e-6)
+
+
+def test_library_error_falls_back_with_a_warning(rng, monkeypatch):
+    """A bug while building the default schedule compiles unscheduled with a RuntimeWarning."""
+    import tilewright.schedule.default as default
+
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("integer division or modulo by zero")
+
+    monkeypatch.setattr(default, "default_schedule", broken)
+    x = f32(rng, 9, 11)
+    text = stablehlo_of(jnp.tanh, x)
+    with pytest.warns(RuntimeWarning, match="default schedule not built.*ZeroDivisionError"):
+        exe = tilewright.compile(text, threads=1)
+    assert "vector." not in exe.compilation.artifacts["scheduled"]
+    np.testing.assert_allclose(exe(x), np.tanh(x), rtol=1e-5, atol=1e-6)

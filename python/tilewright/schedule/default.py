@@ -56,7 +56,7 @@ class Node:
     users: list[int] = field(default_factory=list)
     escapes: bool = False  # the result is also used by a non-linalg op (return, pad, reshape, ...)
     specialize: bool = False  # a generic the schedule turns into the named op ``info.name`` first
-    tileable: bool = True  # False: an indexing map with a negative coefficient (upstream's tiling asserts)
+    tileable: bool = True  # False: a negative map coefficient (upstream's tiling asserts) or an empty loop
 
     @property
     def index(self) -> int:
@@ -97,7 +97,9 @@ class Payload:
         for o, op in zip(info.ops, linalg_ops, strict=True):
             named = _specialized_contraction(o)
             node = Node(replace(o, name=named), specialize=True) if named else Node(o)
-            node.tileable = not _negative_coefficients(op)
+            # Empty ops (a zero extent: nothing to compute) are left alone: the library's tile
+            # arithmetic divides by their sizes.
+            node.tileable = 0 not in o.loop_ranges and not _negative_coefficients(op)
             nodes.append(node)
         for i, op in enumerate(linalg_ops):
             for operand in op.operands:
@@ -298,7 +300,7 @@ def _attention_chain(payload: Payload, root: Node, taken: set[int]) -> list[int]
         if n.escapes:
             return None
         if n.name in CONTRACTIONS:
-            if scores is not None and scores != i:
+            if (scores is not None and scores != i) or not n.tileable:
                 return None
             scores = i
             continue
@@ -342,7 +344,7 @@ def plan(payload: Payload) -> Plan:
     taken: set[int] = set()
     nodes = payload.nodes
     for n in reversed(nodes):  # consumers first: attention claims its softmax and scores
-        if n.name in CONTRACTIONS and n.index not in taken:
+        if n.name in CONTRACTIONS and n.index not in taken and n.tileable:
             chain = _attention_chain(payload, n, taken)
             if chain is not None:
                 fill = _single_user_fill(payload, n, 2)
@@ -352,7 +354,7 @@ def plan(payload: Payload) -> Plan:
     for n in nodes:
         if n.index in taken:
             continue
-        if n.name in CONTRACTIONS or n.name in CONVOLUTIONS:
+        if (n.name in CONTRACTIONS or n.name in CONVOLUTIONS) and n.tileable:
             fill = _single_user_fill(payload, n, 2)
             (out.contractions if n.name in CONTRACTIONS else out.convolutions).append((n.index, fill))
             taken.add(n.index)
@@ -451,15 +453,21 @@ def apply_default_schedule(module: ir.Module, context: ir.Context, filename: str
     """Apply the default schedule to ``module``; returns the module to continue with.
 
     The default must never make a program fail that compiles without it: if the
-    library cannot schedule the payload (a transform reports a failure), the
-    untouched payload is re-read and compiled unscheduled.
+    library cannot schedule the payload (building the schedule raises, or a
+    transform reports a failure), the untouched payload is compiled unscheduled,
+    with a RuntimeWarning.
     """
     from tilewright.diagnostics import TilewrightError
     from tilewright.mlir_env import parse_module
     from tilewright.schedule.apply import apply_schedule
 
     with context:
-        schedule = default_schedule(module, threads)
+        try:
+            schedule = default_schedule(module, threads)
+        except Exception as exc:  # noqa: BLE001 - a library bug must not fail a program that compiles without it
+            message = f"default schedule not built, compiling unscheduled: {type(exc).__name__}: {exc}"
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+            return module
         if schedule is None:
             return module
         original = module.operation.get_asm(enable_debug_info=True)
