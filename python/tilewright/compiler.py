@@ -69,6 +69,7 @@ class Compilation:
     context: ir.Context
     module: ir.Module
     artifacts: dict[str, str | bytes] = field(default_factory=dict)
+    unscheduled: str | None = None  # the payload before the default schedule, to fall back to
 
     @property
     def signature(self) -> Signature:
@@ -114,8 +115,33 @@ class Compilation:
         from tilewright.schedule.default import apply_default_schedule
 
         enter_stage("schedule")
+        self.unscheduled = self.module.operation.get_asm(enable_debug_info=True)
         self.module = apply_default_schedule(self.module, self.context, self.filename, self.options.num_threads)
         self._record("scheduled", str(self.module))
+
+    def bufferize(self) -> None:
+        """Bufferize; a failure after the default schedule retries unscheduled, with a RuntimeWarning.
+
+        The default must never make a program fail that compiles without it; e.g. small
+        contractions sharing one zero-filled init (the DFT matmuls of ``jnp.fft.fft``) leave
+        writes that one-shot bufferization rejects ("cannot avoid RaW conflict").
+        """
+        steps = list(pipeline.PIPELINES["tw-bufferize"].steps)
+        try:
+            self.run_passes("bufferized", steps)
+        except TilewrightError as exc:
+            if self.unscheduled is None:
+                raise
+            import warnings
+
+            from tilewright.mlir_env import parse_module
+
+            message = f"default schedule not bufferizable, compiling unscheduled: {exc}"
+            warnings.warn(message, RuntimeWarning, stacklevel=4)
+            self.module = parse_module(self.unscheduled, self.filename, self.context)
+            self.unscheduled = None
+            self._record("scheduled", str(self.module))
+            self.run_passes("bufferized", steps)
 
     def run_until(self, stage: str) -> str | bytes:
         """Run the stages up to and including ``stage``; returns its artifact."""
@@ -132,7 +158,7 @@ class Compilation:
             else:
                 self.apply_schedule()
         if "bufferized" not in self.artifacts and want >= STAGES.index("bufferized"):
-            self.run_passes("bufferized", list(pipeline.PIPELINES["tw-bufferize"].steps))
+            self.bufferize()
         if "llvm-dialect" not in self.artifacts and want >= STAGES.index("llvm-dialect"):
             from tilewright.lower import with_parallel_loops
 

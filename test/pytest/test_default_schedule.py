@@ -279,3 +279,13 @@ def test_library_error_falls_back_with_a_warning(rng, monkeypatch):
         exe = tilewright.compile(text, threads=1)
     assert "vector." not in exe.compilation.artifacts["scheduled"]
     np.testing.assert_allclose(exe(x), np.tanh(x), rtol=1e-5, atol=1e-6)
+
+
+def test_unbufferizable_default_schedule_falls_back(rng):
+    """Four small DFT matmuls sharing one zero-filled init (jnp.fft.fft at 3x7) left writes that
+    one-shot bufferization rejects ("cannot avoid RaW conflict"): compiled unscheduled instead."""
+    re_, im = f32(rng, 3, 7), f32(rng, 3, 7)
+    fn = lambda a, b: jnp.fft.fft(a + 1j * b)  # noqa: E731
+    with pytest.warns(RuntimeWarning, match="not bufferizable, compiling unscheduled"):
+        exe = tilewright.compile(stablehlo_of(fn, re_, im))
+    np.testing.assert_allclose(exe(re_, im), np.asarray(jax.jit(fn)(re_, im)), rtol=1e-4, atol=1e-4)

@@ -462,6 +462,7 @@ def apply_default_schedule(module: ir.Module, context: ir.Context, filename: str
     from tilewright.schedule.apply import apply_schedule
 
     with context:
+        original = module.operation.get_asm(enable_debug_info=True)
         try:
             schedule = default_schedule(module, threads)
         except Exception as exc:  # noqa: BLE001 - a library bug must not fail a program that compiles without it
@@ -470,7 +471,6 @@ def apply_default_schedule(module: ir.Module, context: ir.Context, filename: str
             return module
         if schedule is None:
             return module
-        original = module.operation.get_asm(enable_debug_info=True)
     try:
         apply_schedule(module, schedule, context, filename)
     except TilewrightError as exc:
