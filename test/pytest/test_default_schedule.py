@@ -289,3 +289,32 @@ def test_unbufferizable_default_schedule_falls_back(rng):
     with pytest.warns(RuntimeWarning, match="not bufferizable, compiling unscheduled"):
         exe = tilewright.compile(stablehlo_of(fn, re_, im))
     np.testing.assert_allclose(exe(re_, im), np.asarray(jax.jit(fn)(re_, im)), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("fn", "shape"),
+    [
+        (lambda x: jax.nn.softmax(x, axis=-1), (3, 4096)),
+        (lambda x: jax.nn.softmax(x, axis=-1), (5, 1000)),
+        (lambda x: (x - x.mean(-1, keepdims=True)) * lax.rsqrt(x.var(-1, keepdims=True) + 1e-5), (2, 3000)),
+    ],
+    ids=["softmax-4096", "softmax-1000", "layernorm-3000"],
+)
+def test_long_rows_are_chunked(rng, fn, shape):
+    """Rows kept whole for their reductions are cut into chunks of a few vectors: reductions
+    accumulate vector partials (tile_reduction_using_for), no op becomes one vector of a row."""
+    from tilewright.schedule.cpu import config_for
+    from tilewright.schedule.cpu.elementwise import CHUNK_VECTORS
+
+    x = rng.standard_normal(shape).astype(np.float32)
+    text = stablehlo_of(fn, x)
+    exe = check(fn, x, rtol=1e-4, atol=1e-5)
+    scheduled = exe.compilation.artifacts["scheduled"]
+    assert "scf.for" in scheduled
+    # Arithmetic and reductions run on chunks (the row's final copy-out may stay one transfer).
+    compute = "\n".join(
+        line for line in scheduled.splitlines() if re.search(r"= (arith|math|vector\.(multi_)?reduction)", line)
+    )
+    assert "vector<" in compute
+    assert largest_vector(compute) <= 2 * CHUNK_VECTORS * config_for().lanes, "a row was vectorized whole"
+    assert any(line.startswith("fusion group") for line in plan_of(text) or [])

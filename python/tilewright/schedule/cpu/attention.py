@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from tilewright.schedule import Schedule
 from tilewright.schedule.builder import OpHandle
 from tilewright.schedule.cpu import CpuConfig, config_for, largest_divisor
-from tilewright.schedule.cpu.elementwise import MAX_TILE_ELEMENTS
+from tilewright.schedule.cpu.elementwise import MAX_TILE_ELEMENTS, chunk_rows
 from tilewright.schedule.cpu.matmul import KERNEL_OPS, choose_tiles, finish_kernels, microkernel
 from tilewright.schedule.info import LinalgOpInfo
 
@@ -78,7 +78,7 @@ def schedule_attention(
                 elements *= r
         if elements > MAX_TILE_ELEMENTS:
             sizes = [0 if t == "reduction" else 1 for t in o.iterator_types]
-            if o.is_elementwise:
-                sizes[-1] = largest_divisor(ranges[-1], 32 * cfg.lanes)
-            h.tile(sizes)
+            sizes[-1] = 0  # the row stays whole here; chunk_rows cuts it into a few vectors at a time
+            row, _ = h.tile(sizes)
+            chunk_rows(row, o, cfg)
     return forall

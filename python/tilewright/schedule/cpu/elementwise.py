@@ -27,6 +27,9 @@ MAX_TILE_ELEMENTS = 512
 # tiled alone by :func:`schedule_bounded` instead.
 MAX_GROUP_ROW_ELEMENTS = 4096
 
+# Vector registers' worth of columns per chunk of a long row (see chunk_rows).
+CHUNK_VECTORS = 8
+
 
 def is_transpose(op: LinalgOpInfo) -> bool:
     """A copy whose input is read with a permutation that moves the innermost dimension."""
@@ -94,6 +97,39 @@ def row_tiles(
     return sizes
 
 
+def chunk_size(extent: int, cfg: CpuConfig) -> int | None:
+    """Columns per chunk of a row of ``extent`` elements: a divisor (static tiles) of about eight
+    vector registers, or None when the row is short enough as it is or has no such divisor."""
+    if extent <= 2 * CHUNK_VECTORS * cfg.lanes:
+        return None
+    chunk = largest_divisor(extent, CHUNK_VECTORS * cfg.lanes)
+    return chunk if chunk >= cfg.lanes else None
+
+
+def chunk_rows(op: OpHandle, info: LinalgOpInfo, cfg: CpuConfig) -> None:
+    """Cut the innermost loop of ``op`` (inside a row tile) into chunks of a few vectors.
+
+    A row kept whole for its reductions (softmax, layernorm: 4096 columns) would
+    otherwise vectorize into one ``vector<4096xf32>`` per op, which LLVM splits
+    into thousands of instructions (minutes of compile time) and whose reduction
+    becomes a chain of scalar adds. Elementwise ops get an ``scf.for`` over
+    chunks; a row reduction is tiled with ``tile_reduction_using_for``, so each
+    chunk accumulates into a vector of partial results (vector FMAs/max), reduced
+    to the scalar once per row.
+    """
+    iters = info.iterator_types
+    if not iters or info.loop_ranges[-1] is None:
+        return
+    chunk = chunk_size(info.loop_ranges[-1], cfg)
+    if chunk is None:
+        return
+    sizes = [0] * (len(iters) - 1) + [chunk]
+    if iters[-1] == "reduction" and len(info.reduction_dims) == 1 and len(info.outputs) == 1:
+        op.tile_reduction(sizes)
+    elif all(t == "parallel" for t in iters):
+        op.tile(sizes)
+
+
 def map_dims(indexing_map: str) -> set[int]:
     """Loop dimensions an indexing map's results use: ``(d0, d1) -> (d0)`` gives {0}."""
     results = indexing_map.split("->", 1)[-1]
@@ -145,11 +181,16 @@ def schedule_group(
     for r in info[root].loop_ranges:
         work *= r or 1
     work *= 1 + len(producers)
-    _, outer = outer_tiles(ops[root], sizes, work)
+    tiled_root, outer = outer_tiles(ops[root], sizes, work)
+    fused: list[tuple[OpHandle, LinalgOpInfo]] = [(tiled_root, info[root])]
     for p in producers:
         if work < PARALLEL_MIN_WORK and p in init_producers:
             continue  # scf.for loops carry the root's init as an iter_arg: not fusable, stays whole
-        _, outer = ops[p].fuse_into(outer)
+        handle, outer = ops[p].fuse_into(outer)
+        fused.append((handle, info[p]))
+    if not all_parallel:  # rows kept whole for the reductions: chunk the long ones
+        for handle, op in fused:
+            chunk_rows(handle, op, cfg)
     return outer
 
 
