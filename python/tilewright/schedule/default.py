@@ -90,7 +90,7 @@ class Payload:
         if _nested_linalg(funcs[0], top) or _strided_insert_slice(funcs[0]):
             return None
         pads = _top_level_pads(funcs[0], top)
-        if pads is None or any(math.prod(shape) > MAX_PAD_ELEMENTS for shape in pads):
+        if pads is None:
             return None
         position = {_key(op): i for i, op in enumerate(linalg_ops)}
         nodes = []
@@ -413,6 +413,12 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     alone = [i for i in p.alone if payload.nodes[i].name != "linalg.fill"]
     if not (p.attention or p.contractions or p.convolutions or p.groups or alone):
         return None
+    # A large payload pad must not be vectorized whole (minutes in LLVM) nor tiled (10x slower
+    # than loops): it is left to bufferization (a fill and a copy) by not vectorizing pads at all,
+    # which only the contraction kernels need (their partial tiles are padded).
+    large_pads = any(math.prod(shape) > MAX_PAD_ELEMENTS for shape in payload.pads)
+    if large_pads and (p.attention or p.contractions):
+        return None
     cfg = config_for()
     s = Schedule(name)
     ops = s.match(interface="LinalgOp").split(len(payload.nodes))
@@ -438,7 +444,7 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
         )
     for index in p.alone:
         elementwise.schedule_bounded(ops[index], info[index].loop_ranges)
-    vectorize(s, s.match("func.func"))
+    vectorize(s, s.match("func.func"), padding=not large_pads)
     return s
 
 

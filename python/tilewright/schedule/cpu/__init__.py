@@ -107,7 +107,7 @@ def peel(s: Schedule, loop: OpHandle) -> tuple[OpHandle, OpHandle]:
     return main, rest
 
 
-def vectorize(s: Schedule, func: OpHandle) -> OpHandle:
+def vectorize(s: Schedule, func: OpHandle, *, padding: bool = True) -> OpHandle:
     """Vectorize every statically shaped op of ``func`` and lower the vector ops for the x86 backend.
 
     Run once on the function after every op was tiled: ops with static shapes
@@ -115,9 +115,10 @@ def vectorize(s: Schedule, func: OpHandle) -> OpHandle:
     vector reads; contractions become outer products then ``vector.fma``;
     accumulators are hoisted out of the reduction loops
     (``hoist_loop_invariant_subsets`` on every loop, on tensors); transfers become
-    loads of at most one dimension. Returns the new function handle.
+    loads of at most one dimension. ``padding=False`` leaves ``tensor.pad`` ops alone (to
+    bufferization). Returns the new function handle.
     """
-    func = func.vectorize_children_and_apply_patterns(vectorize_padding=True)
+    func = func.vectorize_children_and_apply_patterns(vectorize_padding=padding)
     func.apply_patterns(
         patterns.lower_contraction("outerproduct"),
         patterns.cast_away_vector_leading_one_dim(),
