@@ -2,9 +2,11 @@
 
 ``LOWER_TO_LOOPS`` turns whatever structured ops a schedule left (or all of
 them, without a schedule) into scf loops, and vector ops into scf + vector
-primitives. ``LOWER_TO_LLVM_BEFORE_MEMREF``/``LOWER_TO_LLVM_AFTER_MEMREF``
-surround the bool-storage rewrite (:mod:`tilewright.lower.i1_storage`), which
-must run before MemRef-to-LLVM. :func:`parallel_loops` runs the parallel loops
+primitives. ``LOWER_TO_LLVM_BEFORE_MATH`` and ``LOWER_TO_LLVM_BEFORE_MEMREF``
+surround the vector exp/tanh polynomials (:mod:`tilewright.lower.math_approx`);
+``LOWER_TO_LLVM_BEFORE_MEMREF``/``LOWER_TO_LLVM_AFTER_MEMREF`` surround the
+bool-storage rewrite (:mod:`tilewright.lower.i1_storage`), which must run before
+MemRef-to-LLVM. :func:`parallel_loops` runs the parallel loops
 of a schedule (``scf.forall``) on several cores through upstream's async runtime.
 """
 
@@ -23,7 +25,7 @@ LOWER_TO_LOOPS = ",".join(
     ]
 )
 
-LOWER_TO_LLVM_BEFORE_MEMREF = ",".join(
+LOWER_TO_LLVM_BEFORE_MATH = ",".join(
     [
         "convert-vector-to-scf",
         "convert-scf-to-cf",
@@ -34,6 +36,12 @@ LOWER_TO_LLVM_BEFORE_MEMREF = ",".join(
         "arith-expand",
         # f16/bf16 math goes through f32, as libm and LLVM intrinsics expect.
         "math-extend-to-supported-types{extra-types=f16,bf16 target-type=f32}",
+    ]
+)
+
+# Between the two, vector exp/tanh become polynomials (:mod:`tilewright.lower.math_approx`).
+LOWER_TO_LLVM_BEFORE_MEMREF = ",".join(
+    [
         # log1p from libm: the LLVM lowering's log(1 + x) loses all precision near 0.
         "convert-math-to-llvm{approximate-log1p=false}",
         "convert-math-to-libm",

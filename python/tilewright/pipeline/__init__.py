@@ -10,6 +10,7 @@ Every stage of the compiler is reachable as a name usable inside
 ``tw-linalg``                 the linalg stage: cleanup, then canonical contractions
 ``tw-bufferize``            one-shot bufferization, results -> out-params
 ``tw-lower-to-loops``       remaining structured ops -> scf loops
+``tw-approximate-vector-math``  f32 vector exp/tanh -> FMA polynomials
 ``tw-widen-i1-storage``     ``memref<..xi1>`` -> ``memref<..xi8>``
 ``tw-lower-to-llvm-cpu``    loops -> LLVM dialect for the host CPU
 ``tw-cpu-default``          linalg cleanup, bufferize, lower to LLVM
@@ -29,8 +30,14 @@ from tilewright.bufferize import BUFFERIZE
 from tilewright.bufferize.arguments import readonly_arguments_pass
 from tilewright.bufferize.distinct_results import distinct_results_pass
 from tilewright.linalg import canonicalize_contractions_pass
-from tilewright.lower import LOWER_TO_LLVM_AFTER_MEMREF, LOWER_TO_LLVM_BEFORE_MEMREF, LOWER_TO_LOOPS
+from tilewright.lower import (
+    LOWER_TO_LLVM_AFTER_MEMREF,
+    LOWER_TO_LLVM_BEFORE_MATH,
+    LOWER_TO_LLVM_BEFORE_MEMREF,
+    LOWER_TO_LOOPS,
+)
 from tilewright.lower.i1_storage import widen_i1_storage_pass
+from tilewright.lower.math_approx import approximate_vector_math_pass
 
 
 @dataclass(frozen=True)
@@ -65,11 +72,14 @@ CANONICALIZE_CONTRACTIONS = PythonPass("tw-canonicalize-contractions", canonical
 LINALG_STAGE: tuple[Step, ...] = (LINALG_CLEANUP, CANONICALIZE_CONTRACTIONS, "canonicalize,cse")
 
 WIDEN_I1_STORAGE = PythonPass("tw-widen-i1-storage", widen_i1_storage_pass)
+APPROXIMATE_VECTOR_MATH = PythonPass("tw-approximate-vector-math", approximate_vector_math_pass)
 READONLY_ARGUMENTS = PythonPass("tw-readonly-arguments", readonly_arguments_pass)
 DISTINCT_RESULTS = PythonPass("tw-distinct-results", distinct_results_pass)
 
 _LOWER_TO_LLVM_CPU: tuple[Step, ...] = (
     LOWER_TO_LOOPS,
+    LOWER_TO_LLVM_BEFORE_MATH,
+    APPROXIMATE_VECTOR_MATH,
     LOWER_TO_LLVM_BEFORE_MEMREF,
     WIDEN_I1_STORAGE,
     LOWER_TO_LLVM_AFTER_MEMREF,
@@ -97,6 +107,11 @@ PIPELINES: dict[str, NamedPipeline] = {
             (READONLY_ARGUMENTS, DISTINCT_RESULTS, BUFFERIZE),
         ),
         NamedPipeline("tw-lower-to-loops", "remaining structured and vector ops -> scf loops", (LOWER_TO_LOOPS,)),
+        NamedPipeline(
+            "tw-approximate-vector-math",
+            "f32 vector exp/tanh -> polynomials (libm per element otherwise)",
+            (APPROXIMATE_VECTOR_MATH,),
+        ),
         NamedPipeline("tw-widen-i1-storage", "store booleans as bytes (memref<..xi1> -> xi8)", (WIDEN_I1_STORAGE,)),
         NamedPipeline("tw-lower-to-llvm-cpu", "bufferized IR -> LLVM dialect for the host CPU", _LOWER_TO_LLVM_CPU),
         NamedPipeline(

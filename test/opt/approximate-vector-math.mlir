@@ -1,0 +1,52 @@
+// RUN: %tilewright-opt %s --pass-pipeline='builtin.module(tw-approximate-vector-math)' | FileCheck %s
+// RUN: %tilewright-opt %s --pass-pipeline='builtin.module(tw-lower-to-llvm-cpu)' | FileCheck %s --check-prefix=LLVM
+
+// f32 vector exp: range reduction with FMAs, a polynomial, 2^n from exponent bits, NaN kept.
+// CHECK-LABEL: func.func @exp_vector
+// CHECK-SAME:    (%[[X:.*]]: vector<8xf32>)
+// CHECK-NOT:     math.exp
+// CHECK:         arith.maxnumf %[[X]]
+// CHECK:         arith.minnumf
+// CHECK:         math.floor
+// CHECK-COUNT-7: math.fma
+// CHECK:         arith.fptosi {{.*}} : vector<8xf32> to vector<8xi32>
+// CHECK:         arith.shli
+// CHECK:         arith.bitcast {{.*}} : vector<8xi32> to vector<8xf32>
+// CHECK:         %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]] : vector<8xf32>
+// CHECK:         %[[R:.*]] = arith.select %[[NAN]], %[[X]], %{{.*}} : vector<8xi1>, vector<8xf32>
+// CHECK:         return %[[R]]
+// The polynomial stays in vector registers down to the LLVM dialect (no libm call).
+// LLVM-LABEL: llvm.func @exp_vector
+// LLVM-NOT:     llvm.call @expf
+// LLVM:         llvm.intr.fma({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+func.func @exp_vector(%x: vector<8xf32>) -> vector<8xf32> {
+  %y = math.exp %x : vector<8xf32>
+  return %y : vector<8xf32>
+}
+
+// tanh: odd polynomial below 0.625, 1 - 2/(exp(2|x|) + 1) with the sign of x above.
+// CHECK-LABEL: func.func @tanh_vector
+// CHECK-NOT:     math.tanh
+// CHECK:         math.absf
+// CHECK:         math.floor
+// CHECK:         arith.divf
+// CHECK:         math.copysign
+// CHECK:         arith.cmpf olt
+// CHECK:         arith.cmpf uno
+// CHECK:         return
+func.func @tanh_vector(%x: vector<2x8xf32>) -> vector<2x8xf32> {
+  %y = math.tanh %x : vector<2x8xf32>
+  return %y : vector<2x8xf32>
+}
+
+// Scalars keep libm (exact to half an ulp); f64 vectors keep the upstream lowering.
+// CHECK-LABEL: func.func @untouched
+// CHECK:         math.exp %{{.*}} : f32
+// CHECK:         math.tanh %{{.*}} : vector<4xf64>
+// LLVM-LABEL: llvm.func @untouched
+// LLVM:         llvm.intr.exp(%{{.*}}) : (f32) -> f32
+func.func @untouched(%s: f32, %v: vector<4xf64>) -> (f32, vector<4xf64>) {
+  %a = math.exp %s : f32
+  %b = math.tanh %v : vector<4xf64>
+  return %a, %b : f32, vector<4xf64>
+}
