@@ -52,7 +52,9 @@ class _Emitter:
 
     def iconst(self, value: int) -> ir.Value:
         i32 = self.int_type.element_type
-        return arith.constant(self.int_type, ir.DenseElementsAttr.get_splat(self.int_type, ir.IntegerAttr.get(i32, value)))
+        return arith.constant(
+            self.int_type, ir.DenseElementsAttr.get_splat(self.int_type, ir.IntegerAttr.get(i32, value))
+        )
 
     def horner(self, x: ir.Value, coefficients: Sequence[float]) -> ir.Value:
         """``c0 x^(k-1) + ... + c(k-1)`` with one FMA per coefficient."""
