@@ -333,3 +333,17 @@ def test_long_rows_are_chunked(rng, fn, shape):
     assert "vector<" in compute
     assert largest_vector(compute) <= 2 * CHUNK_VECTORS * config_for().lanes, "a row was vectorized whole"
     assert any(line.startswith("fusion group") for line in plan_of(text) or [])
+
+
+@pytest.mark.parametrize("cols", [997, 998, 1000])
+def test_prime_rows_still_vectorize(rng, cols):
+    """Elementwise rows whose length has no vector-sized divisor are kept whole, not cut into
+    one-column tiles (vector<3x1xf32>), and still match JAX."""
+    x = f32(rng, 7, cols)
+
+    def fn(v):
+        return jnp.tanh(v) * 2.0 + jnp.exp(-v)
+
+    exe = check(fn, x, rtol=1e-5, atol=1e-6)
+    compute = "\n".join(line for line in exe.compilation.artifacts["scheduled"].splitlines() if "= math." in line)
+    assert largest_vector(compute) >= 8 * 16, compute

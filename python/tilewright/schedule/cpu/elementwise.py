@@ -27,6 +27,10 @@ MAX_TILE_ELEMENTS = 512
 # tiled alone by :func:`schedule_bounded` instead.
 MAX_GROUP_ROW_ELEMENTS = 4096
 
+# Elementwise rows up to this long are kept whole when their length has no divisor near a
+# vector multiple (primes such as 997); longer ones are tiled by their largest divisor.
+MAX_WHOLE_COLUMNS = 1024
+
 # Vector registers' worth of columns per chunk of a long row (see chunk_rows).
 CHUNK_VECTORS = 8
 
@@ -74,7 +78,12 @@ def row_tiles(
         columns = ranges[col]
         if ranges[col] > 32 * cfg.lanes:
             columns = largest_divisor(ranges[col], 32 * cfg.lanes)
-            sizes[col] = columns
+            if columns < 2 * cfg.lanes and ranges[col] <= MAX_WHOLE_COLUMNS:
+                # 997 or 998 columns have no vector-sized divisor: a whole static row vectorizes,
+                # one or two columns at a time would not.
+                columns = ranges[col]
+            else:
+                sizes[col] = columns
     else:
         keep = set(whole) | {i for i, t in enumerate(iters) if t == "reduction"}
         row_dims = [d for d in parallel if d not in keep]
