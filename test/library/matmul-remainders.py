@@ -7,13 +7,15 @@
 # RUN:   | FileCheck %s --check-prefix=EXEC
 
 # One cache tile covers the problem (102 x 144: no 1-row tile after a 96-row one); the register-tile
-# loops are peeled, and the partial kernels padded to 6 x 16.
+# loops are peeled, and the partial kernels padded to 6 x 16, their results copied back by a
+# linalg.copy that vectorizes (a memref.copy of a strided tile is a call into the runtime).
 # SCRIPT-LABEL: transform.named_sequence @__transform_main
 # SCRIPT:         transform.structured.tile_using_forall %{{.+}} tile_sizes [102, 144]
 # SCRIPT:         transform.structured.fuse_into_containing_op
 # SCRIPT:         transform.structured.tile_using_for %{{.+}} tile_sizes [6, 16, 0]
 # SCRIPT-COUNT-2: transform.loop.peel
-# SCRIPT:         transform.structured.pad %{{.+}} pad_to_multiple_of [6, 16] {padding_dimensions = [0, 1]}
+# SCRIPT:         transform.structured.pad %{{.+}} pad_to_multiple_of [6, 16]
+# SCRIPT-SAME:      {copy_back_op = "linalg.copy", padding_dimensions = [0, 1]}
 # SCRIPT:         transform.structured.tile_using_for %{{.+}} tile_sizes [0, 0, 1]
 
 # The single-iteration forall folds away: full 6 x 16 kernels over 96 x 128, then the column
