@@ -61,6 +61,8 @@ def _widen_bool_global(op: ir.Operation) -> None:
 
 def _fix_function_type(op: ir.Operation) -> None:
     ftype = op.attributes["function_type"].value
+    if not isinstance(ftype, ir.FunctionType):  # llvm.func: LLVM types, no memrefs left to widen
+        return
     inputs = [_widen(t) if _has_i1_memref(t) else t for t in ftype.inputs]
     results = [_widen(t) if _has_i1_memref(t) else t for t in ftype.results]
     op.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(inputs, results))

@@ -12,6 +12,7 @@ Every stage of the compiler is reachable as a name usable inside
 ``tw-lower-to-loops``       remaining structured ops -> scf loops
 ``tw-approximate-vector-math``  f32 vector exp/tanh -> FMA polynomials
 ``tw-widen-i1-storage``     ``memref<..xi1>`` -> ``memref<..xi8>``
+``tw-cpu-tuning``           ``tune_cpu`` of LLVM functions (``generic`` on AMD Zen)
 ``tw-lower-to-llvm-cpu``    loops -> LLVM dialect for the host CPU
 ``tw-cpu-default``          linalg cleanup, bufferize, lower to LLVM
 ==========================  ==================================================
@@ -38,6 +39,7 @@ from tilewright.lower import (
 )
 from tilewright.lower.i1_storage import widen_i1_storage_pass
 from tilewright.lower.math_approx import approximate_vector_math_pass
+from tilewright.target.cpu import tune_cpu_pass
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ LINALG_STAGE: tuple[Step, ...] = (LINALG_CLEANUP, CANONICALIZE_CONTRACTIONS, "ca
 
 WIDEN_I1_STORAGE = PythonPass("tw-widen-i1-storage", widen_i1_storage_pass)
 APPROXIMATE_VECTOR_MATH = PythonPass("tw-approximate-vector-math", approximate_vector_math_pass)
+CPU_TUNING = PythonPass("tw-cpu-tuning", tune_cpu_pass)
 READONLY_ARGUMENTS = PythonPass("tw-readonly-arguments", readonly_arguments_pass)
 DISTINCT_RESULTS = PythonPass("tw-distinct-results", distinct_results_pass)
 
@@ -83,6 +86,7 @@ _LOWER_TO_LLVM_CPU: tuple[Step, ...] = (
     LOWER_TO_LLVM_BEFORE_MEMREF,
     WIDEN_I1_STORAGE,
     LOWER_TO_LLVM_AFTER_MEMREF,
+    CPU_TUNING,
 )
 
 PIPELINES: dict[str, NamedPipeline] = {
@@ -113,6 +117,11 @@ PIPELINES: dict[str, NamedPipeline] = {
             (APPROXIMATE_VECTOR_MATH,),
         ),
         NamedPipeline("tw-widen-i1-storage", "store booleans as bytes (memref<..xi1> -> xi8)", (WIDEN_I1_STORAGE,)),
+        NamedPipeline(
+            "tw-cpu-tuning",
+            "llvm.func tune_cpu: 'generic' on AMD Zen (TILEWRIGHT_TUNE_CPU overrides)",
+            (CPU_TUNING,),
+        ),
         NamedPipeline("tw-lower-to-llvm-cpu", "bufferized IR -> LLVM dialect for the host CPU", _LOWER_TO_LLVM_CPU),
         NamedPipeline(
             "tw-cpu-default",
