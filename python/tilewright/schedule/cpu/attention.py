@@ -15,6 +15,7 @@ vector instructions each.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from tilewright.schedule import Schedule
 from tilewright.schedule.builder import OpHandle
@@ -23,13 +24,32 @@ from tilewright.schedule.cpu.elementwise import MAX_TILE_ELEMENTS, chunk_rows
 from tilewright.schedule.cpu.matmul import KERNEL_OPS, choose_tiles, finish_kernels, microkernel
 from tilewright.schedule.info import LinalgOpInfo
 
+# A task's block of scores (rows x seq) stays within this many bytes, so it is still in L2
+# when the softmax and the second contraction read it back (Zen 3: 512 KiB L2 per core).
+SCORES_BLOCK_BYTES = 128 * 1024
 
-def row_block(m: int, cfg: CpuConfig, threads: int = 1) -> int:
-    """Query rows per task: a divisor of ``m`` (static tiles) of a few microkernel heights."""
-    rows = largest_divisor(m, 4 * cfg.mr)
+# At most this many query rows per task: more only adds rows that wait for their turn.
+MAX_ROWS = 32
+
+
+def row_block(m: int, seq: int, cfg: CpuConfig, threads: int = 1, itemsize: int = 4) -> int:
+    """Query rows per task: a divisor of ``m`` (static tiles) whose ``rows x seq`` scores fit
+    ``SCORES_BLOCK_BYTES`` (32 rows at seq 1024, 8 at 4096), at least one microkernel high."""
+    limit = max(cfg.mr, min(MAX_ROWS, SCORES_BLOCK_BYTES // max(1, itemsize * seq)))
+    rows = largest_divisor(m, limit)
     while threads > 1 and m // rows < 2 * threads and rows > 1:
         rows = largest_divisor(m, rows - 1)
     return rows
+
+
+def kernel_config(rows: int, cfg: CpuConfig) -> CpuConfig:
+    """The microkernel for blocks of ``rows``: a shorter one that divides the block when it still
+    keeps 8 accumulators in flight (AVX2: 4 x 16 for 16 or 32 rows, instead of 6 + 6 + 4 padded
+    to 18), else ``cfg``'s, with the last kernel padded."""
+    if rows % cfg.mr == 0:
+        return cfg
+    mr = largest_divisor(rows, cfg.mr)
+    return replace(cfg, mr=mr) if mr * (cfg.nr // cfg.lanes) >= 8 else cfg
 
 
 def schedule_attention(
@@ -49,7 +69,8 @@ def schedule_attention(
     assert out.contraction_dims is not None
     batch = len(out.contraction_dims["batch"])
     m, n, k = out.size("m") or 1, out.size("n") or 1, out.size("k") or 1
-    rows = row_block(m, cfg, threads)
+    rows = row_block(m, k, cfg, threads)  # the output contraction's K is the number of keys
+    cfg = kernel_config(rows, cfg)
     tiled_out, forall = ops[root].tile_forall(tile_sizes=[*([1] * batch), rows, 0])
     fused_handles: dict[int, OpHandle] = {}
     for p in fused:
