@@ -8,6 +8,7 @@
 # RUN:   | FileCheck %s --check-prefix=PAYLOAD
 # RUN: %tilewright run %S/Inputs/matmul-300x520x300.mlir --schedule %s --threads 1 --random-inputs \
 # RUN:   | FileCheck %s --check-prefix=EXEC
+# RUN: %python %s 2 | FileCheck %s --check-prefix=THREADS
 
 # A and B are packed into zero-padded micro-panels (B's outer dims transposed), C is computed packed
 # on a forall over 144 x 256 cache tiles (24 x 16 micro-tiles), the fill fused into it; the packs are
@@ -37,6 +38,14 @@
 # SCRIPT:         transform.structured.tile_using_for %[[UP]] tile_sizes [6, 16]
 # SCRIPT:         transform.structured.vectorize %{{.+}} vector_sizes [1, 1, 6, 16]
 
+# With two threads the packs are shared out too: A's 50 row panels and B's 33 column panels in
+# halves on a forall each, then tiled and vectorized as above.
+# THREADS:       %{{.+}}, %[[F:.+]] = transform.structured.tile_using_forall %{{.+}} tile_sizes [24, 16]
+# THREADS:       %[[PA2:.+]], %{{.+}} = transform.structured.tile_using_forall %{{.+}} tile_sizes [25, 0]
+# THREADS:       transform.structured.tile_using_for %[[PA2]] tile_sizes [1, 16]
+# THREADS:       %[[PB2:.+]], %{{.+}} = transform.structured.tile_using_forall %{{.+}} tile_sizes [17, 0]
+# THREADS:       transform.structured.tile_using_for %[[PB2]] tile_sizes [1, 16]
+
 # PAYLOAD-LABEL: func.func @main
 # PAYLOAD-NOT:     linalg.
 # PAYLOAD:         %[[A:.+]] = scf.for {{.*}} -> (tensor<50x300x6xf32>)
@@ -63,13 +72,15 @@ from tilewright.schedule.cpu import AVX2, vectorize
 from tilewright.schedule.cpu.matmul import schedule_contraction
 
 
-def schedule(info: object) -> Schedule:
+def schedule(info: object, threads: int = 1) -> Schedule:
     s = Schedule("packed-matmul")
     mm, fill = s.match("linalg.matmul"), s.match("linalg.fill")
-    schedule_contraction(s, mm, 300, 520, 300, fill=fill, cfg=AVX2)
+    schedule_contraction(s, mm, 300, 520, 300, fill=fill, cfg=AVX2, threads=threads)
     vectorize(s, s.match("func.func"))
     return s
 
 
 if __name__ == "__main__":
-    print(schedule(None))
+    import sys
+
+    print(schedule(None, threads=int(sys.argv[1]) if len(sys.argv) > 1 else 1))

@@ -72,8 +72,10 @@ def test_matmul(rng, m, n, k):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_matmul_threads(rng, threads):
-    a, b = f32(rng, 257, 129), f32(rng, 129, 300)
+@pytest.mark.parametrize(("m", "k", "n"), [(257, 129, 300), (97, 333, 301)], ids=["unpacked", "packed"])
+def test_matmul_threads(rng, threads, m, k, n):
+    """Parallel cache tiles, and for the packed path the packs shared out on a forall too."""
+    a, b = f32(rng, m, k), f32(rng, k, n)
     text = stablehlo_of(lambda x, y: x @ y, a, b)
     got = compile_scheduled(text, threads=threads)(a, b)
     np.testing.assert_allclose(got, a @ b, rtol=1e-4, atol=1e-3)
