@@ -135,7 +135,9 @@ class Compilation:
 
         enter_stage("schedule")
         self.unscheduled = self.module.operation.get_asm(enable_debug_info=True)
-        self.module = apply_default_schedule(self.module, self.context, self.filename, self.options.num_threads)
+        self.module = apply_default_schedule(
+            self.module, self.context, self.filename, self.options.num_threads, original=self.unscheduled
+        )
         self._record("scheduled", self.module)
 
     def bufferize(self) -> None:

@@ -69,6 +69,10 @@ class _Emitter:
         return arith.bitcast(self.type, arith.shli(biased, self.iconst(23)))
 
     def exp(self, x: ir.Value) -> ir.Value:
+        return self.keep_nan(x, self.exp_of_number(x))
+
+    def exp_of_number(self, x: ir.Value) -> ir.Value:
+        """``exp`` for non-NaN ``x`` (a NaN comes out as a number: the callers select it away)."""
         xc = arith.minnumf(arith.maxnumf(x, self.const(_EXP_LOWER)), self.const(_EXP_UPPER))
         n = math.floor(math.fma(xc, self.const(_LOG2E), self.const(0.5)))
         r = math.fma(n, self.const(-_LN2_HI), xc)
@@ -79,8 +83,7 @@ class _Emitter:
         # n in [-150, 129]: two halves keep each 2^k a normal number.
         ni = arith.fptosi(self.int_type, n)
         half = arith.shrsi(ni, self.iconst(1))
-        scaled = arith.mulf(arith.mulf(y, self.pow2(half)), self.pow2(arith.subi(ni, half)))
-        return self.keep_nan(x, scaled)
+        return arith.mulf(arith.mulf(y, self.pow2(half)), self.pow2(arith.subi(ni, half)))
 
     def tanh(self, x: ir.Value) -> ir.Value:
         ax = math.absf(x)
@@ -88,7 +91,7 @@ class _Emitter:
         z = arith.mulf(x, x)
         small = math.fma(arith.mulf(x, z), self.horner(z, _TANH_POLY), x)
         # large |x|: 1 - 2 / (e^(2|x|) + 1), saturating to 1 when e^(2|x|) = inf
-        e = self.exp(arith.addf(ax, ax))
+        e = self.exp_of_number(arith.addf(ax, ax))
         large = arith.subf(self.const(1.0), arith.divf(self.const(2.0), arith.addf(e, self.const(1.0))))
         large = math.copysign(large, x)
         is_small = arith.cmpf(arith.CmpFPredicate.OLT, ax, self.const(_TANH_SMALL))

@@ -455,20 +455,22 @@ NO_SCHEDULE = "none"
 """``--schedule none``: no schedule at all, every linalg op lowers to plain loops."""
 
 
-def apply_default_schedule(module: ir.Module, context: ir.Context, filename: str, threads: int = 1) -> ir.Module:
+def apply_default_schedule(
+    module: ir.Module, context: ir.Context, filename: str, threads: int = 1, original: str | None = None
+) -> ir.Module:
     """Apply the default schedule to ``module``; returns the module to continue with.
 
     The default must never make a program fail that compiles without it: if the
     library cannot schedule the payload (building the schedule raises, or a
     transform reports a failure), the untouched payload is compiled unscheduled,
-    with a RuntimeWarning.
+    with a RuntimeWarning. ``original`` is the payload's text with locations, if the
+    caller already printed it (it is re-read after a failed transform).
     """
     from tilewright.diagnostics import TilewrightError
     from tilewright.mlir_env import parse_module
     from tilewright.schedule.apply import apply_schedule
 
     with context:
-        original = module.operation.get_asm(enable_debug_info=True)
         try:
             schedule = default_schedule(module, threads)
         except Exception as exc:  # noqa: BLE001 - a library bug must not fail a program that compiles without it
@@ -477,6 +479,8 @@ def apply_default_schedule(module: ir.Module, context: ir.Context, filename: str
             return module
         if schedule is None:
             return module
+        if original is None:
+            original = module.operation.get_asm(enable_debug_info=True)
     try:
         apply_schedule(module, schedule, context, filename)
     except TilewrightError as exc:
