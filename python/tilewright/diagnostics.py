@@ -176,7 +176,13 @@ def collect_diagnostics(context: Any, default_file: str | None = None) -> Iterat
 
 
 def error_from_mlir(exc: Exception, collector: DiagnosticCollector, what: str, filename: str) -> TilewrightError:
-    """Turn a failed MLIR call plus the diagnostics it emitted into a user error."""
+    """Turn a failed MLIR call plus the diagnostics it emitted into a user error.
+
+    The diagnostics an ``ir.MLIRError`` carries itself (``error_diagnostics``: those no
+    handler took) join the collected ones, so no caller converts them by hand.
+    """
+    for info in getattr(exc, "error_diagnostics", None) or []:
+        collector.diagnostics.append(convert_diagnostic(info, collector.default_file or filename))
     diags = list(collector.diagnostics)
     if not any(d.severity == "error" for d in diags):
         # MLIR bindings put diagnostics into the exception text when no handler took them.
