@@ -15,10 +15,13 @@
 // CHECK:         %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]] : vector<8xf32>
 // CHECK:         %[[R:.*]] = arith.select %[[NAN]], %[[X]], %{{.*}} : vector<8xi1>, vector<8xf32>
 // CHECK:         return %[[R]]
-// The polynomial stays in vector registers down to the LLVM dialect (no libm call).
+// The polynomial stays in vector registers down to the LLVM dialect: no `llvm.intr.exp` anywhere in
+// the function (LLVM would scalarize it into one `expf` call per element).
 // LLVM-LABEL: llvm.func @exp_vector
-// LLVM-NOT:     llvm.call @expf
+// LLVM-NOT:     llvm.intr.exp
 // LLVM:         llvm.intr.fma({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// LLVM-NOT:     llvm.intr.exp
+// LLVM:         llvm.return
 func.func @exp_vector(%x: vector<8xf32>) -> vector<8xf32> {
   %y = math.exp %x : vector<8xf32>
   return %y : vector<8xf32>
@@ -34,6 +37,11 @@ func.func @exp_vector(%x: vector<8xf32>) -> vector<8xf32> {
 // CHECK:         arith.cmpf olt
 // CHECK:         arith.cmpf uno
 // CHECK:         return
+// LLVM-LABEL: llvm.func @tanh_vector
+// LLVM-NOT:     llvm.intr.{{tanh|exp}}
+// LLVM:         llvm.intr.fma({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// LLVM-NOT:     llvm.intr.{{tanh|exp}}
+// LLVM:         llvm.return
 func.func @tanh_vector(%x: vector<2x8xf32>) -> vector<2x8xf32> {
   %y = math.tanh %x : vector<2x8xf32>
   return %y : vector<2x8xf32>
@@ -45,6 +53,7 @@ func.func @tanh_vector(%x: vector<2x8xf32>) -> vector<2x8xf32> {
 // CHECK:         math.tanh %{{.*}} : vector<4xf64>
 // LLVM-LABEL: llvm.func @untouched
 // LLVM:         llvm.intr.exp(%{{.*}}) : (f32) -> f32
+// LLVM:         llvm.intr.tanh(%{{.*}}) : (vector<4xf64>) -> vector<4xf64>
 func.func @untouched(%s: f32, %v: vector<4xf64>) -> (f32, vector<4xf64>) {
   %a = math.exp %s : f32
   %b = math.tanh %v : vector<4xf64>
