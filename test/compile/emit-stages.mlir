@@ -6,12 +6,18 @@
 // RUN: %tilewright compile %s --emit obj -o %t.o && %python -c "import sys; d = open(sys.argv[1], 'rb').read(); assert d[:4] == b'\x7fELF', d[:4]; print('ELF', len(d) > 0)" %t.o | FileCheck %s --check-prefix=OBJ
 // RUN: rm -rf %t.dump && %tilewright compile %s --emit asm --dump-dir %t.dump -o %t.s && ls %t.dump | FileCheck %s --check-prefix=DUMP
 
-// The elementwise chain x * y + x is fused into one generic at the linalg stage.
+// The elementwise chain x * y + x is fused into one generic at the linalg stage: both ops in one
+// body, and no other generic in the function.
 // LINALG-LABEL: func.func public @main
-// LINALG-COUNT-1: linalg.generic
 // LINALG-NOT:     linalg.generic
-// LINALG:           arith.mulf
-// LINALG:           arith.addf
+// LINALG:         linalg.generic
+// LINALG-NEXT:    ^bb0(
+// LINALG-NEXT:      arith.mulf
+// LINALG-NEXT:      arith.addf
+// LINALG-NEXT:      linalg.yield
+// LINALG-NEXT:    } -> tensor<3x5xf32>
+// LINALG-NOT:     linalg.generic
+// LINALG:         return
 
 // BUF-LABEL: func.func public @main
 // BUF-SAME:    memref<3x5xf32>, %{{.*}}: memref<3x5xf32>, %{{.*}}: memref<3x5xf32>)
