@@ -1,14 +1,18 @@
-"""The compiler driver: source -> linalg -> (schedule) -> bufferized -> LLVM -> artifact.
+"""The compiler driver: one ordered table of stages, run up to the one asked for.
 
-Each stage is named, so ``tilewright compile --emit STAGE`` can stop after any
-of them and ``--dump-dir`` can show the IR after every one:
+The table is the common stages followed by the target's own
+(:mod:`tilewright.target`); ``tilewright compile --emit STAGE`` stops after any of
+them and ``--dump-dir`` writes each one's output, named from the table:
 
-``linalg``        linalg on tensors, cleaned up (elementwise ops fused)
-``scheduled``     after the transform-dialect schedule (if any)
-``bufferized``    linalg on memrefs, results as out-parameters
-``llvm-dialect``  LLVM dialect, ready for translation
-``llvm-ir``       LLVM IR text
-``asm`` / ``obj`` host assembly / ELF object (llc)
+``linalg``        linalg on tensors, cleaned up (ingress + ``tw-linalg``)
+``scheduled``     after the schedule (:mod:`tilewright.schedule.source`)
+``bufferized``    linalg on memrefs, results as out-parameters (``tw-bufferize``)
+then, for ``cpu``: ``llvm-dialect`` (``tw-lower-to-llvm-cpu{threads=N}``), ``llvm-ir``,
+``asm``, ``obj``.
+
+The one policy for a schedule that fails lives here (:meth:`Compilation.schedule`,
+:meth:`Compilation.bufferize`): only the default schedule may fall back, to the kept
+``linalg`` stage, with a RuntimeWarning; a user's schedule that fails is an error.
 """
 
 from __future__ import annotations
@@ -16,76 +20,99 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlir import ir
-from mlir import passmanager as mpm
 
 from tilewright import pipeline
-from tilewright.diagnostics import (
-    SourceLocation,
-    TilewrightError,
-    collect_diagnostics,
-    convert_diagnostic,
-    enter_stage,
-    error_from_mlir,
-)
+from tilewright.diagnostics import SourceLocation, TilewrightError, enter_stage
 from tilewright.ingress import Program, load_program
 from tilewright.ingress.formats import InputFormat, Source, as_source
 from tilewright.mlir_env import new_context
-from tilewright.stages import STAGES, TARGETS
-from tilewright.target import cpu as cpu_target
+from tilewright.schedule.source import ScheduleSource, resolve_schedule
+from tilewright.target import Stage, Target, get_target, target_names
 from tilewright.types import Signature
 
 
 class Artifacts(dict[str, Any]):
     """Each stage's output by stage name. An IR stage is kept as a clone of the module and printed
     the first time it is read: printing costs ~0.1 s a stage on a GPT block, cloning ~0.006 s, and
-    a JIT compile usually reads none of them."""
+    a JIT compile usually reads none of them. The clone stays (:meth:`operation`), so the driver
+    can go back to a stage without parsing its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._operations: dict[str, ir.Operation] = {}
+
+    def __setitem__(self, stage: str, value: Any) -> None:
+        if isinstance(value, ir.Operation):
+            self._operations[stage] = value
+        else:
+            self._operations.pop(stage, None)
+        super().__setitem__(stage, value)
 
     def __getitem__(self, stage: str) -> str | bytes:
         value = super().__getitem__(stage)
         if isinstance(value, ir.Operation):
-            value = str(value)
-            super().__setitem__(stage, value)
+            value = value.get_asm()
+            super().__setitem__(stage, value)  # the printed text; the clone stays in _operations
         return value
 
     def get(self, stage: str, default: Any = None) -> Any:
         return self[stage] if stage in self else default
 
+    def operation(self, stage: str) -> ir.Operation | None:
+        """The kept module of an IR stage (a clone: never the module the driver goes on with)."""
+        return self._operations.get(stage)
+
 
 @dataclass(frozen=True)
 class CompileOptions:
+    """What to compile for and how. ``schedule`` takes any accepted form (a path, text, a
+    Schedule, a function, a built-in name, ``"default"``/``"none"``/None) and is resolved here,
+    once, into a :class:`~tilewright.schedule.source.ScheduleSource`."""
+
     target: str = "cpu"
     entry: str = "main"
-    schedule: Any = None  # a tilewright.schedule.Schedule, a path, or transform-script text
+    schedule: Any = None
     opt_level: int = 3
     dump_dir: Path | None = None
     threads: int | None = None  # cores for parallel loops; None: all this process may use
 
     def __post_init__(self) -> None:
-        if self.target not in TARGETS:
-            raise TilewrightError(f"unknown target '{self.target}' (known: {', '.join(TARGETS)})")
+        if self.target not in target_names():
+            raise TilewrightError(f"unknown target '{self.target}' (known: {', '.join(target_names())})")
         if self.threads is not None and self.threads < 1:
             raise TilewrightError(f"--threads must be at least 1, got {self.threads}")
+        object.__setattr__(self, "schedule", resolve_schedule(self.schedule))
 
     @property
     def num_threads(self) -> int:
         return self.threads if self.threads is not None else len(os.sched_getaffinity(0))
 
+    @property
+    def schedule_source(self) -> ScheduleSource:
+        return self.schedule
+
+
+def stage_table(target: str) -> tuple[Stage, ...]:
+    """The ordered stages of a compile for ``target``."""
+    return get_target(target).stage_table()
+
 
 @dataclass
 class Compilation:
-    """A program moving through the stages; ``artifacts`` holds each stage's output."""
+    """A program moving through the stage table; ``artifacts`` holds each stage's output."""
 
     program: Program
     options: CompileOptions
     context: ir.Context
     module: ir.Module
     artifacts: Artifacts = field(default_factory=Artifacts)
-    unscheduled: str | None = None  # the payload before the default schedule, to fall back to
+    scheduled_by_default: bool = False  # the default schedule was applied (bufferization may fall back)
 
     @property
     def signature(self) -> Signature:
@@ -95,106 +122,115 @@ class Compilation:
     def filename(self) -> str:
         return self.program.filename
 
-    def _record(self, stage: str, artifact: str | bytes | ir.Module) -> None:
+    @property
+    def target(self) -> Target:
+        return get_target(self.options.target)
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        return self.target.stage_table()
+
+    def record(self, stage: str, artifact: str | bytes | ir.Module) -> None:
+        """Keep ``artifact`` as the output of ``stage`` (and write it to ``--dump-dir``)."""
         if isinstance(artifact, ir.Module):
             artifact = artifact.operation.clone().operation  # printed when read (see Artifacts)
         self.artifacts[stage] = artifact
         if self.options.dump_dir is not None:
-            index = STAGES.index(stage)
-            suffix = {"llvm-ir": "ll", "asm": "s", "obj": "o"}.get(stage, "mlir")
-            path = Path(self.options.dump_dir) / f"{index:02d}-{stage}.{suffix}"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            value = self.artifacts[stage]
-            if isinstance(value, bytes):
-                path.write_bytes(value)
-            else:
-                path.write_text(value)
+            index, spec = next((i, s) for i, s in enumerate(self.stages) if s.name == stage)
+            self._dump(spec.file_name(index), self.artifacts[stage])
+
+    def _dump(self, file_name: str, value: str | bytes) -> None:
+        assert self.options.dump_dir is not None
+        path = Path(self.options.dump_dir) / file_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(value, bytes):
+            path.write_bytes(value)
+        else:
+            path.write_text(value)
 
     def run_passes(self, stage: str, steps: list[pipeline.Step]) -> None:
+        """Run ``steps`` on the module as stage ``stage`` and record the result."""
         enter_stage(stage)
-        with self.context, collect_diagnostics(self.context, self.filename) as diags:
-            pm = mpm.PassManager("builtin.module")
-            pipeline.add_steps(pm, steps)
-            try:
-                pm.run(self.module.operation)
-            except ir.MLIRError as exc:
-                for info in getattr(exc, "error_diagnostics", []):
-                    diags.diagnostics.append(convert_diagnostic(info, self.filename))
-                raise error_from_mlir(exc, diags, f"stage '{stage}'", self.filename) from None
-        self._record(stage, self.module)
+        pipeline.run_pipeline(self.module, steps, self.filename, f"stage '{stage}'")
+        self.record(stage, self.module)
 
-    def apply_schedule(self) -> None:
-        from tilewright.schedule.apply import apply_schedule
+    def schedule(self) -> None:
+        """The ``scheduled`` stage: apply the options' schedule. If the default schedule cannot be
+        built or applied, the payload goes on unscheduled from the kept ``linalg`` stage."""
+        from tilewright.schedule.apply import apply_script
 
-        apply_schedule(self.module, self.options.schedule, self.context, self.filename)
-        self._record("scheduled", self.module)
-
-    def apply_default_schedule(self) -> None:
-        """No ``--schedule`` or ``default``: the CPU library's schedule (see tilewright.schedule.default)."""
-        from tilewright.schedule.default import apply_default_schedule
-
+        source = self.options.schedule_source
         enter_stage("schedule")
-        self.unscheduled = self.module.operation.get_asm(enable_debug_info=True)
-        self.module = apply_default_schedule(
-            self.module, self.context, self.filename, self.options.num_threads, original=self.unscheduled
-        )
-        self._record("scheduled", self.module)
+        try:
+            script = source.script(self.module, threads=self.options.num_threads)
+            if script is not None:
+                if self.options.dump_dir is not None:
+                    index = [s.name for s in self.stages].index("scheduled")
+                    self._dump(f"{index:02d}-scheduled.transform.mlir", script.text())
+                apply_script(self.module, script.module, self.context, script.name, script.entry)
+                self.scheduled_by_default = source.falls_back
+        except TilewrightError as exc:
+            if not source.falls_back:
+                raise
+            self._restore_linalg(f"default schedule not applied, compiling unscheduled: {exc}")
+        except Exception as exc:  # a library bug must not fail a program that compiles without it
+            if not source.falls_back:
+                raise
+            self._restore_linalg(f"default schedule not built, compiling unscheduled: {type(exc).__name__}: {exc}")
+        self.record("scheduled", self.module)
+
+    def _restore_linalg(self, warning: str) -> None:
+        """Go on from the kept ``linalg`` stage (no text is re-parsed), with a RuntimeWarning."""
+        warnings.warn(warning, RuntimeWarning, stacklevel=5)
+        kept = self.artifacts.operation("linalg")
+        assert kept is not None, "the linalg stage is always kept as a module"
+        self.module = _module_of(kept.clone().operation, self.context)
+        self.scheduled_by_default = False
 
     def bufferize(self) -> None:
-        """Bufferize; a failure after the default schedule retries unscheduled, with a RuntimeWarning.
-
-        The default must never make a program fail that compiles without it; e.g. small
-        contractions sharing one zero-filled init (the DFT matmuls of ``jnp.fft.fft``) leave
-        writes that one-shot bufferization rejects ("cannot avoid RaW conflict").
-        """
-        steps = list(pipeline.PIPELINES["tw-bufferize"].steps)
+        """The ``bufferized`` stage. A failure after the default schedule goes back to ``linalg``
+        and bufferizes it unscheduled, with a RuntimeWarning: the default must never make a
+        program fail that compiles without it (e.g. small contractions sharing one zero-filled
+        init, the DFT matmuls of ``jnp.fft.fft``: "cannot avoid RaW conflict")."""
+        steps = pipeline.steps("tw-bufferize")
         try:
             self.run_passes("bufferized", steps)
         except TilewrightError as exc:
-            if self.unscheduled is None:
+            if not self.scheduled_by_default:
                 raise
-            import warnings
-
-            from tilewright.mlir_env import parse_module
-
-            message = f"default schedule not bufferizable, compiling unscheduled: {exc}"
-            warnings.warn(message, RuntimeWarning, stacklevel=4)
-            self.module = parse_module(self.unscheduled, self.filename, self.context)
-            self.unscheduled = None
-            self._record("scheduled", self.module)
+            self._restore_linalg(f"default schedule not bufferizable, compiling unscheduled: {exc}")
+            self.record("scheduled", self.module)
             self.run_passes("bufferized", steps)
 
     def run_until(self, stage: str) -> str | bytes:
-        """Run the stages up to and including ``stage``; returns its artifact."""
-        if stage not in STAGES:
-            raise TilewrightError(f"unknown stage '{stage}' (known: {', '.join(STAGES)})")
-        want = STAGES.index(stage)
-        if "scheduled" not in self.artifacts and want >= STAGES.index("scheduled"):
-            from tilewright.schedule.default import DEFAULT_SCHEDULE, NO_SCHEDULE
-
-            if self.options.schedule is None or self.options.schedule == DEFAULT_SCHEDULE:
-                self.apply_default_schedule()  # no schedule given: the library's, unscheduled where it cannot
-            elif self.options.schedule == NO_SCHEDULE:
-                self.artifacts["scheduled"] = self.artifacts["linalg"]
+        """Run the stages of the table up to and including ``stage``; returns its artifact."""
+        names = [s.name for s in self.stages]
+        if stage not in names:
+            raise TilewrightError(
+                f"unknown stage '{stage}' for target '{self.options.target}' (known: {', '.join(names)})"
+            )
+        for name in names[: names.index(stage) + 1]:
+            if name in self.artifacts:
+                continue
+            if name == "scheduled":
+                self.schedule()
+            elif name == "bufferized":
+                self.bufferize()
             else:
-                self.apply_schedule()
-        if "bufferized" not in self.artifacts and want >= STAGES.index("bufferized"):
-            self.bufferize()
-        if "llvm-dialect" not in self.artifacts and want >= STAGES.index("llvm-dialect"):
-            from tilewright.lower import with_parallel_loops
-
-            steps = list(pipeline.PIPELINES["tw-lower-to-llvm-cpu"].steps)
-            steps = with_parallel_loops(steps, self.options.num_threads)
-            self.run_passes("llvm-dialect", steps)
-        if "llvm-ir" not in self.artifacts and want >= STAGES.index("llvm-ir"):
-            enter_stage("llvm-ir")
-            self._record("llvm-ir", cpu_target.translate_to_llvm_ir(str(self.module)))
-        if stage in ("asm", "obj") and stage not in self.artifacts:
-            enter_stage(stage)
-            llvm_ir = self.artifacts["llvm-ir"]
-            assert isinstance(llvm_ir, str)
-            self._record(stage, cpu_target.compile_llvm_ir(llvm_ir, stage, opt_level=self.options.opt_level))
+                self.target.run_stage(self, name)
         return self.artifacts[stage]
+
+
+def _module_of(op: ir.Operation, context: ir.Context) -> ir.Module:
+    """An ``ir.Module`` holding the body and attributes of the detached module op ``op``."""
+    with context, ir.Location.unknown():
+        module = ir.Module.create()
+        attributes = op.attributes
+        for name in [getattr(a, "name", a) for a in attributes]:  # names or NamedAttributes by version
+            module.operation.attributes[name] = attributes[name]
+        for inner in list(op.regions[0].blocks[0].operations):
+            module.body.append(inner)
+    return module
 
 
 def start(source: Source, options: CompileOptions) -> Compilation:
@@ -209,7 +245,7 @@ def start(source: Source, options: CompileOptions) -> Compilation:
         entry_op = _find_function(module, options.entry, program.filename)
         entry_op.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
     compilation = Compilation(program, options, context, module)
-    compilation.run_passes("linalg", list(pipeline.LINALG_STAGE))
+    compilation.run_passes("linalg", pipeline.steps("tw-linalg"))
     return compilation
 
 
@@ -224,26 +260,11 @@ class Executable:
     """A compiled entry function: call it with numpy arrays, get numpy arrays back."""
 
     def __init__(self, compilation: Compilation) -> None:
-        from mlir.execution_engine import ExecutionEngine
-
-        from tilewright.runtime import CpuFunction
-
-        compilation.run_until("llvm-dialect")
+        target = compilation.target
+        compilation.run_until(target.runnable_after)
         self.compilation = compilation
         self.signature = compilation.signature
-        enter_stage("jit")
-        with compilation.context:
-            try:
-                engine = ExecutionEngine(
-                    compilation.module,
-                    opt_level=compilation.options.opt_level,
-                    shared_libs=cpu_target.jit_shared_libraries(),
-                )
-            except Exception as exc:  # noqa: BLE001 - the JIT reports as plain exceptions
-                from tilewright.diagnostics import InternalError
-
-                raise InternalError("jit", str(exc)) from None
-        self._function = CpuFunction(engine, compilation.options.entry, self.signature, compilation.context)
+        self._function = target.load(compilation)
 
     def __call__(self, *args: Any) -> Any:
         return self._function(*args)
@@ -260,24 +281,9 @@ def _cache_key(source: Source, options: CompileOptions) -> str:
     h = hashlib.sha256()
     content = source.content.encode() if isinstance(source.content, str) else source.content
     h.update(content)
-    fingerprint = _schedule_fingerprint(options.schedule)
+    fingerprint = options.schedule_source.fingerprint()
     h.update(repr((options.target, options.entry, options.opt_level, fingerprint, options.num_threads)).encode())
     return h.hexdigest()
-
-
-def _schedule_fingerprint(schedule: Any) -> str:
-    """What identifies a schedule's content, so editing a schedule file is never served stale."""
-    if schedule is None:
-        return "none"
-    if hasattr(schedule, "to_mlir"):
-        return "script:" + schedule.to_mlir()
-    if isinstance(schedule, Path | str) and "\n" not in str(schedule) and Path(schedule).is_file():
-        digest = hashlib.sha256(Path(schedule).read_bytes()).hexdigest()
-        return f"file:{Path(schedule).resolve()}:{digest}"
-    if isinstance(schedule, str):
-        return "text:" + schedule  # a script or a built-in name
-    # A function: its identity (a new function object compiles anew).
-    return f"callable:{getattr(schedule, '__module__', '')}.{getattr(schedule, '__qualname__', '')}:{id(schedule)}"
 
 
 def compile(  # noqa: A001 - the public name users expect

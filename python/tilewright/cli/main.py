@@ -27,7 +27,9 @@ COMMAND_MODULES: tuple[str, ...] = ("tilewright.cli.conformance", "tilewright.cl
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="program: StableHLO/MLIR text or bytecode, portable artifact, jax.export bytes")
     p.add_argument("--entry", default="main", help="entry function (default: main)")
-    p.add_argument("--target", default="cpu", choices=["cpu"], help="code generation target")
+    from tilewright.target import target_names
+
+    p.add_argument("--target", default="cpu", choices=target_names(), help="code generation target")
     p.add_argument("--schedule", help="schedule to apply before bufferization: .mlir script, .py file or built-in name")
     p.add_argument("--dump-dir", help="write the IR after every stage into this directory")
     p.add_argument("-O", dest="opt_level", type=int, default=3, choices=[0, 1, 2, 3], help="LLVM optimization level")
@@ -35,14 +37,19 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tilewright.stages import STAGES
+    from tilewright.target import all_stage_names, stage_help
 
     parser = argparse.ArgumentParser(prog=PROG, description="MLIR compiler driver: StableHLO -> native code")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    c = sub.add_parser("compile", help="compile to a stage's IR or to native code")
+    c = sub.add_parser(
+        "compile",
+        help="compile to a stage's IR or to native code",
+        epilog=stage_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_common(c)
-    c.add_argument("--emit", default="obj", choices=STAGES, help="stage to stop after (default: obj)")
+    c.add_argument("--emit", default="obj", choices=all_stage_names(), help="stage to stop after (default: obj)")
     c.add_argument("-o", "--output", help="output file (default: stdout for text stages)")
 
     r = sub.add_parser("run", help="JIT-compile and run the entry function on CPU")

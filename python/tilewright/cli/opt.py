@@ -25,10 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mlir-print-ir-after-all", action="store_true", help="print IR after every pass (stderr)")
     p.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations")
     p.add_argument(
-        "--transform-script", help="transform script (.mlir), Python schedule (.py) or built-in schedule name"
+        "--transform-script",
+        help="transform script (.mlir), Python schedule (.py), built-in schedule name, 'default' or 'none'",
     )
     p.add_argument("--transform-library", action="append", default=[], help="named sequences for the script")
     p.add_argument("--transform-entry-point", default="__transform_main", help="named sequence to run")
+    p.add_argument("--threads", type=int, default=1, help="cores the default/built-in schedules plan for (default: 1)")
     p.add_argument("--emit-bytecode", action="store_true", help="write MLIR bytecode")
     p.add_argument("--list-pipelines", action="store_true", help="list tilewright's named pipelines")
     return p
@@ -51,11 +53,8 @@ def _chunks(text: str, split: bool) -> list[tuple[str, int]]:
 
 
 def _process(chunk, args, ingress: bool, steps: list):  # -> (text|bytes|None, diagnostics)
-    from mlir import ir
-    from mlir import passmanager as mpm
-
     from tilewright import pipeline
-    from tilewright.diagnostics import TilewrightError, collect_diagnostics, convert_diagnostic
+    from tilewright.diagnostics import TilewrightError
     from tilewright.ingress.formats import Source
     from tilewright.mlir_env import new_context, parse_module
 
@@ -76,31 +75,34 @@ def _process(chunk, args, ingress: bool, steps: list):  # -> (text|bytes|None, d
     else:
         module = parse_module(source.content, source.filename, context)
     if args.transform_script:
-        from tilewright.schedule.apply import apply_script, parse_script, schedule_text
-
-        text, script_name = schedule_text(args.transform_script, module)  # .mlir, .py or a built-in name
-        libraries = [(Path(lib).read_text(), lib) for lib in args.transform_library]
-        script = parse_script(text, script_name, context, libraries)
-        apply_script(module, script, context, script_name, args.transform_entry_point)
+        _apply_transform_script(module, args)
     if steps:
-        with context, collect_diagnostics(context, source.filename) as diags:
-            pm = mpm.PassManager("builtin.module")
-            if args.mlir_print_ir_after_all:
-                pm.enable_ir_printing(print_after_all=True, enable_debug_info=args.mlir_print_debuginfo)
-            try:
-                pipeline.add_steps(pm, steps)
-            except ValueError as exc:
-                raise TilewrightError(f"invalid pass pipeline: {str(exc).splitlines()[0]}") from None
-            try:
-                pm.run(module.operation)
-            except ir.MLIRError as exc:
-                for info in getattr(exc, "error_diagnostics", []):
-                    diags.diagnostics.append(convert_diagnostic(info, source.filename))
-                raise TilewrightError("pass pipeline failed", _loc(source.filename), list(diags.diagnostics)) from None
+        pipeline.run_pipeline(
+            module,
+            steps,
+            source.filename,
+            "pass pipeline",
+            print_ir_after_all=args.mlir_print_ir_after_all,
+            debug_info=args.mlir_print_debuginfo,
+        )
     with context:
         if args.emit_bytecode:
             return module.operation.get_asm(binary=True, enable_debug_info=args.mlir_print_debuginfo), []
         return module.operation.get_asm(enable_debug_info=args.mlir_print_debuginfo), []
+
+
+def _apply_transform_script(module, args) -> None:
+    """``--transform-script``: any schedule form the driver takes (.mlir, .py, a built-in name,
+    ``default``, ``none``), merged with ``--transform-library`` sequences, run from the entry point."""
+    from tilewright.schedule.apply import apply_script, parse_script
+    from tilewright.schedule.source import resolve_schedule
+
+    script = resolve_schedule(args.transform_script).script(module, threads=args.threads)
+    if script is None:
+        return
+    libraries = [(Path(lib).read_text(), lib) for lib in args.transform_library]
+    merged = parse_script(script.text(), script.name, module.context, libraries) if libraries else script.module
+    apply_script(module, merged, module.context, script.name, args.transform_entry_point)
 
 
 def _roundtrip_stablehlo(source, args):
@@ -125,11 +127,11 @@ def run(args: argparse.Namespace) -> int:
     from tilewright.ingress.formats import InputFormat, Source, read_source
 
     if args.list_pipelines:
-        for named in pipeline.PIPELINES.values():
-            print(f"{named.name:28s} {named.summary}")
+        _list_pipelines()
         return 0
     try:
         ingress, steps = pipeline.expand(args.pass_pipeline)
+        pipeline.check_steps(steps)  # an unknown pass is named before any input is read
     except pipeline.PipelineSyntaxError as exc:
         raise TilewrightError(f"invalid pass pipeline: {exc}") from None
     source = read_source(args.input)
@@ -164,6 +166,16 @@ def run(args: argparse.Namespace) -> int:
             failed |= bool(problems)
     _write(outputs, args.output)
     return 1 if failed else 0
+
+
+def _list_pipelines() -> None:
+    from tilewright import pipeline
+
+    for named in pipeline.registry().values():
+        print(f"{named.name:30s} {named.summary}")
+        for option in named.options:
+            spelled = f"{{{option.name}={option.default}}}"
+            print(f"  {spelled:28s} {option.type.__name__}: {option.help}")
 
 
 def _write(outputs: list[str | bytes], path: str) -> None:

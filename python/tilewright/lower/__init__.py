@@ -8,11 +8,12 @@ surround the vector exp/tanh polynomials (:mod:`tilewright.lower.math_approx`);
 bool-storage rewrite (:mod:`tilewright.lower.i1_storage`), which must run before
 MemRef-to-LLVM. :func:`parallel_loops` runs the parallel loops
 of a schedule (``scf.forall``) on several cores through upstream's async runtime.
+
+A target assembles these pieces into its lowering pipeline (the CPU's is
+``tw-lower-to-llvm-cpu``, :mod:`tilewright.target.cpu.lowering`).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 LOWER_TO_LOOPS = ",".join(
     [
@@ -85,18 +86,6 @@ def parallel_loops(threads: int) -> str:
     return ",".join(steps)
 
 
+# With several threads, the async runtime calls are lowered after the i1-storage rewrite (which
+# only understands ``func.func`` signatures) and before ``LOWER_TO_LLVM_AFTER_MEMREF``.
 ASYNC_TO_LLVM = "convert-async-to-llvm"
-
-
-def with_parallel_loops(steps: list[Any], threads: int) -> list[Any]:
-    """The CPU lowering ``steps`` with :func:`parallel_loops` after ``LOWER_TO_LOOPS`` and, with
-    several threads, the async runtime calls lowered just before ``LOWER_TO_LLVM_AFTER_MEMREF``
-    (after the i1-storage rewrite, which only understands ``func.func`` signatures)."""
-    out: list[Any] = []
-    for step in steps:
-        if step == LOWER_TO_LLVM_AFTER_MEMREF and threads > 1:
-            out.append(ASYNC_TO_LLVM)
-        out.append(step)
-        if step == LOWER_TO_LOOPS:
-            out.append(parallel_loops(threads))
-    return out

@@ -1,45 +1,27 @@
-"""Named pass pipelines: the stages of tilewright as mlir-opt style pass names.
+"""Named pass pipelines: every stage of tilewright as an mlir-opt style pass name.
 
-Every stage of the compiler is reachable as a name usable inside
-``--pass-pipeline`` (``tilewright-opt``) and from Python:
+A named pipeline (``tw-*``) is defined once, in :mod:`tilewright.pipeline.table`
+(or by the target that owns it, e.g. ``tw-lower-to-llvm-cpu`` in
+:mod:`tilewright.target.cpu.lowering`), and both the driver and ``tilewright-opt``
+run exactly its steps. Pipelines whose steps vary take options, spelled as in
+mlir-opt: ``tw-lower-to-llvm-cpu{threads=2}``; ``tilewright-opt --list-pipelines``
+shows them.
 
-==========================  ==================================================
-``tw-stablehlo-to-linalg``  StableHLO/CHLO -> linalg on tensors (jaxlib's MLIR)
-``tw-linalg-cleanup``       inline, DCE, canonicalize, fuse elementwise ops
-``tw-canonicalize-contractions``  generic contractions -> transposes + named matmuls
-``tw-linalg``                 the linalg stage: cleanup, then canonical contractions
-``tw-bufferize``            one-shot bufferization, results -> out-params
-``tw-lower-to-loops``       remaining structured ops -> scf loops
-``tw-approximate-vector-math``  f32 vector exp/tanh -> FMA polynomials
-``tw-widen-i1-storage``     ``memref<..xi1>`` -> ``memref<..xi8>``
-``tw-cpu-tuning``           ``tune_cpu`` of LLVM functions (``generic`` on AMD Zen)
-``tw-lower-to-llvm-cpu``    loops -> LLVM dialect for the host CPU
-``tw-cpu-default``          linalg cleanup, bufferize, lower to LLVM
-==========================  ==================================================
+A step is an upstream textual pipeline fragment (module level) or, where upstream
+lacks a pass, a Python pass run by the same ``PassManager``. :func:`run_pipeline` is
+the one place a ``PassManager`` runs with its diagnostics collected and converted.
 
-A named pipeline expands to upstream textual pass pipelines plus, where
-upstream lacks a pass, Python passes run by the same ``PassManager``.
+This module only holds the machinery; it imports no stage, so stages can define
+pipelines without an import cycle.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import importlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from tilewright.bufferize import BUFFERIZE
-from tilewright.bufferize.arguments import readonly_arguments_pass
-from tilewright.bufferize.distinct_results import distinct_results_pass
-from tilewright.linalg import canonicalize_contractions_pass
-from tilewright.lower import (
-    LOWER_TO_LLVM_AFTER_MEMREF,
-    LOWER_TO_LLVM_BEFORE_MATH,
-    LOWER_TO_LLVM_BEFORE_MEMREF,
-    LOWER_TO_LOOPS,
-)
-from tilewright.lower.i1_storage import widen_i1_storage_pass
-from tilewright.lower.math_approx import approximate_vector_math_pass
-from tilewright.target.cpu import tune_cpu_pass
 
 
 @dataclass(frozen=True)
@@ -54,86 +36,88 @@ Step = str | PythonPass
 """A textual upstream pipeline fragment (module level) or a Python pass."""
 
 
-@dataclass(frozen=True)
-class NamedPipeline:
-    name: str
-    summary: str
-    steps: tuple[Step, ...]
-    runs_in_stablehlo_context: bool = False
-
-
-# jaxlib's context cannot inline func.call (no func inliner extension there), so
-# the StableHLO ingress finishes in upstream MLIR.
-INGRESS_FINISH = "inline,symbol-dce,canonicalize,cse"
-
-LINALG_CLEANUP = "inline,symbol-dce,canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,cse"
-
-CANONICALIZE_CONTRACTIONS = PythonPass("tw-canonicalize-contractions", canonicalize_contractions_pass)
-
-# What the compiler runs on linalg before any schedule (the ``linalg`` stage).
-LINALG_STAGE: tuple[Step, ...] = (LINALG_CLEANUP, CANONICALIZE_CONTRACTIONS, "canonicalize,cse")
-
-WIDEN_I1_STORAGE = PythonPass("tw-widen-i1-storage", widen_i1_storage_pass)
-APPROXIMATE_VECTOR_MATH = PythonPass("tw-approximate-vector-math", approximate_vector_math_pass)
-CPU_TUNING = PythonPass("tw-cpu-tuning", tune_cpu_pass)
-READONLY_ARGUMENTS = PythonPass("tw-readonly-arguments", readonly_arguments_pass)
-DISTINCT_RESULTS = PythonPass("tw-distinct-results", distinct_results_pass)
-
-_LOWER_TO_LLVM_CPU: tuple[Step, ...] = (
-    LOWER_TO_LOOPS,
-    LOWER_TO_LLVM_BEFORE_MATH,
-    APPROXIMATE_VECTOR_MATH,
-    LOWER_TO_LLVM_BEFORE_MEMREF,
-    WIDEN_I1_STORAGE,
-    LOWER_TO_LLVM_AFTER_MEMREF,
-    CPU_TUNING,
-)
-
-PIPELINES: dict[str, NamedPipeline] = {
-    p.name: p
-    for p in [
-        NamedPipeline(
-            "tw-stablehlo-to-linalg",
-            "StableHLO/CHLO -> linalg on tensors (jaxlib's StableHLO legalizations)",
-            (INGRESS_FINISH,),
-            runs_in_stablehlo_context=True,
-        ),
-        NamedPipeline("tw-linalg-cleanup", "inline, DCE, canonicalize, fuse elementwise ops", (LINALG_CLEANUP,)),
-        NamedPipeline(
-            "tw-canonicalize-contractions",
-            "generic matmul-like contractions -> transposes + linalg.matmul / batch_matmul",
-            (CANONICALIZE_CONTRACTIONS,),
-        ),
-        NamedPipeline("tw-linalg", "the linalg stage: cleanup, then canonical contractions", LINALG_STAGE),
-        NamedPipeline(
-            "tw-bufferize",
-            "one-shot bufferization with results as out-params",
-            (READONLY_ARGUMENTS, DISTINCT_RESULTS, BUFFERIZE),
-        ),
-        NamedPipeline("tw-lower-to-loops", "remaining structured and vector ops -> scf loops", (LOWER_TO_LOOPS,)),
-        NamedPipeline(
-            "tw-approximate-vector-math",
-            "f32 vector exp/tanh -> polynomials (libm per element otherwise)",
-            (APPROXIMATE_VECTOR_MATH,),
-        ),
-        NamedPipeline("tw-widen-i1-storage", "store booleans as bytes (memref<..xi1> -> xi8)", (WIDEN_I1_STORAGE,)),
-        NamedPipeline(
-            "tw-cpu-tuning",
-            "llvm.func tune_cpu: 'generic' on AMD Zen (TILEWRIGHT_TUNE_CPU overrides)",
-            (CPU_TUNING,),
-        ),
-        NamedPipeline("tw-lower-to-llvm-cpu", "bufferized IR -> LLVM dialect for the host CPU", _LOWER_TO_LLVM_CPU),
-        NamedPipeline(
-            "tw-cpu-default",
-            "linalg on tensors -> LLVM dialect, no schedule",
-            (*LINALG_STAGE, READONLY_ARGUMENTS, DISTINCT_RESULTS, BUFFERIZE, *_LOWER_TO_LLVM_CPU),
-        ),
-    ]
-}
-
-
 class PipelineSyntaxError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class PipelineOption:
+    """An option of a named pipeline: ``name=value`` inside ``{}``."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+
+    def parse(self, text: str, pipeline: str) -> Any:
+        try:
+            value = self.type(text)
+        except ValueError:
+            raise PipelineSyntaxError(
+                f"option '{self.name}' of '{pipeline}' takes {self.type.__name__}, got '{text}'"
+            ) from None
+        return value
+
+
+@dataclass(frozen=True)
+class NamedPipeline:
+    """A ``tw-*`` pipeline: fixed ``steps``, or a ``build(**options)`` returning them."""
+
+    name: str
+    summary: str
+    steps: tuple[Step, ...] | Callable[..., Sequence[Step]]
+    options: tuple[PipelineOption, ...] = ()
+    runs_in_stablehlo_context: bool = False
+
+    def expand(self, **options: Any) -> list[Step]:
+        """The steps for ``options`` (unset ones take their defaults)."""
+        known = {o.name: o for o in self.options}
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            listed = ", ".join(known) or "none"
+            raise PipelineSyntaxError(f"'{self.name}' has no option '{unknown[0]}' (options: {listed})")
+        if not callable(self.steps):
+            return list(self.steps)
+        values = {name: options.get(name, option.default) for name, option in known.items()}
+        return list(self.steps(**values))
+
+    def spelled(self, **options: Any) -> str:
+        """How ``tilewright-opt`` spells this pipeline with ``options``: ``tw-x{a=1 b=2}``."""
+        if not options:
+            return self.name
+        return self.name + "{" + " ".join(f"{k}={v}" for k, v in options.items()) + "}"
+
+    def parse_options(self, text: str) -> dict[str, Any]:
+        """``threads=2 cpu=znver4`` -> ``{"threads": 2, "cpu": "znver4"}``."""
+        known = {o.name: o for o in self.options}
+        values: dict[str, Any] = {}
+        for item in text.split():
+            name, eq, value = item.partition("=")
+            if not eq:
+                raise PipelineSyntaxError(f"option '{item}' of '{self.name}' needs a value (name=value)")
+            if name not in known:
+                listed = ", ".join(known) or "none"
+                raise PipelineSyntaxError(f"'{self.name}' has no option '{name}' (options: {listed})")
+            values[name] = known[name].parse(value, self.name)
+        return values
+
+
+@functools.cache
+def registry() -> Mapping[str, NamedPipeline]:
+    """Every named pipeline by name (imports the stages that define them on first use)."""
+    return importlib.import_module("tilewright.pipeline.table").PIPELINES
+
+
+def named(name: str) -> NamedPipeline:
+    try:
+        return registry()[name]
+    except KeyError:
+        raise PipelineSyntaxError(f"unknown pipeline '{name}'") from None
+
+
+def steps(name: str, **options: Any) -> list[Step]:
+    """The steps of the named pipeline ``name`` with ``options``: what the driver runs."""
+    return named(name).expand(**options)
 
 
 def split_top_level(text: str) -> list[str]:
@@ -164,33 +148,91 @@ def strip_module_anchor(text: str) -> str:
     return text
 
 
+def _split_options(element: str) -> tuple[str, str | None]:
+    """``tw-x{a=1}`` -> ``("tw-x", "a=1")``; ``tw-x`` -> ``("tw-x", None)``."""
+    if element.endswith("}") and "{" in element:
+        name, _, rest = element.partition("{")
+        return name.strip(), rest[:-1]
+    return element, None
+
+
 def expand(text: str) -> tuple[bool, list[Step]]:
-    """Expand ``tw-*`` names in a user pipeline.
+    """Expand ``tw-*`` names (with their ``{options}``) in a user pipeline.
 
     Returns whether the pipeline starts with the StableHLO ingress, and the
-    upstream steps that follow it.
+    upstream steps that follow it. An unknown ``tw-`` name is an error here; other
+    unknown names are reported by upstream's parser (:func:`check_steps`).
     """
     elements = split_top_level(strip_module_anchor(text))
     ingress = False
-    steps: list[Step] = []
+    out: list[Step] = []
+    pipelines = registry()
     for i, element in enumerate(elements):
-        named = PIPELINES.get(element)
-        if named is None:
-            steps.append(element)
-        elif named.runs_in_stablehlo_context:
+        name, option_text = _split_options(element)
+        pipeline = pipelines.get(name)
+        if pipeline is None:
+            if name.startswith("tw-"):
+                known = ", ".join(sorted(pipelines))
+                raise PipelineSyntaxError(f"unknown pipeline '{name}' (tilewright's pipelines: {known})")
+            out.append(element)
+            continue
+        options = pipeline.parse_options(option_text) if option_text is not None else {}
+        if pipeline.runs_in_stablehlo_context:
             if i != 0:
-                raise PipelineSyntaxError(f"'{element}' must come first: it reads StableHLO, not upstream MLIR")
+                raise PipelineSyntaxError(f"'{name}' must come first: it reads StableHLO, not upstream MLIR")
             ingress = True
-            steps.extend(named.steps)
-        else:
-            steps.extend(named.steps)
-    return ingress, steps
+        out.extend(pipeline.expand(**options))
+    return ingress, out
 
 
-def add_steps(pm: Any, steps: list[Step]) -> None:
+def add_steps(pm: Any, steps: Sequence[Step]) -> None:
     """Append steps to an upstream ``PassManager`` (raises ValueError on bad text)."""
     for step in steps:
         if isinstance(step, PythonPass):
             pm.add(step.run, name=step.name, argument=step.name)
         else:
             pm.add(step)
+
+
+def check_steps(steps: Sequence[Step]) -> None:
+    """Parse ``steps`` into a throwaway ``PassManager``: an unknown pass or a bad option is a
+    :class:`PipelineSyntaxError` before any input is read."""
+    from mlir import passmanager
+
+    from tilewright.mlir_env import new_context
+
+    with new_context():
+        try:
+            add_steps(passmanager.PassManager("builtin.module"), steps)
+        except ValueError as exc:
+            raise PipelineSyntaxError(str(exc).splitlines()[0]) from None
+
+
+def run_pipeline(
+    module: Any,
+    steps: Sequence[Step],
+    filename: str,
+    what: str,
+    *,
+    print_ir_after_all: bool = False,
+    debug_info: bool = False,
+) -> None:
+    """Run ``steps`` on ``module`` in place; a failure is a TilewrightError with MLIR's
+    diagnostics located in ``filename`` (``what`` names the work, e.g. "stage 'bufferized'")."""
+    from mlir import ir, passmanager
+
+    from tilewright.diagnostics import TilewrightError, collect_diagnostics, error_from_mlir
+
+    context = module.context
+    with context, collect_diagnostics(context, filename) as diags:
+        pm = passmanager.PassManager("builtin.module")
+        if print_ir_after_all:
+            pm.enable_ir_printing(print_after_all=True, enable_debug_info=debug_info)
+        try:
+            add_steps(pm, steps)
+        except ValueError as exc:
+            raise TilewrightError(f"invalid pass pipeline: {str(exc).splitlines()[0]}") from None
+        try:
+            pm.run(module.operation)
+        except ir.MLIRError as exc:
+            raise error_from_mlir(exc, diags, what, filename) from None

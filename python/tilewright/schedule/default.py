@@ -28,7 +28,6 @@ matched once at the start and split into one handle per op, in module order.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field, replace
 
 from mlir import ir
@@ -142,16 +141,13 @@ def _strided_insert_slice(func: ir.Operation) -> bool:
     (MLIR 22, run by the library's function-wide vectorization) ignores the strides."""
     found = False
 
-    def visit(op: ir.Operation) -> None:
+    def visit(op: ir.Operation) -> ir.WalkResult:
         nonlocal found
         if op.name == "tensor.insert_slice":  # a dynamic stride reads as kDynamic: counted too
             found = found or any(v != 1 for v in ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
-        for region in op.regions:
-            for block in region.blocks:
-                for inner in block.operations:
-                    visit(inner.operation)
+        return ir.WalkResult.ADVANCE
 
-    visit(func)
+    func.walk(visit, ir.WalkOrder.PRE_ORDER)
     return found
 
 
@@ -161,16 +157,12 @@ def _top_level_pads(func: ir.Operation, top: list[ir.Operation]) -> list[tuple[i
     shapes: list[tuple[int, ...]] = []
     count = 0
 
-    def visit(op: ir.Operation) -> None:
+    def visit(op: ir.Operation) -> ir.WalkResult:
         nonlocal count
-        if op.name == "tensor.pad":
-            count += 1
-        for region in op.regions:
-            for block in region.blocks:
-                for inner in block.operations:
-                    visit(inner.operation)
+        count += op.name == "tensor.pad"
+        return ir.WalkResult.ADVANCE
 
-    visit(func)
+    func.walk(visit, ir.WalkOrder.PRE_ORDER)
     for op in top:
         if op.name == "tensor.pad":
             shape = ir.RankedTensorType(op.results[0].type).shape
@@ -208,18 +200,16 @@ def _nested_linalg(func: ir.Operation, top: list[ir.Operation]) -> bool:
     """Whether linalg ops hide inside regions of non-linalg ops (scf.for, ...): not addressed here."""
     found = False
 
-    def visit(op: ir.Operation) -> None:
+    def visit(op: ir.Operation) -> ir.WalkResult:
         nonlocal found
-        for region in op.regions:
-            for block in region.blocks:
-                for inner in block.operations:
-                    if inner.operation.name.startswith("linalg.") and inner.operation.name != "linalg.yield":
-                        found = True
-                    visit(inner.operation)
+        if op.name.startswith("linalg.") and op.name != "linalg.yield":
+            found = True
+            return ir.WalkResult.INTERRUPT
+        return ir.WalkResult.ADVANCE
 
     for op in top:
-        if not op.name.startswith("linalg."):
-            visit(op)
+        if not op.name.startswith("linalg."):  # so whatever linalg op the walk finds is nested in it
+            op.walk(visit, ir.WalkOrder.PRE_ORDER)
     return found
 
 
@@ -420,7 +410,7 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     if large_pads and (p.attention or p.contractions):
         return None
     cfg = config_for()
-    s = Schedule(name)
+    s = Schedule(name, context=module.context)  # built in the payload's context: applied without printing
     ops = s.match(interface="LinalgOp").split(len(payload.nodes))
     info = [n.info for n in payload.nodes]
     ops = [ops[n.index].specialize() if n.specialize else ops[n.index] for n in payload.nodes]
@@ -446,44 +436,3 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
         elementwise.schedule_bounded(ops[index], info[index].loop_ranges)
     vectorize(s, s.match("func.func"), padding=not large_pads)
     return s
-
-
-DEFAULT_SCHEDULE = "default"
-"""``--schedule default`` (and no ``--schedule``): the CPU library's schedule."""
-
-NO_SCHEDULE = "none"
-"""``--schedule none``: no schedule at all, every linalg op lowers to plain loops."""
-
-
-def apply_default_schedule(
-    module: ir.Module, context: ir.Context, filename: str, threads: int = 1, original: str | None = None
-) -> ir.Module:
-    """Apply the default schedule to ``module``; returns the module to continue with.
-
-    The default must never make a program fail that compiles without it: if the
-    library cannot schedule the payload (building the schedule raises, or a
-    transform reports a failure), the untouched payload is compiled unscheduled,
-    with a RuntimeWarning. ``original`` is the payload's text with locations, if the
-    caller already printed it (it is re-read after a failed transform).
-    """
-    from tilewright.diagnostics import TilewrightError
-    from tilewright.mlir_env import parse_module
-    from tilewright.schedule.apply import apply_schedule
-
-    with context:
-        try:
-            schedule = default_schedule(module, threads)
-        except Exception as exc:  # noqa: BLE001 - a library bug must not fail a program that compiles without it
-            message = f"default schedule not built, compiling unscheduled: {type(exc).__name__}: {exc}"
-            warnings.warn(message, RuntimeWarning, stacklevel=2)
-            return module
-        if schedule is None:
-            return module
-        if original is None:
-            original = module.operation.get_asm(enable_debug_info=True)
-    try:
-        apply_schedule(module, schedule, context, filename)
-    except TilewrightError as exc:
-        warnings.warn(f"default schedule not applied, compiling unscheduled: {exc}", RuntimeWarning, stacklevel=2)
-        return parse_module(original, filename, context)
-    return module

@@ -1,0 +1,78 @@
+"""The table of tilewright's named pipelines, each defined once:
+
+================================  ==================================================
+``tw-stablehlo-to-linalg``        StableHLO/CHLO -> linalg on tensors (jaxlib's MLIR)
+``tw-linalg-cleanup``             inline, DCE, canonicalize, fuse elementwise ops
+``tw-canonicalize-contractions``  generic contractions -> transposes + named matmuls
+``tw-linalg``                     the linalg stage: cleanup, then canonical contractions
+``tw-bufferize``                  one-shot bufferization, results -> out-params
+``tw-lower-to-loops``             remaining structured ops -> scf loops
+``tw-approximate-vector-math``    f32 vector exp/tanh -> FMA polynomials
+``tw-widen-i1-storage``           ``memref<..xi1>`` -> ``memref<..xi8>``
+``tw-cpu-tuning``                 ``tune_cpu`` of LLVM functions (``generic`` on AMD Zen)
+``tw-lower-to-llvm-cpu{threads}`` loops -> LLVM dialect for the host CPU
+``tw-cpu-default{threads}``       linalg cleanup, bufferize, lower to LLVM
+================================  ==================================================
+
+Stages contribute theirs (the CPU target: :mod:`tilewright.target.cpu.lowering`).
+"""
+
+from __future__ import annotations
+
+from tilewright.bufferize import BUFFERIZE
+from tilewright.bufferize.arguments import readonly_arguments_pass
+from tilewright.bufferize.distinct_results import distinct_results_pass
+from tilewright.linalg import canonicalize_contractions_pass
+from tilewright.lower import LOWER_TO_LOOPS
+from tilewright.pipeline import NamedPipeline, PythonPass, Step
+from tilewright.target.cpu import lowering as cpu_lowering
+
+# jaxlib's context cannot inline func.call (no func inliner extension there), so
+# the StableHLO ingress finishes in upstream MLIR.
+INGRESS_FINISH = "inline,symbol-dce,canonicalize,cse"
+
+LINALG_CLEANUP = "inline,symbol-dce,canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,cse"
+
+CANONICALIZE_CONTRACTIONS = PythonPass("tw-canonicalize-contractions", canonicalize_contractions_pass)
+
+# What the compiler runs on linalg before any schedule (the ``linalg`` stage).
+LINALG_STAGE: tuple[Step, ...] = (LINALG_CLEANUP, CANONICALIZE_CONTRACTIONS, "canonicalize,cse")
+
+BUFFERIZE_STAGE: tuple[Step, ...] = (
+    PythonPass("tw-readonly-arguments", readonly_arguments_pass),
+    PythonPass("tw-distinct-results", distinct_results_pass),
+    BUFFERIZE,
+)
+
+
+def _cpu_default(threads: int) -> list[Step]:
+    return [*LINALG_STAGE, *BUFFERIZE_STAGE, *cpu_lowering.lower_to_llvm_cpu(threads)]
+
+
+PIPELINES: dict[str, NamedPipeline] = {
+    p.name: p
+    for p in [
+        NamedPipeline(
+            "tw-stablehlo-to-linalg",
+            "StableHLO/CHLO -> linalg on tensors (jaxlib's StableHLO legalizations)",
+            (INGRESS_FINISH,),
+            runs_in_stablehlo_context=True,
+        ),
+        NamedPipeline("tw-linalg-cleanup", "inline, DCE, canonicalize, fuse elementwise ops", (LINALG_CLEANUP,)),
+        NamedPipeline(
+            "tw-canonicalize-contractions",
+            "generic matmul-like contractions -> transposes + linalg.matmul / batch_matmul",
+            (CANONICALIZE_CONTRACTIONS,),
+        ),
+        NamedPipeline("tw-linalg", "the linalg stage: cleanup, then canonical contractions", LINALG_STAGE),
+        NamedPipeline("tw-bufferize", "one-shot bufferization with results as out-params", BUFFERIZE_STAGE),
+        NamedPipeline("tw-lower-to-loops", "remaining structured and vector ops -> scf loops", (LOWER_TO_LOOPS,)),
+        *cpu_lowering.PIPELINES,
+        NamedPipeline(
+            "tw-cpu-default",
+            "linalg on tensors -> LLVM dialect, no schedule",
+            _cpu_default,
+            options=(cpu_lowering.THREADS,),
+        ),
+    ]
+}

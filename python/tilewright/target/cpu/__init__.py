@@ -1,0 +1,75 @@
+"""The LLVM CPU target: ``llvm-dialect`` -> ``llvm-ir`` -> ``asm`` / ``obj``, and the JIT.
+
+======================  =====================================================
+:mod:`.host`            the host CPU (name, ISA features) and the tuning of generated code
+:mod:`.lowering`        ``tw-lower-to-llvm-cpu{threads}``: bufferized IR -> LLVM dialect
+:mod:`.llvm`            JIT runtime libraries, ``mlir-translate`` and ``llc``
+======================  =====================================================
+
+Imports no MLIR at module level (the CLIs read :data:`TARGET`'s stages for ``--help``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tilewright.target import Stage, Target
+from tilewright.target.cpu.host import TUNE_CPU_ENV, HostCpu, codegen_tune_cpu, host_cpu
+
+if TYPE_CHECKING:
+    from tilewright.compiler import Compilation
+
+__all__ = ["TARGET", "TUNE_CPU_ENV", "CpuTarget", "HostCpu", "codegen_tune_cpu", "host_cpu"]
+
+
+class CpuTarget(Target):
+    name = "cpu"
+    stages = (
+        Stage("llvm-dialect", "mlir", "LLVM dialect, ready for translation (tw-lower-to-llvm-cpu{threads=N})"),
+        Stage("llvm-ir", "ll", "LLVM IR text (mlir-translate)"),
+        Stage("asm", "s", "host assembly (llc)"),
+        Stage("obj", "o", "ELF object (llc)", binary=True),
+    )
+    default_emit = "obj"
+    runnable_after = "llvm-dialect"
+
+    def run_stage(self, compilation: Compilation, stage: str) -> None:
+        from tilewright import pipeline
+        from tilewright.diagnostics import enter_stage
+        from tilewright.target.cpu import llvm
+
+        if stage == "llvm-dialect":
+            steps = pipeline.steps("tw-lower-to-llvm-cpu", threads=compilation.options.num_threads)
+            compilation.run_passes(stage, steps)
+            return
+        enter_stage(stage)
+        if stage == "llvm-ir":
+            compilation.record(stage, llvm.translate_to_llvm_ir(compilation.artifacts["llvm-dialect"]))
+        elif stage in ("asm", "obj"):
+            code = llvm.compile_llvm_ir(compilation.artifacts["llvm-ir"], stage, opt_level=compilation.options.opt_level)
+            compilation.record(stage, code.decode() if stage == "asm" else code)  # text stages are str
+        else:
+            raise ValueError(f"the cpu target has no stage '{stage}'")
+
+    def load(self, compilation: Compilation) -> Any:
+        """JIT-compile the ``llvm-dialect`` module; a callable on numpy arrays."""
+        from mlir.execution_engine import ExecutionEngine
+
+        from tilewright.diagnostics import InternalError, enter_stage
+        from tilewright.runtime import CpuFunction
+        from tilewright.target.cpu import llvm
+
+        enter_stage("jit")
+        with compilation.context:
+            try:
+                engine = ExecutionEngine(
+                    compilation.module,
+                    opt_level=compilation.options.opt_level,
+                    shared_libs=llvm.jit_shared_libraries(),
+                )
+            except Exception as exc:  # noqa: BLE001 - the JIT reports as plain exceptions
+                raise InternalError("jit", str(exc)) from None
+        return CpuFunction(engine, compilation.options.entry, compilation.signature, compilation.context)
+
+
+TARGET = CpuTarget()

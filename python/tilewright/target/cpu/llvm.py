@@ -1,0 +1,67 @@
+"""LLVM CPU target, code generation: the JIT's runtime libraries and ahead-of-time artifacts.
+
+The JIT (``ExecutionEngine``) targets the host CPU. Ahead-of-time artifacts use the
+bundled ``mlir-translate`` (LLVM dialect -> LLVM IR) and ``llc`` (LLVM IR -> assembly
+or object), also for the host unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from pathlib import Path
+
+from tilewright.diagnostics import InternalError
+from tilewright.mlir_env import runtime_library, tool_path
+from tilewright.target.cpu.host import host_cpu
+
+# Runtime libraries the generated code may call into (memrefCopy, printing,
+# f16/bf16 conversions, the async runtime for parallel loops).
+JIT_SHARED_LIBRARIES = (
+    "libmlir_c_runner_utils.so",
+    "libmlir_runner_utils.so",
+    "libmlir_float16_utils.so",
+)
+
+# The async runtime is NOT handed to each ExecutionEngine: an engine calls the
+# library's ``__mlir_execution_engine_destroy`` when it is freed, which resets
+# the process-wide default runtime under every other live engine (a segfault
+# on the next parallel loop). Loaded once into the global symbol scope, its
+# ``mlirAsyncRuntime*`` functions are found by the JIT's process-symbol lookup
+# and the runtime lives as long as the process.
+PROCESS_WIDE_LIBRARIES = ("libmlir_async_runtime.so",)
+
+
+@functools.cache
+def _load_process_wide_libraries() -> None:
+    import ctypes
+
+    for name in PROCESS_WIDE_LIBRARIES:
+        ctypes.CDLL(runtime_library(name), mode=ctypes.RTLD_GLOBAL)
+
+
+def jit_shared_libraries() -> list[str]:
+    """Libraries for ``ExecutionEngine(shared_libs=...)``; loads the process-wide ones first."""
+    _load_process_wide_libraries()
+    return [runtime_library(name) for name in JIT_SHARED_LIBRARIES]
+
+
+def _run_tool(stage: str, argv: list[str], data: bytes) -> bytes:
+    proc = subprocess.run(argv, input=data, capture_output=True, timeout=600)
+    if proc.returncode != 0:
+        message = proc.stderr.decode(errors="replace").strip() or f"exit code {proc.returncode}"
+        raise InternalError(stage, f"{Path(argv[0]).name} failed: {message}")
+    return proc.stdout
+
+
+def translate_to_llvm_ir(llvm_dialect: str) -> str:
+    """LLVM dialect (text) -> LLVM IR (text)."""
+    return _run_tool("llvm-ir", [tool_path("mlir-translate"), "--mlir-to-llvmir"], llvm_dialect.encode()).decode()
+
+
+def compile_llvm_ir(llvm_ir: str, filetype: str, cpu: str | None = None, opt_level: int = 3) -> bytes:
+    """LLVM IR -> ``asm`` (text bytes) or ``obj`` (ELF bytes) for ``cpu`` (default: host)."""
+    assert filetype in ("asm", "obj")
+    argv = [tool_path("llc"), f"-O{opt_level}", f"--filetype={filetype}", f"-mcpu={cpu or host_cpu().name}"]
+    argv += ["--relocation-model=pic", "-o", "-", "-"]
+    return _run_tool(filetype, argv, llvm_ir.encode())
