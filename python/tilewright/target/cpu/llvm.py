@@ -49,9 +49,18 @@ def jit_shared_libraries() -> list[str]:
 def _run_tool(stage: str, argv: list[str], data: bytes) -> bytes:
     proc = subprocess.run(argv, input=data, capture_output=True, timeout=600)
     if proc.returncode != 0:
-        message = proc.stderr.decode(errors="replace").strip() or f"exit code {proc.returncode}"
-        raise InternalError(stage, f"{Path(argv[0]).name} failed: {message}")
+        raise InternalError(stage, f"{Path(argv[0]).name} failed: {tool_error(proc.stderr.decode(errors='replace'))}")
     return proc.stdout
+
+
+def tool_error(stderr: str) -> str:
+    """The error lines of an LLVM tool's stderr, without the crash's stack dump and banner."""
+    lines = []
+    for line in stderr.strip().splitlines():
+        if line.startswith(("Stack dump:", "PLEASE submit a bug report")) or line.lstrip().startswith("#"):
+            break
+        lines.append(line.strip())
+    return " ".join(lines[:3]) or "it crashed without a message"
 
 
 def translate_to_llvm_ir(llvm_dialect: str) -> str:
@@ -60,8 +69,16 @@ def translate_to_llvm_ir(llvm_dialect: str) -> str:
 
 
 def compile_llvm_ir(llvm_ir: str, filetype: str, cpu: str | None = None, opt_level: int = 3) -> bytes:
-    """LLVM IR -> ``asm`` (text bytes) or ``obj`` (ELF bytes) for ``cpu`` (default: host)."""
+    """LLVM IR -> ``asm`` (text bytes) or ``obj`` (ELF bytes) for ``cpu`` (default: host).
+
+    ``opt -O<n>`` runs first, as the JIT's optimizing transformer does: it is LLVM's
+    middle end (inlining, loop and vector passes), and it lowers the coroutines that
+    parallel loops on the async runtime become, which ``llc`` alone cannot ("Do not know
+    how to promote this operator's operand").
+    """
     assert filetype in ("asm", "obj")
-    argv = [tool_path("llc"), f"-O{opt_level}", f"--filetype={filetype}", f"-mcpu={cpu or host_cpu().name}"]
+    mcpu = f"-mcpu={cpu or host_cpu().name}"
+    optimized = _run_tool(filetype, [tool_path("opt"), f"-O{opt_level}", mcpu, "-o", "-", "-"], llvm_ir.encode())
+    argv = [tool_path("llc"), f"-O{opt_level}", f"--filetype={filetype}", mcpu]
     argv += ["--relocation-model=pic", "-o", "-", "-"]
-    return _run_tool(filetype, argv, llvm_ir.encode())
+    return _run_tool(filetype, argv, optimized)
