@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
+import pytest
 from tilewright.mlir_env import runtime_library
 from tilewright.runtime.memref import descriptor_for
 

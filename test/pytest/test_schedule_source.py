@@ -7,8 +7,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pytest
 
+import pytest
 import tilewright
 from tilewright.compiler import CompileOptions, start
 from tilewright.diagnostics import TilewrightError
@@ -34,7 +34,8 @@ func.func @main(%a: tensor<33x17xf32>, %b: tensor<17x40xf32>) -> tensor<33x40xf3
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<33x40xf32>
   %c = linalg.fill ins(%zero : f32) outs(%e : tensor<33x40xf32>) -> tensor<33x40xf32>
-  %r = linalg.matmul ins(%a, %b : tensor<33x17xf32>, tensor<17x40xf32>) outs(%c : tensor<33x40xf32>) -> tensor<33x40xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<33x17xf32>, tensor<17x40xf32>)
+                     outs(%c : tensor<33x40xf32>) -> tensor<33x40xf32>
   return %r : tensor<33x40xf32>
 }
 """

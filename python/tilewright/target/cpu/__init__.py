@@ -46,7 +46,8 @@ class CpuTarget(Target):
         if stage == "llvm-ir":
             compilation.record(stage, llvm.translate_to_llvm_ir(compilation.artifacts["llvm-dialect"]))
         elif stage in ("asm", "obj"):
-            code = llvm.compile_llvm_ir(compilation.artifacts["llvm-ir"], stage, opt_level=compilation.options.opt_level)
+            opt_level = compilation.options.opt_level
+            code = llvm.compile_llvm_ir(compilation.artifacts["llvm-ir"], stage, opt_level=opt_level)
             compilation.record(stage, code.decode() if stage == "asm" else code)  # text stages are str
         else:
             raise ValueError(f"the cpu target has no stage '{stage}'")
