@@ -32,6 +32,7 @@ from tilewright.diagnostics import SourceLocation, TilewrightError, enter_stage
 from tilewright.ingress import Program, load_program
 from tilewright.ingress.formats import InputFormat, Source, as_source
 from tilewright.mlir_env import new_context
+from tilewright.runtime import CpuFunction
 from tilewright.schedule.source import ScheduleSource, resolve_schedule
 from tilewright.target import Stage, Target, get_target, target_names
 from tilewright.types import Signature
@@ -264,7 +265,8 @@ class Executable:
         compilation.run_until(target.runnable_after)
         self.compilation = compilation
         self.signature = compilation.signature
-        self._function = target.load(compilation)
+        loaded = target.load(compilation)
+        self._function = CpuFunction(loaded, compilation.options.entry, self.signature, compilation.context)
 
     def __call__(self, *args: Any) -> Any:
         return self._function(*args)

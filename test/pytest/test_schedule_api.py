@@ -11,10 +11,10 @@ import tilewright
 from conftest import stablehlo_of
 from tilewright.diagnostics import TilewrightError
 from tilewright.schedule import HandleError, OpHandle, Schedule, ScheduleError, library
-from tilewright.schedule.apply import schedule_text
 from tilewright.schedule.builder import consumed_operands
 from tilewright.schedule.extensions import extension_method
 from tilewright.schedule.info import ModuleInfo
+from tilewright.schedule.source import schedule_text
 
 INPUTS = Path(__file__).resolve().parents[1] / "Inputs" / "schedule"
 

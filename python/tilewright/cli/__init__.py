@@ -1,0 +1,1 @@
+"""Front doors: the ``tilewright`` and ``tilewright-opt`` commands (one small module per subcommand)."""

@@ -26,16 +26,6 @@ from tilewright.mlir_env import parse_module
 ENTRY_POINT = "__transform_main"
 
 
-def schedule_text(schedule: Any, payload: ir.Module) -> tuple[str, str]:
-    """(script text, file name for its locations) of any accepted form of schedule, for ``payload``."""
-    from tilewright.schedule.source import resolve_schedule
-
-    script = resolve_schedule(schedule).script(payload)
-    if script is None:
-        return "", "<no schedule>"
-    return script.text(), script.name
-
-
 def parse_script(text: str, filename: str, context: ir.Context, libraries: list[tuple[str, str]] = ()) -> ir.Module:
     """Parse a transform script, merging the named sequences of ``libraries`` into it."""
     script = parse_module(text, filename, context)

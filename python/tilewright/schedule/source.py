@@ -279,6 +279,12 @@ def resolve_schedule(value: Any) -> ScheduleSource:
     raise TilewrightError(f"cannot use a {type(value).__name__} as a schedule")
 
 
+def schedule_text(schedule: Any, payload: ir.Module) -> tuple[str, str]:
+    """(script text, file name for its locations) of any accepted form of schedule, for ``payload``."""
+    script = resolve_schedule(schedule).script(payload)
+    return ("", "<no schedule>") if script is None else (script.text(), script.name)
+
+
 def _file_source(path: Path) -> ScheduleSource:
     if not path.is_file():
         raise TilewrightError("schedule file not found", SourceLocation(str(path)))

@@ -47,7 +47,8 @@ class Target:
 
     Subclasses set ``name`` and ``stages`` and implement :meth:`run_stage` (produce the
     artifact of one of its stages from the compilation's current state) and :meth:`load`
-    (a callable on numpy arrays). Heavy imports (MLIR, LLVM tools) happen inside them.
+    (the loaded code, which :mod:`tilewright.runtime` calls on arrays). Heavy imports
+    (MLIR, LLVM tools) happen inside them.
     """
 
     name: str = ""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from tilewright.schedule import Schedule, patterns
 from tilewright.schedule.builder import OpHandle
-from tilewright.target.cpu import HostCpu, host_cpu
+from tilewright.target.cpu.host import HostCpu, host_cpu
 
 
 @dataclass(frozen=True)

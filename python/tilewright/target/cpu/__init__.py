@@ -53,11 +53,11 @@ class CpuTarget(Target):
             raise ValueError(f"the cpu target has no stage '{stage}'")
 
     def load(self, compilation: Compilation) -> Any:
-        """JIT-compile the ``llvm-dialect`` module; a callable on numpy arrays."""
+        """JIT-compile the ``llvm-dialect`` module: an engine whose ``raw_lookup`` finds the
+        entry's C interface (the runtime calls it on numpy arrays)."""
         from mlir.execution_engine import ExecutionEngine
 
         from tilewright.diagnostics import InternalError, enter_stage
-        from tilewright.runtime import CpuFunction
         from tilewright.target.cpu import llvm
 
         enter_stage("jit")
@@ -70,7 +70,7 @@ class CpuTarget(Target):
                 )
             except Exception as exc:  # noqa: BLE001 - the JIT reports as plain exceptions
                 raise InternalError("jit", str(exc)) from None
-        return CpuFunction(engine, compilation.options.entry, compilation.signature, compilation.context)
+        return engine
 
 
 TARGET = CpuTarget()
