@@ -1,13 +1,15 @@
 """Fuzz the CLIs with mutated real programs: every outcome is a result or one clear error.
 
-Seeded and bounded: a fixed list of cases (``FUZZ_CASES``, default 60) is derived from
+Seeded and fixed: a list of cases (``TILEWRIGHT_FUZZ_CASES``, default 44, about a minute of CPU
+time: ~1.4 s per case) is derived from
 ``examples/mlp.mlir`` and a sample of the StableHLO conformance programs in
 ``../shared/conformance/stablehlo-testdata`` (skipped if absent), each mutated
 once: lines deleted, duplicated or swapped, tokens swapped, element types and
 shapes changed, op names replaced, text truncated, bytes of MLIR bytecode and
 portable artifacts flipped or cut. Each case runs ``tilewright run FILE
 --random-inputs`` or ``tilewright-opt`` in a subprocess with a timeout, two at a
-time. The contract: exit code 0 or 1; on 1, a message on stderr; never a
+time, and every case runs, however slow the machine (no time budget: the count is
+what bounds the cost). The contract: exit code 0 or 1; on 1, a message on stderr; never a
 Python traceback, never a native crash (the CLI turns those into ``internal
 error: crashed with SIG...``: a finding to fix), never a signal, never a hang.
 
@@ -23,7 +25,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,9 +35,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CONFORMANCE = ROOT.parent / "shared" / "conformance" / "stablehlo-testdata"
 SEED = int(os.environ.get("TILEWRIGHT_FUZZ_SEED", "20261125"))
-N_CASES = int(os.environ.get("TILEWRIGHT_FUZZ_CASES", "60"))
+N_CASES = int(os.environ.get("TILEWRIGHT_FUZZ_CASES", "44"))
 CASE_TIMEOUT_S = 120  # a hang, not a slow compile: the programs are small
-BUDGET_S = 75  # cases not started by then are skipped (the machine may be shared and slow)
 JOBS = 2
 
 _ELEMENT_TYPES = ["f32", "f16", "bf16", "f64", "i1", "i8", "i32", "i64", "ui8", "ui32", "complex<f32>"]
@@ -276,14 +276,11 @@ class Outcome:
     argv: list[str]
     returncode: int | None  # None: timed out
     stderr: str
-    skipped: bool = False
 
 
-def run_case(case: Case, directory: Path, deadline: float) -> Outcome:
+def run_case(case: Case, directory: Path) -> Outcome:
     path = materialize(case, directory)
     argv = command(case, path)
-    if time.monotonic() > deadline:
-        return Outcome(path, argv, 0, "", skipped=True)
     env = {k: v for k, v in os.environ.items() if k not in ("TILEWRIGHT_NO_FORK", "TILEWRIGHT_DEBUG")}
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=CASE_TIMEOUT_S, env=env, errors="replace")
@@ -298,21 +295,21 @@ CASES = build_cases()
 
 @pytest.fixture(scope="module")
 def outcomes(request, tmp_path_factory) -> dict[str, Outcome]:
-    """Run the selected cases (``-k`` works), two at a time, within the time budget."""
+    """Run every selected case (``-k`` works), two at a time."""
     selected = {
         item.callspec.params["case"].id
         for item in request.session.items
         if hasattr(item, "callspec") and isinstance(item.callspec.params.get("case"), Case)
     }
     directory = tmp_path_factory.mktemp("fuzz")
-    deadline = time.monotonic() + BUDGET_S
     with ThreadPoolExecutor(max_workers=JOBS) as pool:
-        futures = {c.id: pool.submit(run_case, c, directory, deadline) for c in CASES if c.id in selected}
+        futures = {c.id: pool.submit(run_case, c, directory) for c in CASES if c.id in selected}
         return {case_id: future.result() for case_id, future in futures.items()}
 
 
 def test_cases_cover_every_mutation_and_both_tools():
     assert len(CASES) == N_CASES
+    assert len({c.id for c in CASES}) == N_CASES
     assert {c.mutation for c in CASES} == set(TEXT_MUTATIONS) | set(BINARY_MUTATIONS)
     assert {c.tool for c in CASES} == {"run", "opt"}
     assert build_cases() == CASES  # seeded: the same cases every time
@@ -327,9 +324,7 @@ def test_mutations_change_the_program():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_cli_reports_mutated_input_cleanly(case: Case, outcomes: dict[str, Outcome]):
-    outcome = outcomes[case.id]
-    if outcome.skipped:
-        pytest.skip("fuzz time budget spent")
+    outcome = outcomes[case.id]  # every selected case ran: none is skipped
     where = f"{' '.join(outcome.argv)}\n--- stderr ---\n{outcome.stderr[-3000:]}"
     assert outcome.returncode is not None, f"hang (> {CASE_TIMEOUT_S} s): {where}"
     assert outcome.returncode >= 0, f"killed by signal {-outcome.returncode}: {where}"
