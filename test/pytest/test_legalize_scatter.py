@@ -76,9 +76,12 @@ def test_slice_window_partially_out_of_bounds_is_skipped(rng):
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float64, np.bool_])
 def test_element_types(rng, dtype):
-    x = (rng.integers(0, 100, 97)).astype(dtype)
+    # Booleans half true, half false: max (logical or) must differ from set and from leaving x.
+    x = (rng.random(97) < 0.5) if dtype == np.bool_ else rng.integers(0, 100, 97).astype(dtype)
     i = rng.integers(0, 97, 13).astype(np.int32)
-    u = (rng.integers(0, 100, 13)).astype(dtype)
+    u = (rng.random(13) < 0.5) if dtype == np.bool_ else rng.integers(0, 100, 13).astype(dtype)
+    if dtype == np.bool_:
+        assert (x[i] & ~u).any() and (~x[i] & u).any(), "updates that keep x and updates that change it"
     _check(UPDATES["max"], x, i, u)
 
 
@@ -96,7 +99,7 @@ def test_batched_scatter_vmap(rng):
     _check(jax.vmap(UPDATES["add"]), x, i, u)
 
 
-def test_variadic_scatter_in_a_bigger_program(rng):
+def test_scatter_in_a_bigger_program(rng):
     def f(x, i, u):
         y = jnp.tanh(x).at[i].add(u * 2)
         return y.sum(axis=0), y
@@ -105,3 +108,45 @@ def test_variadic_scatter_in_a_bigger_program(rng):
     i = np.array([1, 12, 1], np.int32)
     u = rng.standard_normal((3, 7)).astype(np.float32)
     _check(f, x, i, u)
+
+
+# An argmax scatter (JAX has no variadic scatter to export): two operands, values and their tags,
+# updated together by one body that compares the values and selects both, between other ops.
+VARIADIC = """
+func.func @main(%x: tensor<97xf32>, %tags: tensor<97xTAG>, %i: tensor<13x1xi32>, %u: tensor<13xf32>, %v: tensor<13xTAG>)
+    -> (tensor<f32>, tensor<97xf32>, tensor<97xTAG>) {
+  %t = stablehlo.tanh %x : tensor<97xf32>
+  %0:2 = "stablehlo.scatter"(%t, %tags, %i, %u, %v) <{scatter_dimension_numbers = #stablehlo.scatter<
+      inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<TAG>, %c: tensor<f32>, %d: tensor<TAG>):
+    %gt = stablehlo.compare GT, %c, %a : (tensor<f32>, tensor<f32>) -> tensor<i1>
+    %m = stablehlo.select %gt, %c, %a : tensor<i1>, tensor<f32>
+    %n = stablehlo.select %gt, %d, %b : tensor<i1>, tensor<TAG>
+    stablehlo.return %m, %n : tensor<f32>, tensor<TAG>
+  }) : (tensor<97xf32>, tensor<97xTAG>, tensor<13x1xi32>, tensor<13xf32>, tensor<13xTAG>)
+      -> (tensor<97xf32>, tensor<97xTAG>)
+  %zero = stablehlo.constant dense<0.0> : tensor<f32>
+  %sum = stablehlo.reduce(%0#0 init: %zero) applies stablehlo.add across dimensions = [0]
+      : (tensor<97xf32>, tensor<f32>) -> tensor<f32>
+  return %sum, %0#0, %0#1 : tensor<f32>, tensor<97xf32>, tensor<97xTAG>
+}
+"""
+
+
+@pytest.mark.parametrize(("tag", "dtype"), [("i32", np.int32), ("f32", np.float32)])
+def test_variadic_scatter_in_a_bigger_program(rng, tag, dtype):
+    x = rng.standard_normal(97).astype(np.float32)
+    tags = np.arange(97).astype(dtype)
+    i = np.concatenate([[5, 96, 0], rng.integers(0, 97, 10)]).astype(np.int32).reshape(13, 1)
+    i[3:6] = 5  # duplicates: the largest of several updates wins, with its own tag
+    u = rng.standard_normal(13).astype(np.float32) * 2
+    v = (1000 + np.arange(13)).astype(dtype)
+    got_sum, got_x, got_tags = tilewright.compile(VARIADIC.replace("TAG", tag))(x, tags, i, u, v)
+    want_x, want_tags = np.tanh(x.astype(np.float64)).astype(np.float32), tags.copy()
+    for k, j in enumerate(i[:, 0]):
+        if u[k] > want_x[j]:
+            want_x[j], want_tags[j] = u[k], v[k]
+    assert (want_tags >= 1000).sum() >= 4, "the updates should win at several positions"
+    np.testing.assert_allclose(got_x, want_x, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(got_tags, want_tags)
+    np.testing.assert_allclose(got_sum, want_x.astype(np.float64).sum(), rtol=1e-5)
