@@ -7,7 +7,10 @@ into those forms, so one schedule covers every layout a framework exports:
 =================================  ===================================================
 ``tw-canonicalize-contractions``   ``dot_general``-style ``linalg.generic`` contractions
                                    (any operand layout, several batch/K dims) ->
-                                   transposes + ``linalg.matmul`` / ``batch_matmul``
+                                   transposes + ``linalg.matmul`` / ``batch_matmul``;
+                                   elementwise work that fusion folded into a
+                                   contraction's factors is split out first
+                                   (``split_contractions.py``)
 =================================  ===================================================
 """
 

@@ -212,5 +212,9 @@ def canonicalize_contractions(module: ir.Operation) -> int:
 
 
 def canonicalize_contractions_pass(module: ir.Operation, _pass: object) -> None:
-    """The pass entry (``PassManager.add``)."""
+    """The pass entry (``PassManager.add``): elementwise work fused into contractions is split
+    out first (:mod:`tilewright.linalg.split_contractions`), then every contraction is named."""
+    from tilewright.linalg.split_contractions import split_fused_contractions
+
+    split_fused_contractions(module)
     canonicalize_contractions(module)

@@ -1,0 +1,58 @@
+"""Attention as JAX writes it, over [batch, heads, seq, dim]: elementwise work that fusion folded
+into the contractions is split out, both contractions are named, and the results match JAX."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import pytest
+import tilewright
+from conftest import stablehlo_of
+
+
+def einsum_attention(q, k, v):
+    s = jnp.einsum("bhqd,bhkd->bhqk", q, k) * q.shape[-1] ** -0.5  # a weak Python float: stays f32
+    return jnp.einsum("bhqk,bhkd->bhqd", jax.nn.softmax(s, axis=-1), v)
+
+
+def rotary(x):
+    half = x.shape[-1] // 2
+    angle = jnp.arange(x.shape[-2], dtype=jnp.float32)[:, None] * jnp.exp(-jnp.arange(half, dtype=jnp.float32))
+    angle = jnp.concatenate([angle, angle], axis=-1)
+    rotated = jnp.concatenate([-x[..., half:], x[..., :half]], axis=-1)
+    return x * jnp.cos(angle) + rotated * jnp.sin(angle)
+
+
+def rotary_scores(q, k):
+    return jnp.einsum("hqd,hkd->hqk", rotary(q), rotary(k))
+
+
+def named_contractions(linalg_text: str) -> int:
+    return linalg_text.count("linalg.batch_matmul ins") + linalg_text.count("linalg.matmul ins")
+
+
+@pytest.mark.parametrize(("batch", "heads", "seq", "dim"), [(1, 1, 7, 32), (2, 3, 97, 16), (1, 8, 1, 8)])
+def test_einsum_attention_has_two_named_contractions(batch, heads, seq, dim, rng):
+    q, k, v = (rng.standard_normal((batch, heads, seq, dim)).astype(np.float32) for _ in range(3))
+    exe = tilewright.compile(stablehlo_of(einsum_attention, q, k, v), threads=1)
+    linalg_text = exe.compilation.artifacts["linalg"]
+    assert named_contractions(linalg_text) == 2
+    np.testing.assert_allclose(exe(q, k, v), einsum_attention(q, k, v), rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize(("batch", "seq", "heads", "dim"), [(1, 97, 3, 16), (2, 7, 1, 32)])
+def test_dot_product_attention(batch, seq, heads, dim, rng):
+    q, k, v = (rng.standard_normal((batch, seq, heads, dim)).astype(np.float32) for _ in range(3))
+    exe = tilewright.compile(stablehlo_of(jax.nn.dot_product_attention, q, k, v), threads=1)
+    assert named_contractions(exe.compilation.artifacts["linalg"]) == 2
+    np.testing.assert_allclose(exe(q, k, v), jax.nn.dot_product_attention(q, k, v), rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize(("heads", "seq", "dim"), [(1, 7, 8), (3, 97, 16)])
+def test_rotary_embedding_scores(heads, seq, dim, rng):
+    q, k = (rng.standard_normal((heads, seq, dim)).astype(np.float32) for _ in range(2))
+    exe = tilewright.compile(stablehlo_of(rotary_scores, q, k), threads=1)
+    assert named_contractions(exe.compilation.artifacts["linalg"]) == 1
+    np.testing.assert_allclose(exe(q, k), rotary_scores(q, k), rtol=1e-4, atol=1e-4)
