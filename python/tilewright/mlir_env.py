@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,17 +85,17 @@ def parse_module(source: str | bytes, filename: str, context: Any, ir: Any = ir)
             try:
                 return ir.Module.parse(source)
             except ir.MLIRError as exc:
-                raise _parse_error(exc, diags, filename) from None
+                raise error_from_mlir(exc, diags, "parsing", filename) from None
         try:
             op = ir.Operation.parse(source, source_name=filename)
         except ir.MLIRError as exc:
             counts = _MULTIPLE_TOP_LEVEL.search(str(exc))
             if counts is None or counts.group(1) == "0":
-                raise _parse_error(exc, diags, filename) from None
+                raise error_from_mlir(exc, diags, "parsing", filename) from None
             try:  # several top-level ops: implicit module (locations say "-")
                 return ir.Module.parse(source)
             except ir.MLIRError as exc2:
-                raise _parse_error(exc2, diags, filename) from None
+                raise error_from_mlir(exc2, diags, "parsing", filename) from None
         module = ir.Module.create(op.location)
         if op.operation.name != "builtin.module":
             module.body.append(op.operation)
@@ -109,9 +110,40 @@ def parse_module(source: str | bytes, filename: str, context: Any, ir: Any = ir)
         return module
 
 
-def _parse_error(exc: Exception, diags: Any, filename: str) -> TilewrightError:
-    from tilewright.diagnostics import convert_diagnostic
+def find_ops(
+    root: Any,
+    match: str | Callable[[Any], bool],
+    ir: Any = ir,
+    *,
+    pre_order: bool = False,
+    prune: Callable[[Any], bool] | None = None,
+) -> list[Any]:
+    """The operations under ``root`` (itself included) that ``match`` (an op name or a predicate), in walk order.
 
-    for info in getattr(exc, "error_diagnostics", []):
-        diags.diagnostics.append(convert_diagnostic(info, filename))
-    return error_from_mlir(exc, diags, "parsing", filename)
+    One ``Operation.walk`` (either MLIR copy: ``ir`` is the one ``root`` belongs to),
+    post-order unless ``pre_order``; with ``pre_order``, the regions of an op for
+    which ``prune`` holds are not entered. An exception raised by ``match`` or
+    ``prune`` comes out as itself (the bindings would wrap it in a ``RuntimeError``).
+    Collect first, rewrite after: the walk must not see the IR change under it.
+    """
+    if prune is not None and not pre_order:
+        raise ValueError("find_ops: prune needs pre_order (a post-order walk has entered the regions already)")
+    predicate = (lambda op: op.name == match) if isinstance(match, str) else match
+    found: list[Any] = []
+    failure: list[BaseException] = []
+
+    def visit(op: Any) -> Any:
+        try:
+            if predicate(op):
+                found.append(op)
+            if prune is not None and prune(op):
+                return ir.WalkResult.SKIP
+        except Exception as exc:  # noqa: BLE001 - re-raised below, outside the walk
+            failure.append(exc)
+            return ir.WalkResult.INTERRUPT
+        return ir.WalkResult.ADVANCE
+
+    root.operation.walk(visit, ir.WalkOrder.PRE_ORDER if pre_order else ir.WalkOrder.POST_ORDER)
+    if failure:
+        raise failure[0]
+    return found

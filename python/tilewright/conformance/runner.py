@@ -266,9 +266,9 @@ def _warm_up() -> None:
     import tilewright.conformance.rewrite
     import tilewright.ingress.prepare
     import tilewright.runtime  # noqa: F401
-    from tilewright.ingress.stablehlo import _register_passes
+    from tilewright.ingress.stablehlo import register_stablehlo_passes
 
-    _register_passes()
+    register_stablehlo_passes()
 
 
 def _worker_main(tasks: Any, results: Any, timeout: float) -> None:

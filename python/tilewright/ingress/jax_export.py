@@ -26,6 +26,7 @@ import numpy as np
 
 from tilewright.diagnostics import SourceLocation, TilewrightError
 from tilewright.ingress.formats import Source
+from tilewright.mlir_env import find_ops
 from tilewright.types import TensorType
 
 # Shardy ops that are the identity on one device.
@@ -154,26 +155,23 @@ def strip_sharding(module: Any, filename: str | None = None) -> None:
     input has them): jaxlib's bindings cannot hand those to Python, so any
     later pass written in Python would fail on them.
     """
-    doomed: list[Any] = []
+    from jaxlib.mlir import ir as jir
 
-    def visit(operation: Any) -> None:  # a plain recursion: errors raised in walk callbacks get wrapped
-        name = operation.name
-        if name == "sdy.mesh":
+    doomed: list[Any] = []
+    for operation in find_ops(module, lambda _op: True, jir, pre_order=True, prune=_is_mesh):
+        if operation.name == "sdy.mesh":
             doomed.append(operation)
-            return
-        if name in _SDY_IDENTITY_OPS and len(operation.operands) == 1 and len(operation.results) == 1:
+        elif operation.name in _SDY_IDENTITY_OPS and len(operation.operands) == 1 and len(operation.results) == 1:
             operation.results[0].replace_all_uses_with(operation.operands[0])
             doomed.append(operation)
         else:
             _strip_sdy_attributes(operation, filename)
-        for region in operation.regions:
-            for block in region.blocks:
-                for op in block.operations:
-                    visit(op.operation)
-
-    visit(module.operation)
     for operation in doomed:
         operation.erase()
+
+
+def _is_mesh(operation: Any) -> bool:
+    return operation.name == "sdy.mesh"
 
 
 def _not_utf8(operation: Any, filename: str | None) -> TilewrightError:

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tilewright.mlir_env import find_ops
+
 
 def prepare_for_legalization(module: Any) -> None:
     """Apply the rewrites above to ``module`` (a jaxlib module, inside its context)."""
@@ -62,20 +64,6 @@ def _bitcast(value: Any, to_type: Any) -> Any:
     return stablehlo.BitcastConvertOp(to_type, value).result
 
 
-def _walk(root: Any, name: str) -> list[Any]:
-    from jaxlib.mlir import ir as jir
-
-    found: list[Any] = []
-
-    def visit(op: Any) -> Any:
-        if op.operation.name == name:
-            found.append(op.operation)
-        return jir.WalkResult.ADVANCE
-
-    root.walk(visit)
-    return found
-
-
 def _signless_call_boundaries(module: Any) -> None:
     from jaxlib.mlir import ir as jir
 
@@ -84,7 +72,7 @@ def _signless_call_boundaries(module: Any) -> None:
         for op in module.body.operations
         if op.operation.name == "func.func"
     }
-    calls = _walk(module.operation, "func.call")
+    calls = find_ops(module, "func.call", jir)
     callees = set()
     for call in calls:
         callee = jir.FlatSymbolRefAttr(call.attributes["callee"]).value
@@ -150,7 +138,7 @@ def _boolean_add_to_or(module: Any) -> None:
     from jaxlib.mlir import ir as jir
     from jaxlib.mlir.dialects import stablehlo
 
-    for add in _walk(module.operation, "stablehlo.add"):
+    for add in find_ops(module, "stablehlo.add", jir):
         t = add.results[0].type
         if not (isinstance(t, jir.RankedTensorType) and isinstance(t.element_type, jir.IntegerType)):
             continue
@@ -166,7 +154,7 @@ def _accurate_expm1(module: Any) -> None:
     from jaxlib.mlir import ir as jir
     from jaxlib.mlir.dialects import stablehlo
 
-    for op in _walk(module.operation, "stablehlo.exponential_minus_one"):
+    for op in find_ops(module, "stablehlo.exponential_minus_one", jir):
         t = op.results[0].type
         if not isinstance(t, jir.RankedTensorType) or not isinstance(
             t.element_type, jir.F16Type | jir.BF16Type | jir.F32Type | jir.F64Type
@@ -210,7 +198,7 @@ def _complex_bitcasts(module: Any) -> None:
 
     from tilewright.diagnostics import SourceLocation, TilewrightError, location_of
 
-    for op in _walk(module.operation, "stablehlo.bitcast_convert"):
+    for op in find_ops(module, "stablehlo.bitcast_convert", jir):
         src, dst = op.operands[0].type, op.results[0].type
         if src == dst:
             op.results[0].replace_all_uses_with(op.operands[0])
@@ -257,7 +245,13 @@ def refine_static_shapes(module: Any, entry_op: Any, signature: Any, entry: str,
     from jaxlib.mlir import ir as jir
     from jaxlib.mlir import passmanager as jpm
 
-    from tilewright.diagnostics import SourceLocation, TilewrightError, convert_diagnostic, location_of
+    from tilewright.diagnostics import (
+        DiagnosticCollector,
+        SourceLocation,
+        TilewrightError,
+        error_from_mlir,
+        location_of,
+    )
     from tilewright.types import signature_of
 
     if not all(t.is_static for t in signature.inputs) or not _has_dynamic_values(module):
@@ -265,9 +259,9 @@ def refine_static_shapes(module: Any, entry_op: Any, signature: Any, entry: str,
     try:
         jpm.PassManager.parse(REFINE_SHAPES).run(module.operation)
     except jir.MLIRError as exc:
-        diags = [convert_diagnostic(d, filename) for d in getattr(exc, "error_diagnostics", [])]
-        loc = diags[0].location if diags and diags[0].location else SourceLocation(filename)
-        raise TilewrightError("dynamic shapes are not supported: shape refinement failed", loc, diags) from None
+        # Only the refinement's own errors (the exception carries them), not what the caller collected.
+        what = "dynamic shapes are not supported: shape refinement"
+        raise error_from_mlir(exc, DiagnosticCollector(filename), what, filename) from None
     refined = signature_of(entry_op.type)
     for i, t in enumerate(refined.results):
         if not t.is_static:

@@ -17,14 +17,13 @@ from tilewright.diagnostics import (
     SourceLocation,
     TilewrightError,
     collect_diagnostics,
-    convert_diagnostic,
     error_from_mlir,
     location_of,
 )
 from tilewright.ingress.formats import InputFormat, Source
 from tilewright.ingress.legalize import lower_unsupported_ops
 from tilewright.ingress.prepare import prepare_for_legalization, refine_static_shapes
-from tilewright.mlir_env import parse_module
+from tilewright.mlir_env import find_ops, parse_module
 from tilewright.types import Signature, signature_of
 
 # The legalization, as pass pipelines in jaxlib's MLIR, around tilewright's
@@ -32,6 +31,8 @@ from tilewright.types import Signature, signature_of
 # gone (CHLO ops are not inlinable); upstream MLIR inlines what is left.
 PREPARE_STABLEHLO = "builtin.module(func.func(chlo-legalize-to-stablehlo),inline,symbol-dce)"
 STABLEHLO_TO_LINALG = "builtin.module(func.func(stablehlo-legalize-to-linalg),canonicalize,cse)"
+# Dialects whose ops must all be gone after legalization (``sdy.mesh`` excepted).
+_STABLEHLO_FAMILY = ("stablehlo", "chlo", "mhlo", "vhlo", "sdy")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class LegalizedProgram:
 
 
 @functools.cache
-def _register_passes() -> None:
+def register_stablehlo_passes() -> None:
+    """Register jaxlib's StableHLO passes (once per process; the conformance workers do it ahead of time)."""
     from jaxlib.mlir.dialects import stablehlo
 
     stablehlo.register_stablehlo_passes()
@@ -56,7 +58,7 @@ def jax_context():  # -> jaxlib.mlir.ir.Context
     from jaxlib.mlir._mlir_libs import _jax_mlir_ext
     from jaxlib.mlir.dialects import chlo, mhlo, sdy, stablehlo
 
-    _register_passes()
+    register_stablehlo_passes()
     ctx = jir.Context()
     registry = jir.DialectRegistry()
     _jax_mlir_ext.register_dialects(registry)
@@ -83,8 +85,6 @@ def parse_stablehlo(source: Source, ctx):  # -> jaxlib.mlir.ir.Module
             try:
                 return stablehlo.deserialize_portable_artifact(ctx, source.content)
             except jir.MLIRError as exc:
-                for info in getattr(exc, "error_diagnostics", []):
-                    diags.diagnostics.append(convert_diagnostic(info, source.filename))
                 raise error_from_mlir(exc, diags, "parsing", source.filename) from None
             except Exception as exc:  # noqa: BLE001 - e.g. a corrupt artifact
                 raise TilewrightError(
@@ -106,26 +106,20 @@ def _find_entry(module, entry: str, filename: str):
 
 
 def _unsupported_ops(module, filename: str) -> list[Diagnostic]:
-    """One diagnostic per StableHLO-family op kind that legalization left behind."""
+    """One diagnostic per StableHLO-family op kind that legalization left behind, at its first op (pre-order)."""
+    from jaxlib.mlir import ir as jir
+
+    def left_behind(op) -> bool:
+        return op.name.split(".", 1)[0] in _STABLEHLO_FAMILY and op.name != "sdy.mesh"
+
     seen: dict[str, Diagnostic] = {}
-
-    def visit(op):
-        name = op.operation.name
-        dialect = name.split(".", 1)[0]
-        if dialect in ("stablehlo", "chlo", "mhlo", "vhlo", "sdy") and name not in seen:
-            if name not in ("sdy.mesh",):
-                seen[name] = Diagnostic(
-                    "error",
-                    f"'{name}' is not supported by tilewright (no lowering to linalg)",
-                    location_of(op.location, filename) or SourceLocation(filename),
-                )
-        for region in op.operation.regions:
-            for block in region.blocks:
-                for inner in block.operations:
-                    visit(inner)
-
-    for op in module.body.operations:
-        visit(op)
+    for op in find_ops(module, left_behind, jir, pre_order=True):
+        if op.name not in seen:
+            seen[op.name] = Diagnostic(
+                "error",
+                f"'{op.name}' is not supported by tilewright (no lowering to linalg)",
+                location_of(op.location, filename) or SourceLocation(filename),
+            )
     return list(seen.values())
 
 
@@ -140,20 +134,6 @@ def _signless(t):
     return t
 
 
-def _ops_named(root, name: str) -> list:
-    from jaxlib.mlir import ir as jir
-
-    found = []
-
-    def visit(op):
-        if op.operation.name == name:
-            found.append(op.operation)
-        return jir.WalkResult.ADVANCE
-
-    root.walk(visit)
-    return found
-
-
 def _make_boundaries_signless(module) -> None:
     """Legalization makes integers signless inside functions but leaves unsigned
     boundary types behind ``unrealized_conversion_cast``; make the boundaries
@@ -166,7 +146,7 @@ def _make_boundaries_signless(module) -> None:
         entry_block = func.operation.regions[0].blocks[0]
         for arg in entry_block.arguments:
             arg.set_type(_signless(arg.type))
-        casts = _ops_named(func.operation, "builtin.unrealized_conversion_cast")
+        casts = find_ops(func, "builtin.unrealized_conversion_cast", jir)
         results = None
         for op in casts:
             if len(op.operands) != 1 or len(op.results) != 1:
@@ -226,8 +206,6 @@ def legalize_to_linalg(source: Source, entry: str | None = "main") -> LegalizedP
             lower_unsupported_ops(module)
             jpm.PassManager.parse(STABLEHLO_TO_LINALG).run(module.operation)
         except jir.MLIRError as exc:
-            for info in getattr(exc, "error_diagnostics", []):
-                diags.diagnostics.append(convert_diagnostic(info, source.filename))
             raise error_from_mlir(exc, diags, "StableHLO legalization", source.filename) from None
         with module.operation.location:
             _make_boundaries_signless(module)

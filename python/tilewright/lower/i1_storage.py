@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from mlir import ir
 
+from tilewright.mlir_env import find_ops
+
 _LOADS = {"memref.load", "vector.load", "vector.transfer_read"}
 _STORES = {"memref.store", "vector.store", "vector.transfer_write"}
 
@@ -70,9 +72,7 @@ def _fix_function_type(op: ir.Operation) -> None:
 
 def widen_i1_storage(root: ir.Operation) -> None:
     """Rewrite every ``i1`` buffer under ``root`` to ``i8`` (see module docstring)."""
-    ops: list[ir.Operation] = []
-    root.walk(lambda op: (ops.append(op.operation), ir.WalkResult.ADVANCE)[1])
-    for op in ops:
+    for op in find_ops(root, lambda _op: True):  # post-order: producers before their users
         name = op.name
         if name == "memref.global":
             _widen_bool_global(op)

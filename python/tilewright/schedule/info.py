@@ -17,6 +17,7 @@ from mlir import passmanager as mpm
 from mlir.dialects import func
 
 from tilewright.diagnostics import SourceLocation, location_of
+from tilewright.mlir_env import find_ops
 
 
 @dataclass(frozen=True)
@@ -163,23 +164,22 @@ class ModuleInfo:
 
 def _linalg_ops(module: ir.Module) -> list[tuple[ir.Operation, str]]:
     """Linalg ops not nested in other linalg ops, in pre-order, with their function's name."""
-    found: list[tuple[ir.Operation, str]] = []
+    ops = find_ops(module, _is_linalg, pre_order=True, prune=_is_linalg)
+    return [(op, _function_name(op)) for op in ops]
 
-    def visit(op: ir.Operation, func_name: str) -> None:
-        for region in op.regions:
-            for block in region.blocks:
-                for inner in block.operations:
-                    inner = inner.operation
-                    name = func_name
-                    if inner.name == "func.func":
-                        name = ir.StringAttr(inner.attributes["sym_name"]).value
-                    if inner.name.startswith("linalg.") and inner.name != "linalg.yield":
-                        found.append((inner, name))
-                        continue
-                    visit(inner, name)
 
-    visit(module.operation, "")
-    return found
+def _is_linalg(op: ir.Operation) -> bool:
+    return op.name.startswith("linalg.") and op.name != "linalg.yield"
+
+
+def _function_name(op: ir.Operation) -> str:
+    """The name of the innermost ``func.func`` holding ``op`` ("" outside functions)."""
+    parent = op.parent
+    while parent is not None:
+        if parent.name == "func.func":
+            return ir.StringAttr(parent.attributes["sym_name"]).value
+        parent = parent.parent
+    return ""
 
 
 def _num_inputs(op: ir.Operation) -> int:

@@ -51,15 +51,9 @@ def lower_unsupported_ops(module: Any, filename: str | None = None) -> None:
     from jaxlib.mlir import ir as jir
 
     from tilewright.ingress.legalize import _build
+    from tilewright.mlir_env import find_ops
 
-    found: list[Any] = []
-
-    def visit(op: Any) -> Any:
-        if op.operation.name in LOWERINGS:
-            found.append(op.operation)
-        return jir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
+    found = find_ops(module, lambda op: op.name in LOWERINGS, jir)  # post-order: innermost first
     _build.CURRENT_FILENAME[0] = filename
     try:
         for op in found:
