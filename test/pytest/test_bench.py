@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -190,6 +191,7 @@ def test_bench_matmul_against_numpy_and_jax(matmul_program: Path, tmp_path: Path
     )
     assert proc.returncode == 0, proc.stderr
     assert "speedup" in proc.stdout and "numpy" in proc.stdout
+    assert "tilewright: schedule default, 1 thread(s)" in proc.stdout  # no --schedule: the default is timed
     report = json.loads(out.read_text())
     assert report["ok"] is True
     assert report["flops"] == 1956878
@@ -295,3 +297,45 @@ def test_bench_mismatch_is_loud_and_exits_1(matmul_program: Path, monkeypatch, c
     out = capsys.readouterr().out
     assert code == 1
     assert "MISMATCH: result 0" in out and "n/a" in out
+
+
+def test_schedule_label_names_the_default():
+    from tilewright.bench.report import schedule_label
+
+    assert schedule_label(None) == "default"
+    assert schedule_label("none") == "none" and schedule_label("s.mlir") == "s.mlir"
+
+
+def test_readme_bench_example_skips_the_peer_that_does_not_apply():
+    """README's ``tilewright bench examples/mlp.mlir --random-inputs --compare numpy,jax``, run as written."""
+    command = "tilewright bench examples/mlp.mlir --random-inputs --compare numpy,jax"
+    assert command in (ROOT / "README.md").read_text()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tilewright.cli.main", *command.split()[1:]],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cells = [re.split(r"[│┃|]", line) for line in proc.stdout.splitlines()]
+    rows = {c[1].strip(): "|".join(c) for c in cells if len(c) > 3}
+    assert "skipped (see below)" in rows["numpy"]
+    assert "ok" in rows["jax"] and "n/a" not in rows["jax"]
+    assert "numpy: skipped: not applicable: the payload is not a single contraction" in proc.stdout
+    assert "tilewright: schedule default," in proc.stdout
+    assert "some peers failed" not in proc.stdout
+
+
+def test_skipped_peer_is_in_the_report_and_not_a_failure(tmp_path: Path):
+    out = tmp_path / "report.json"
+    proc = tilewright_cli(
+        str(MLP), "--compare", "numpy,jax", "-r", "1", "--min-time", "0.005", "--threads", "1", "--json", str(out)
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    assert list(report["peers"]) == ["numpy", "jax"] and report["ok"] is True
+    numpy_peer = report["peers"]["numpy"]
+    assert numpy_peer["status"] == "skipped" and numpy_peer["time"] is None
+    assert numpy_peer["reason"].startswith("not applicable: the payload is not a single contraction")
+    assert report["peers"]["jax"]["status"] == "ok" and report["peers"]["jax"]["speedup"] > 0

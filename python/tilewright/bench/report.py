@@ -20,6 +20,11 @@ def _ms(seconds: float | None) -> str:
     return f"{ms:.3f}" if ms < 10 else f"{ms:.1f}" if ms < 1000 else f"{ms:.0f}"
 
 
+def schedule_label(schedule: str | None) -> str:
+    """How the report names the schedule: without ``--schedule`` it is the default (the x86 library)."""
+    return "default" if schedule in (None, "") else schedule
+
+
 def kernel_summary(name: str, kernel: dict[str, Any]) -> str:
     """One line naming what a peer ran: the BLAS kernel, XLA's flags, IREE's driver."""
     if name == "numpy":
@@ -73,12 +78,16 @@ def print_report(report: dict[str, Any], console: Any = None) -> None:
         )
 
     row(TILEWRIGHT, report[TILEWRIGHT], "1.00", "reference")
-    kernels = [f"{TILEWRIGHT}: schedule {report['schedule'] or 'none'}, {report['threads']} thread(s)"]
+    kernels = [f"{TILEWRIGHT}: schedule {schedule_label(report['schedule'])}, {report['threads']} thread(s)"]
+    notes = []
     for name, entry in report["peers"].items():
         if entry["status"] == "ok":
             err = entry["check"].get("max_err_relative_to_max")
             check = "[green]ok[/]" + (f" (err {err:.1e})" if err else "")
             speedup = f"{entry['speedup']:.2f}"
+        elif entry["status"] == "skipped":
+            check, speedup = "[yellow]skipped (see below)[/]", "-"
+            notes.append(f"{name}: skipped: {entry['reason']}")
         elif entry["status"] == "mismatch":
             check, speedup = f"[bold red]MISMATCH: {escape(entry['reason'])}[/]", "[red]n/a[/]"
         else:
@@ -87,7 +96,7 @@ def print_report(report: dict[str, Any], console: Any = None) -> None:
         if entry.get("kernel"):
             kernels.append(f"{name}: {kernel_summary(name, entry['kernel'])}")
     console.print(table)
-    for line in kernels:
+    for line in kernels + notes:
         console.print(line, highlight=False, markup=False)
     flop_text = f"{flops:,} flops (contractions/convolutions)" if flops else "flop count unknown (no contraction)"
     console.print(

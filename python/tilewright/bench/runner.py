@@ -160,25 +160,36 @@ def _check_inputs(inputs: list[np.ndarray], signature: Any, config: BenchConfig)
     return inputs
 
 
-def choose_peers(config: BenchConfig, program: StableHLOProgram | None) -> list[str]:
-    """The peers to run; explicitly requested ones that cannot run are a user error."""
+def _not_applicable(name: str, config: BenchConfig, program: StableHLOProgram | None) -> str:
+    """Why peer ``name`` cannot run this program (empty if it can)."""
+    if program is None:
+        return f"the program is not StableHLO, so {name} cannot run it"
+    if name == "numpy" and program.numpy_plan is None:
+        return f"not applicable: {program.numpy_reason}"
+    if name == "jax" and config.entry != "main":
+        return "XLA compiles '@main' only; drop --entry or compare without jax"
+    return ""
+
+
+def choose_peers(config: BenchConfig, program: StableHLOProgram | None) -> tuple[list[str], dict[str, str]]:
+    """The peers to run, and the requested ones skipped because they do not apply (name -> why).
+
+    Without ``--compare``, the peers that apply. A requested peer that does not apply is
+    skipped with a note, unless no requested peer applies (then it is a user error, as is
+    asking for IREE when it is not installed).
+    """
     if config.compare is None:
-        peers = []
-        if program is not None and program.numpy_plan is not None:
-            peers.append("numpy")
-        if program is not None and config.entry == "main":
-            peers.append("jax")
-        return peers
+        names = [n for n in ("numpy", "jax") if not _not_applicable(n, config, program)]
+        return names, {}
     for name in config.compare:
         if name == "iree" and not iree_available():
             raise bench_error("--compare iree: IREE is not installed: install tilewright[bench]")
-        if program is None:
-            raise bench_error(f"--compare {name}: the program is not StableHLO, so {name} cannot run it")
-        if name == "numpy" and program.numpy_plan is None:
-            raise bench_error(f"--compare numpy: not applicable: {program.numpy_reason}")
-        if name == "jax" and config.entry != "main":
-            raise bench_error("--compare jax: XLA compiles '@main' only; drop --entry or compare without jax")
-    return list(config.compare)
+    skipped = {n: why for n in config.compare if (why := _not_applicable(n, config, program))}
+    peers = [n for n in config.compare if n not in skipped]
+    if not peers:
+        name, why = next(iter(skipped.items()))
+        raise bench_error(f"--compare {name}: {why}")
+    return peers, skipped
 
 
 def _stats_json(stats: TimeStats, flops: int | None) -> dict[str, Any]:
@@ -211,13 +222,19 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
     signature = executable.signature
     inputs = _check_inputs(given, signature, config) if given is not None else random_inputs(signature, config.seed)
     program = read_stablehlo(source, config.entry)
-    peer_names = choose_peers(config, program)
+    peer_names, skipped = choose_peers(config, program)
+    for name, why in skipped.items():
+        log(f"skipping {name}: {why}")
 
     enter_stage("run")
     reference = executable(*inputs)
     reference = [np.array(r) for r in (reference if isinstance(reference, tuple) else (reference,))]
 
-    outcomes: dict[str, PeerOutcome] = {}
+    # In the order asked for; a skipped peer keeps its place in the table.
+    outcomes: dict[str, PeerOutcome] = {
+        n: PeerOutcome(n, status="skipped", reason=skipped[n]) if n in skipped else PeerOutcome(n)
+        for n in (config.compare if config.compare is not None else peer_names)
+    }
     try:
         for name in peer_names:
             log(f"preparing {name}")
@@ -300,7 +317,7 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
             entry["time"] = _stats_json(stats[name], flops)
             entry["speedup"] = stats[name].median_s / ours_stats.median_s
         report["peers"][name] = entry
-    report["ok"] = all(o.status == "ok" for o in outcomes.values())
+    report["ok"] = all(o.status in ("ok", "skipped") for o in outcomes.values())
     return report
 
 
