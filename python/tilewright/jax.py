@@ -72,11 +72,17 @@ def _resolve_static(
     return tuple(sorted(nums)), frozenset(names)
 
 
-def _abstract(leaf: Any) -> Any:
-    """What of a leaf decides the lowered program: shape, dtype, weak type (numpy values are never weak)."""
+def _abstract(leaf: Any) -> tuple[tuple[int, ...], np.dtype, bool]:
+    """What of a leaf decides the lowered program: (shape, dtype JAX computes in, weak type).
+
+    The same for a numpy array and a ``jax.Array`` of one shape and dtype (one signature,
+    one compile); numpy dtypes are canonicalized as JAX places them (float64 is float32
+    unless ``jax_enable_x64``), and numpy values are never weak.
+    """
     if isinstance(leaf, np.ndarray | np.generic):  # the common case, without jax.typeof's overhead
-        return (leaf.shape, leaf.dtype)
-    return jax.typeof(leaf)
+        return (leaf.shape, jax.dtypes.canonicalize_dtype(leaf.dtype), False)
+    aval = jax.typeof(leaf)  # jax.Array, Python scalars
+    return (aval.shape, aval.dtype, aval.weak_type)
 
 
 class JittedFunction:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jax.numpy as jnp
+import ml_dtypes
 import numpy as np
 from mlir import ir
 
@@ -39,13 +40,53 @@ def test_compiled_artifacts_are_cached_by_content():
     assert tilewright.compile(text) is not tilewright.compile(text, entry="main", opt_level=1)
 
 
-def test_python_values_are_converted_and_wrong_arrays_rejected():
+SCALARS = """
+func.func @main(%f: tensor<f32>, %i: tensor<i8>, %b: tensor<i1>, %h: tensor<bf16>, %c: tensor<complex<f32>>)
+    -> (tensor<f32>, tensor<i8>, tensor<i1>, tensor<bf16>, tensor<complex<f32>>) {
+  return %f, %i, %b, %h, %c : tensor<f32>, tensor<i8>, tensor<i1>, tensor<bf16>, tensor<complex<f32>>
+}
+"""
+
+
+def test_arguments_follow_one_rule_only_python_scalars_are_converted():
+    """XLA's rule: weakly typed Python scalars take the parameter's dtype; anything with a dtype must match."""
     exe = tilewright.compile(LINALG_ADD)
-    np.testing.assert_array_equal(exe([1] * 7, [2] * 7), np.full(7, 3, np.float32))
-    with pytest.raises(tilewright.TilewrightError, match=r"argument #0 .* tensor<7xf64>.*expects tensor<7xf32>"):
-        exe(np.ones(7), np.ones(7, np.float32))
+    ones = np.ones(7, np.float32)
+    wrong_dtype = (
+        r"argument #0 of '@main' has type tensor<7xf64> \(numpy float64\[7\]%s\), "
+        r"but the function expects tensor<7xf32>"
+    )
+    # a float64 ndarray and a list of float64 arrays (or of Python floats) are the same mistake, named the same way
+    with pytest.raises(tilewright.TilewrightError, match=wrong_dtype % ""):
+        exe(np.ones(7), ones)
+    for as_list in ([np.float64(1)] * 7, list(np.ones(7)), [1.0] * 7):
+        with pytest.raises(tilewright.TilewrightError, match=wrong_dtype % ", from a list"):
+            exe(as_list, ones)
+    with pytest.raises(tilewright.TilewrightError, match=r"argument #1 .* tensor<7xi64> .*from a list"):
+        exe(ones, [2] * 7)
+    np.testing.assert_array_equal(exe(list(ones), jnp.ones(7, jnp.float32)), np.full(7, 2, np.float32))  # f32: fine
     with pytest.raises(tilewright.TilewrightError, match=r"takes 2 argument\(s\)"):
-        exe(np.ones(7, np.float32))
+        exe(ones)
+
+    scalars = tilewright.compile(SCALARS)
+    f, i, b, h, c = scalars(2, 3, True, 1.5, 2)  # int -> f32, bf16, complex; float -> bf16; bool is bool
+    assert (f.dtype, i.dtype, h.dtype, c.dtype) == (np.float32, np.int8, ml_dtypes.bfloat16, np.complex64)
+    assert (float(f), int(i), bool(b), float(h), complex(c)) == (2.0, 3, True, 1.5, 2 + 0j)
+    good = (1.0, 1, False, 1.0, 1j)
+    for position, bad, message in [
+        (0, np.float64(1), r"argument #0 .* has type tensor<f64> \(numpy float64\[\]\)"),  # numpy scalars are strong
+        (1, 2.5, r"argument #1 of '@main' is a Python float \(2.5\), but the function expects tensor<i8>"),
+        (1, 300, r"argument #1 of '@main' is a Python int: cannot convert to tensor<i8>: .*out of bounds"),
+        (1, True, r"argument #1 .* tensor<i1> \(numpy bool\[\], from a bool\), but the function expects tensor<i8>"),
+        (0, 1j, r"argument #0 of '@main' is a Python complex \(1j\), but the function expects tensor<f32>"),
+        (3, np.float32(1), r"argument #3 .* tensor<f32> .* expects tensor<bf16>"),
+    ]:
+        args = list(good)
+        args[position] = bad
+        with pytest.raises(tilewright.TilewrightError, match=message):
+            scalars(*args)
+    with pytest.raises(tilewright.TilewrightError, match=r"argument #0 of '@main' is a Python float .*tensor<7xf32>"):
+        exe(1.0, ones)  # a scalar is not broadcast
 
 
 def test_non_contiguous_inputs_are_handled(rng):

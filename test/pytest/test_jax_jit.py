@@ -193,6 +193,22 @@ def test_cache_hit_on_same_signature_and_recompilation_on_a_new_one(rng):
     assert jitted.compilations == 4 and jitted.cache_size == 4
 
 
+def test_numpy_and_jax_arrays_of_one_shape_and_dtype_are_one_signature(rng):
+    jitted = twj.jit(lambda x, y: x * y)
+    x = normal(rng, 7, 5)
+    for a, b in [(x, x), (jnp.asarray(x), x), (x, jnp.asarray(x)), (jnp.asarray(x), jnp.asarray(x))]:
+        np.testing.assert_allclose(jitted(a, b), x * x, rtol=1e-6)
+    assert jitted.compilations == 1 and jitted.cache_size == 1
+    jitted(x, jnp.ones((7, 5), jnp.float32) * 2)  # a jnp result is not weak either
+    jitted(x, 2.0)  # a Python scalar is weak: its own signature
+    assert jitted.compilations == 2
+    with jax.enable_x64(False):  # float64 numpy becomes float32 as JAX places it: the float32 signature
+        x32 = twj.jit(lambda x: x + 1)
+        for a in (x, x.astype(np.float64), jnp.asarray(x)):
+            assert x32(a).dtype == np.float32
+        assert x32.compilations == 1
+
+
 def test_static_arguments_by_position_and_name(rng):
     def f(x, n, *, mode):
         y = x * n

@@ -18,28 +18,53 @@ from tilewright.diagnostics import TilewrightError
 from tilewright.runtime.memref import descriptor_for
 from tilewright.types import Signature, TensorType
 
+# Python scalars are weakly typed, as in JAX/XLA: they take the parameter's dtype when it
+# is of a kind that holds them (an int may become a float, a float never an int). bool is
+# not weak. Everything else is an array (numpy, JAX, a list turned by numpy.asarray) whose
+# dtype and shape must be the parameter's.
+_WEAK_SCALAR_KINDS: dict[type, str] = {int: "iufc", float: "fc", complex: "c"}
+
+
+def _kind(dtype: np.dtype) -> str:
+    """numpy's dtype kind, with ml_dtypes' floats (bfloat16: kind 'V') counted as floats."""
+    return "f" if dtype.kind == "V" else dtype.kind
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _convert_weak_scalar(value: Any, expected: TensorType, index: int, entry: str) -> np.ndarray:
+    what = f"argument #{index} of '@{entry}' is {_a('Python ' + type(value).__name__)}"
+    dtype = expected.dtype
+    if expected.shape != () or _kind(dtype) not in _WEAK_SCALAR_KINDS[type(value)]:
+        raise TilewrightError(f"{what} ({value!r}), but the function expects {expected}")
+    try:
+        return np.asarray(value, dtype=dtype)
+    except (OverflowError, TypeError, ValueError) as exc:
+        raise TilewrightError(f"{what}: cannot convert to {expected}: {exc}") from None
+
 
 def check_inputs(signature: Signature, args: Sequence[Any], entry: str) -> list[np.ndarray]:
-    """Match arguments to the signature; plain Python values are converted, arrays must match."""
+    """Match arguments to the signature: Python scalars are converted, arrays must match exactly."""
     if len(args) != len(signature.inputs):
         raise TilewrightError(
             f"'@{entry}' takes {len(signature.inputs)} argument(s) {signature}, but {len(args)} were given"
         )
     arrays = []
     for index, (arg, expected) in enumerate(zip(args, signature.inputs, strict=True)):
-        if not isinstance(arg, np.ndarray | np.generic):
-            try:
-                arg = np.asarray(arg, dtype=expected.dtype)
-            except (TypeError, ValueError) as exc:
-                raise TilewrightError(f"argument #{index} of '@{entry}': cannot convert to {expected}: {exc}") from None
-        array = np.asarray(arg)
+        if type(arg) in _WEAK_SCALAR_KINDS:
+            arrays.append(_convert_weak_scalar(arg, expected, index, entry))
+            continue
         try:
+            array = np.asarray(arg)
             given = TensorType.of_array(array)
         except ValueError as exc:
             raise TilewrightError(f"argument #{index} of '@{entry}': {exc}") from None
         if given != expected:
+            origin = "" if isinstance(arg, np.ndarray | np.generic) else f", from {_a(type(arg).__name__)}"
             raise TilewrightError(
-                f"argument #{index} of '@{entry}' has type {given} (numpy {array.dtype}{list(array.shape)}), "
+                f"argument #{index} of '@{entry}' has type {given} (numpy {array.dtype}{list(array.shape)}{origin}), "
                 f"but the function expects {expected}"
             )
         arrays.append(np.ascontiguousarray(array))
