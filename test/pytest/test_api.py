@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jax.numpy as jnp
@@ -13,6 +16,8 @@ import pytest
 import tilewright
 from conftest import stablehlo_of
 from tilewright.mlir_env import new_context
+
+ROOT = Path(__file__).parents[2]
 
 LINALG_ADD = """
 func.func @main(%a: tensor<7xf32>, %b: tensor<7xf32>) -> tensor<7xf32> {
@@ -152,3 +157,60 @@ def test_editing_a_schedule_file_recompiles(tmp_path: Path, rng):
     second = tilewright.compile(text, schedule=str(script))
     assert second is not first
     np.testing.assert_allclose(second(a, b), a @ b, rtol=1e-4, atol=1e-4)
+
+
+# --- start-up and the environment a user keeps (issue 15) -----------------------------------------
+
+
+def _python(script: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=env)
+
+
+def test_import_is_lazy_and_the_public_names_still_work():
+    proc = _python(
+        "import sys, tilewright\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'mlir', 'jax', 'jaxlib', 'ml_dtypes'}))\n"
+        "from tilewright import CompileOptions, Executable, TilewrightError, compile\n"
+        "assert tilewright.compile is compile and 'compile' in dir(tilewright)\n"
+        "print(CompileOptions.__name__, Executable.__name__, TilewrightError.__name__)\n"
+        "try:\n    tilewright.nosuch\nexcept AttributeError as exc:\n    print(exc)\n"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "[]",
+        "CompileOptions Executable TilewrightError",
+        "module 'tilewright' has no attribute 'nosuch'",
+    ]
+
+
+JAX_AFTER_TILEWRIGHT = """
+import os, sys
+import tilewright
+exe = tilewright.compile("examples/mlp.mlir")  # StableHLO: loads jaxlib's MLIR for ingress
+print("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL"), flush=True)
+import jax.numpy as jnp
+print(jnp.ones(2).sum(), flush=True)  # starts JAX's CPU backend
+"""
+
+
+def test_jax_after_tilewright_logs_as_jax_alone_does():
+    """``import tilewright`` used to load jaxlib before jax set its C++ log level: INFO lines in the user's JAX."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    proc = _python(JAX_AFTER_TILEWRIGHT, env)
+    assert proc.returncode == 0, proc.stderr
+    assert "TF_CPP_MIN_LOG_LEVEL None" in proc.stdout  # the user's environment is as it was
+    assert "pjrt_client.cc" not in proc.stderr and "PjRt-IFRT" not in proc.stderr, proc.stderr
+    verbose = _python(JAX_AFTER_TILEWRIGHT, {**env, "TF_CPP_MIN_LOG_LEVEL": "0"})  # a user who asks for INFO gets it
+    assert verbose.returncode == 0, verbose.stderr
+    assert "TF_CPP_MIN_LOG_LEVEL 0" in verbose.stdout and "PjRt-IFRT device count" in verbose.stderr
+
+
+def test_readme_python_examples_run_and_leave_the_working_tree_alone():
+    text = (ROOT / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:3]]
+    assert "dump_dir=tempfile.mkdtemp()" in blocks[0]
+    before = {p.name for p in ROOT.iterdir()}
+    proc = _python("\n".join(blocks))
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name for p in ROOT.iterdir()} - before == set()
+    assert ".gitignore" in before and "dump/" in (ROOT / ".gitignore").read_text().split()

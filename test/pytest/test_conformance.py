@@ -269,7 +269,12 @@ def known_unsupported(op: str) -> bool:
     return any(op == family or op.startswith(family + "_") for family in KNOWN_UNSUPPORTED)
 
 
-@pytest.mark.skipif(not TESTDATA.is_dir(), reason=f"conformance testdata not found at {TESTDATA}")
+@pytest.mark.skipif(
+    not TESTDATA.is_dir(),
+    reason=f"conformance testdata not found at {TESTDATA}: it is the stablehlo/testdata directory of "
+    "https://github.com/openxla/stablehlo; clone it and set TILEWRIGHT_CONFORMANCE_DIR to that directory "
+    "(README.md, Conformance)",
+)
 def test_representative_sample():
     cases = sample_cases()
     assert len(cases) > 50

@@ -50,7 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(c)
     c.add_argument("--emit", default="obj", choices=all_stage_names(), help="stage to stop after (default: obj)")
-    c.add_argument("-o", "--output", help="output file (default: stdout for text stages)")
+    c.add_argument(
+        "-o",
+        "--output",
+        help="output file; '-' is stdout (default: stdout for text stages; for obj, FILE's name with .o "
+        "in the current directory, as cc -c does)",
+    )
 
     r = sub.add_parser("run", help="JIT-compile and run the entry function on CPU")
     _add_common(r)
@@ -62,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--print", dest="print_results", action="store_true", help="print results (default without --output)"
     )
+    r.add_argument(
+        "--expected",
+        metavar="FILE.npz",
+        help="expected results (result0, ... or in stored order): print the max error of each, exit 1 on a mismatch",
+    )
+    r.add_argument(
+        "--rtol",
+        type=float,
+        help="relative tolerance for --expected (default by dtype: f32 1e-5, f16/bf16 1e-2, f64 1e-12; integers exact)",
+    )
+    r.add_argument("--atol", type=float, help="absolute tolerance for --expected (default: rtol x max|expected|)")
     c.set_defaults(run=cmd_compile)
     r.set_defaults(run=cmd_run)
     for module_name in COMMAND_MODULES:
@@ -84,24 +100,63 @@ def _options(args: argparse.Namespace) -> Any:
 
 def cmd_compile(args: argparse.Namespace) -> int:
     from tilewright.compiler import start
-    from tilewright.diagnostics import TilewrightError
+    from tilewright.diagnostics import SourceLocation, TilewrightError
     from tilewright.ingress.formats import read_source
 
     source = read_source(args.file)
     compilation = start(source, _options(args))
     artifact = compilation.run_until(args.emit)
-    if isinstance(artifact, bytes):
-        if not args.output:
-            if sys.stdout.isatty():
-                raise TilewrightError(f"--emit {args.emit} is binary: give -o FILE")
+    binary = isinstance(artifact, bytes) and _is_binary(artifact)  # obj; asm comes as bytes too, but is text
+    if args.output == "-" or (args.output is None and not binary):
+        if isinstance(artifact, bytes):
+            if binary and sys.stdout.isatty():
+                raise TilewrightError(
+                    f"--emit {args.emit} is binary: not written to a terminal; give -o FILE",
+                    SourceLocation(f"{PROG} compile"),
+                )
             sys.stdout.buffer.write(artifact)
         else:
-            Path(args.output).write_bytes(artifact)
-    elif args.output:
-        Path(args.output).write_text(artifact)
-    else:
-        sys.stdout.write(artifact if artifact.endswith("\n") else artifact + "\n")
+            sys.stdout.write(artifact if artifact.endswith("\n") else artifact + "\n")
+        return 0
+    out = Path(args.output) if args.output else _default_output(args)
+    _refuse_input_as_output(out, args.file)
+    try:
+        if isinstance(artifact, bytes):
+            out.write_bytes(artifact)
+        else:
+            out.write_text(artifact)
+    except OSError as exc:
+        raise TilewrightError(f"cannot write output: {exc.strerror}", SourceLocation(str(out))) from None
     return 0
+
+
+def _is_binary(data: bytes) -> bool:
+    """Not text: NUL bytes or not UTF-8 (an ELF object has both)."""
+    if b"\0" in data:
+        return True
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _default_output(args: argparse.Namespace) -> Path:
+    """Where a binary stage goes without -o: the input's name with the stage's suffix, here (cc -c: x.c -> x.o)."""
+    from tilewright.diagnostics import SourceLocation, TilewrightError
+
+    if args.file == "-":
+        message = f"--emit {args.emit} of stdin: give -o FILE (or -o - for stdout)"
+        raise TilewrightError(message, SourceLocation("<stdin>"))
+    suffix = ".o" if args.emit == "obj" else f".{args.emit}"
+    return Path(Path(args.file).name).with_suffix(suffix)
+
+
+def _refuse_input_as_output(out: Path, file: str) -> None:
+    from tilewright.diagnostics import SourceLocation, TilewrightError
+
+    if file != "-" and out.exists() and out.samefile(file):
+        raise TilewrightError("the output would overwrite the input: give -o FILE", SourceLocation(str(out)))
 
 
 def load_npz_inputs(path: str) -> list[Any]:
@@ -155,9 +210,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tilewright.compiler import Executable, start
     from tilewright.diagnostics import SourceLocation, TilewrightError, enter_stage
     from tilewright.ingress.formats import read_source
+    from tilewright.runtime.compare import load_expected
 
+    if (args.rtol is not None or args.atol is not None) and not args.expected:
+        raise TilewrightError("--rtol and --atol apply to --expected FILE.npz", SourceLocation(f"{PROG} run"))
     source = read_source(args.file)
     inputs = load_npz_inputs(args.inputs) if args.inputs else None
+    expected = load_expected(args.expected) if args.expected else None
     executable = Executable(start(source, _options(args)))
     if inputs is None:
         inputs = random_inputs(executable.signature, args.seed)
@@ -179,6 +238,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         with np.printoptions(threshold=64, edgeitems=3):
             for name, value in named.items():
                 print(f"{name}: {value.dtype}{list(value.shape)}\n{value}")
+    if expected is not None:
+        return _report_expected(results, expected, args)
+    return 0
+
+
+def _report_expected(results: tuple[Any, ...], expected: dict[str, Any], args: argparse.Namespace) -> int:
+    """One line per result (max error, tolerance), then PASS or FAIL; 1 on a mismatch."""
+    from tilewright.runtime.compare import check_results
+
+    checks = check_results(results, expected, args.expected, args.rtol, args.atol)
+    for check in checks:
+        print(check.line())
+    failed = [c.name for c in checks if not c.passed]
+    if failed:
+        print(f"FAIL: {', '.join(failed)} differ from {args.expected}")
+        return 1
+    print(f"PASS: {len(checks)} result(s) match {args.expected}")
     return 0
 
 
