@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,13 +212,21 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
     options = CompileOptions(entry=config.entry, schedule=config.schedule, opt_level=config.opt_level, threads=threads)
 
     log("compiling with tilewright")
-    began = time.perf_counter()
-    compilation = start(source, options)
-    linalg_done = time.perf_counter()
-    flop_count = count_flops(compilation.module)  # linalg on tensors; not part of the compile time
-    resumed = time.perf_counter()
-    executable = Executable(compilation)
-    compile_s = (linalg_done - began) + (time.perf_counter() - resumed)
+    with warnings.catch_warnings(record=True) as caught:  # kept in the report, shown as before
+        warnings.simplefilter("always", RuntimeWarning)
+        began = time.perf_counter()
+        compilation = start(source, options)
+        linalg_done = time.perf_counter()
+        flop_count = count_flops(compilation.module)  # linalg on tensors; not part of the compile time
+        resumed = time.perf_counter()
+        executable = Executable(compilation)
+        compile_s = (linalg_done - began) + (time.perf_counter() - resumed)
+    for w in caught:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    compile_warnings = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    # The default schedule's outcome: applied, or not (with a warning when it failed, silently
+    # when the library does not apply to the payload); None for any other schedule.
+    default_applied = compilation.scheduled_by_default if options.schedule_source.falls_back else None
 
     signature = executable.signature
     inputs = _check_inputs(given, signature, config) if given is not None else random_inputs(signature, config.seed)
@@ -300,7 +309,12 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
         "flops": flops,
         "flop_ops": [op.as_json() for op in flop_count.ops],
         "speedup_definition": SPEEDUP_DEFINITION,
-        TILEWRIGHT: {"compile_s": compile_s, "time": _stats_json(ours_stats, flops)},
+        TILEWRIGHT: {
+            "compile_s": compile_s,
+            "time": _stats_json(ours_stats, flops),
+            "default_schedule_applied": default_applied,
+            "compile_warnings": compile_warnings,
+        },
         "peers": {},
     }
     for name, outcome in outcomes.items():
