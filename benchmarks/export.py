@@ -1,6 +1,8 @@
 """Write the benchmark programs as StableHLO text exported from JAX (f32, x64 disabled).
 
-    python benchmarks/export.py            # rewrites benchmarks/programs/*.mlir
+    python benchmarks/export.py                # rewrites the main suite's benchmarks/programs/*.mlir
+    python benchmarks/export.py --suite zoo    # the model zoo (zoo.py): programs/zoo_*.mlir
+    python benchmarks/export.py zoo_sort       # named programs of either suite
 
 Each program is ``jax.jit(fn).lower(*example_inputs(name)).as_text()``. The inputs
 themselves are not committed (the GPT block's weights alone are 12 MB): run.py
@@ -21,6 +23,7 @@ jax.config.update("jax_enable_x64", False)
 import jax.numpy as jnp  # noqa: E402 - after the x64 setting
 import numpy as np  # noqa: E402
 from jax import lax  # noqa: E402
+from zoo import ZOO  # noqa: E402 - benchmarks/ is on the path when run.py or this script runs
 
 PROGRAMS_DIR = Path(__file__).parent / "programs"
 
@@ -113,21 +116,39 @@ PROGRAMS: dict[str, tuple[Callable, Callable[[np.random.Generator], list[np.ndar
 }
 
 
+# suite -> program names (run.py's --suite; "all" is both)
+SUITES: dict[str, list[str]] = {"main": list(PROGRAMS), "zoo": list(ZOO)}
+SUITES["all"] = SUITES["main"] + SUITES["zoo"]
+
+
 def example_inputs(name: str, seed: int = 0) -> list[np.ndarray]:
-    """The arguments of program ``name`` (f32, seeded)."""
+    """The arguments of program ``name`` of either suite (seeded; f32 but for the zoo's token ids)."""
+    if name in ZOO:
+        return ZOO[name].inputs(seed)
     return PROGRAMS[name][1](np.random.default_rng(seed))
 
 
+def shape_of(name: str) -> str:
+    """The shape description of program ``name`` for results tables."""
+    return ZOO[name].describe() if name in ZOO else PROGRAMS[name][2]
+
+
 def export(name: str) -> str:
-    fn = PROGRAMS[name][0]
+    fn = ZOO[name].fn if name in ZOO else PROGRAMS[name][0]
     return jax.jit(fn).lower(*example_inputs(name)).as_text()
 
 
 def main(argv: list[str]) -> int:
-    names = argv or list(PROGRAMS)
-    unknown = [n for n in names if n not in PROGRAMS]
+    suite = "main"
+    if argv[:1] == ["--suite"] and len(argv) >= 2:
+        suite, argv = argv[1], argv[2:]
+        if suite not in SUITES:
+            print(f"export.py: error: unknown suite '{suite}' (known: {', '.join(SUITES)})")
+            return 1
+    names = argv or SUITES[suite]
+    unknown = [n for n in names if n not in SUITES["all"]]
     if unknown:
-        print(f"export.py: error: unknown program(s) {', '.join(unknown)} (known: {', '.join(PROGRAMS)})")
+        print(f"export.py: error: unknown program(s) {', '.join(unknown)} (known: {', '.join(SUITES['all'])})")
         return 1
     PROGRAMS_DIR.mkdir(exist_ok=True)
     for name in names:
