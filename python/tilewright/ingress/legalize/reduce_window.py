@@ -16,6 +16,8 @@ Padding and base-dilation holes are skipped, which is what XLA (and so JAX)
 computes; the spec's "padding holds the init value" gives the same result
 whenever the init value is the reduction's identity. Bodies of
 StableHLO ops only are left to the legalization (vectorizable pooling ops).
+A window over a whole dimension with one-sided padding (``cumsum`` & co.) is
+a prefix scan, lowered in O(n) by :mod:`tilewright.ingress.legalize.scan` first.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import arith, stablehlo
 
 from tilewright.ingress.legalize import _build as b
+from tilewright.ingress.legalize.scan import lower_scan
 
 
 def _needs_loops(op: Any) -> bool:
@@ -34,8 +37,8 @@ def _needs_loops(op: Any) -> bool:
 
 
 def lower_reduce_window(op: Any) -> None:
-    """Replace one ``stablehlo.reduce_window`` by loops, unless legalization handles it."""
-    if not _needs_loops(op):
+    """Replace one ``stablehlo.reduce_window`` by a scan (:mod:`.scan`) or by loops, unless legalization handles it."""
+    if lower_scan(op) or not _needs_loops(op):
         return
     n = len(op.results)
     inputs, inits = list(op.operands[:n]), list(op.operands[n:])
