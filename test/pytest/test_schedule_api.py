@@ -11,7 +11,7 @@ import tilewright
 from conftest import stablehlo_of
 from tilewright.diagnostics import TilewrightError
 from tilewright.schedule import HandleError, OpHandle, Schedule, ScheduleError, library
-from tilewright.schedule.builder import consumed_operands
+from tilewright.schedule.consumption import consumed_operands
 from tilewright.schedule.extensions import extension_method
 from tilewright.schedule.info import ModuleInfo
 from tilewright.schedule.source import schedule_text
@@ -73,6 +73,29 @@ def test_consumed_operands_is_read_from_mlir():
     op = new_loop._value.owner
     assert consumed_operands(op) == frozenset({0})
     assert not mm.valid and func.valid
+
+
+def _user(handle: OpHandle, op_name: str):
+    """The transform op named ``op_name`` built on ``handle``."""
+    return next(u.owner.operation for u in handle._value.uses if u.owner.operation.name == op_name)
+
+
+def test_consumption_is_read_from_the_pinned_mlirs_memory_effects():
+    """Consumption comes from upstream's transform-infer-effects pass (the bindings expose no
+    MemoryEffectOpInterface); this pins what it reports on real ops, so an MLIR update that changes
+    the pass or the ops' effects fails here instead of silently tracking nothing."""
+    s = Schedule()
+    mm, fill, func, generics = (s.match(n) for n in ("linalg.matmul", "linalg.fill", "func.func", "linalg.generic"))
+    mm.annotate("seen")
+    fill.tile([4])
+    s.foreach(func, lambda op: op.match("linalg.generic").annotate("inner"))  # reads its argument
+    s.foreach(generics, lambda op: op.tile([2])[0], results=1)  # consumes it
+    assert consumed_operands(_user(fill, "transform.structured.tile_using_for")) == {0}
+    assert consumed_operands(_user(mm, "transform.annotate")) == frozenset()
+    assert consumed_operands(_user(s.root, "transform.structured.match")) == frozenset()
+    assert consumed_operands(_user(func, "transform.foreach")) == frozenset()
+    assert consumed_operands(_user(generics, "transform.foreach")) == {0}
+    assert mm.valid and func.valid and not fill.valid and not generics.valid
 
 
 def test_escape_hatch_infers_consumption():

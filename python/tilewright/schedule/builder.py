@@ -15,7 +15,7 @@ every handle known to point inside its payload; using such a handle raises
 :class:`HandleError` at build time instead of producing a script that the
 interpreter rejects (or, in builds with assertions, aborts on). Which operands
 an op consumes is not hard-coded: it is read from the op's own memory effects
-by letting MLIR's verifier check a probe sequence (see :func:`consumed_operands`).
+(see :mod:`tilewright.schedule.consumption`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from __future__ import annotations
 import inspect
 import operator
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -36,12 +35,13 @@ from mlir.dialects.transform import structured as tstruct
 from mlir.dialects.transform import tune as ttune
 
 from tilewright.diagnostics import SourceLocation, TilewrightError
+from tilewright.schedule.consumption import consumed_operands
 from tilewright.schedule.patterns import Pattern, as_pattern
 
 ENTRY_POINT = "__transform_main"
 _THIS_DIR = os.path.dirname(os.path.abspath(__file__))
 # Frames in these files are the API itself; locations point at the first frame outside them.
-_API_FILES = {os.path.join(_THIS_DIR, name) for name in ("builder.py", "patterns.py")}
+_API_FILES = {os.path.join(_THIS_DIR, name) for name in ("builder.py", "consumption.py", "patterns.py")}
 # Code of extension methods (see extensions.py): also API, so locations skip it.
 _API_CODES: set[Any] = set()
 
@@ -721,61 +721,6 @@ def _split_mixed(sizes: Sequence[int | ParamHandle], s: Schedule) -> tuple[list[
         else:
             static.append(v)
     return dynamic, static
-
-
-# --- consumption, read from MLIR -----------------------------------------------------------
-
-_CONSUMED_CACHE: dict[tuple[str, int, tuple[str, ...]], frozenset[int]] = {}
-
-
-def consumed_operands(op: ir.Operation) -> frozenset[int] | None:
-    """Indices of the handle operands ``op`` consumes, from the op's own memory effects.
-
-    The transform dialect's verifier rejects a named sequence whose argument is
-    consumed but marked ``{transform.readonly}``; cloning ``op`` into such a probe
-    sequence (one readonly argument per operand) makes MLIR name a consumed one;
-    that argument is then marked ``{transform.consumed}`` and the probe verified
-    again until it passes. Cached per op name and operand types for ops without
-    regions. ``None`` if the probe fails for another reason (the op itself is
-    invalid: reported later).
-    """
-    key = (op.name, len(op.operands), tuple(str(v.type) for v in op.operands))
-    cacheable = len(op.regions) == 0  # with a body (foreach, apply_patterns), effects depend on it
-    if cacheable and key in _CONSUMED_CACHE:
-        return _CONSUMED_CACHE[key]
-    types = [v.type for v in op.operands]
-    consumed: set[int] = set()
-    with op.context, ir.Location.unknown():
-        for _ in range(len(types) + 1):
-            module = ir.Module.create()
-            module.operation.attributes["transform.with_named_sequence"] = ir.UnitAttr.get()
-            arg_attrs = [
-                {("transform.consumed" if i in consumed else "transform.readonly"): ir.UnitAttr.get()}
-                for i in range(len(types))
-            ]
-            with ir.InsertionPoint(module.body):
-                seq = transform.NamedSequenceOp("probe", types, [], arg_attrs=arg_attrs)
-            with ir.InsertionPoint(seq.body):
-                clone = op.clone()
-                for i, arg in enumerate(seq.body.arguments):
-                    clone.operands[i] = arg
-                transform.YieldOp([])
-            try:
-                module.operation.verify()
-                break
-            except ir.MLIRError as exc:
-                messages = [str(d.message) for d in exc.error_diagnostics] or [str(exc)]
-            found = _CONSUMED_ARG.search(" ".join(messages))
-            if found is None or int(found.group(1)) in consumed:
-                return None
-            consumed.add(int(found.group(1)))
-    result = frozenset(consumed)
-    if cacheable:
-        _CONSUMED_CACHE[key] = result
-    return result
-
-
-_CONSUMED_ARG = re.compile(r"argument #(\d+) is consumed in the body but is not marked as such")
 
 
 # --- the schedule --------------------------------------------------------------------------
