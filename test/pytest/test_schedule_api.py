@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from tilewright.diagnostics import TilewrightError
 from tilewright.schedule import HandleError, OpHandle, Schedule, ScheduleError, library
 from tilewright.schedule.consumption import consumed_operands
 from tilewright.schedule.extensions import extension_method
+from tilewright.schedule.handles import API_MODULES
 from tilewright.schedule.info import ModuleInfo
 from tilewright.schedule.source import schedule_text
 
@@ -132,6 +134,26 @@ def test_ops_are_located_at_the_python_line():
     assert str(s) == s.to_mlir() and "loc(" not in str(s)
 
 
+def test_every_extension_module_locates_its_ops_at_the_users_line():
+    s = Schedule("locs")
+    first = inspect.currentframe().f_lineno + 1
+    k = s.knob("k", [4])  # tune
+    _, (loop,) = s.match("linalg.matmul").tile([k])  # match, structured
+    loop.peel()  # loop (and the cast it needs)
+    s.foreach(s.match("linalg.fill"), lambda op: op.vectorize())  # core, regions, vector
+    s.root.apply_patterns("canonicalization")  # vector
+    s.bufferize()  # bufferization
+    text = s.to_mlir(debug_info=True)
+    for line in range(first, first + 6):
+        assert f'"{__file__}":{line}:' in text
+    assert "tilewright/schedule" not in text
+
+
+def test_every_builder_module_is_api_for_locations():
+    builders = {c.__module__ for c in (*OpHandle.__mro__, *Schedule.__mro__) if c.__module__.startswith("tilewright.")}
+    assert builders <= API_MODULES and "tilewright.schedule.regions" in API_MODULES
+
+
 def test_invalid_arguments_are_reported_at_the_call():
     s = Schedule()
     mm = s.match("linalg.matmul")
@@ -154,7 +176,9 @@ def test_extension_methods_are_added_once():
     s = Schedule()
     mm = s.match("linalg.matmul")
     g = mm.test_generalize_ext()
+    line = inspect.currentframe().f_lineno - 1
     assert not mm.valid and g.valid and "transform.structured.generalize" in s.to_mlir()
+    assert f'"{__file__}":{line}:' in s.to_mlir(debug_info=True)  # the extension is API too
     with pytest.raises(ValueError, match="already exists"):
         extension_method(OpHandle, "tile")(_generalize)
 

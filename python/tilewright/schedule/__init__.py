@@ -1,6 +1,7 @@
 """Schedules: transform-dialect scripts built from Python and applied before bufferization.
 
-``Schedule`` builds the script (see :mod:`tilewright.schedule.builder`),
+``Schedule`` builds the script (see :mod:`tilewright.schedule.builder`: one module
+per upstream transform extension, composed there),
 :mod:`tilewright.schedule.patterns` names the pattern sets of ``apply_patterns``,
 :mod:`tilewright.schedule.info` describes the payload a schedule is built for,
 :mod:`tilewright.schedule.library` holds the named built-in schedules, and
@@ -8,15 +9,8 @@
 """
 
 from tilewright.schedule import patterns
-from tilewright.schedule.builder import (
-    Handle,
-    HandleError,
-    OpHandle,
-    ParamHandle,
-    Schedule,
-    ScheduleError,
-    ValueHandle,
-)
+from tilewright.schedule.builder import OpHandle, Schedule
+from tilewright.schedule.handles import Handle, HandleError, ParamHandle, ScheduleError, ValueHandle
 
 __all__ = [
     "Handle",

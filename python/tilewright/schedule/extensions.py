@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tilewright.schedule.builder import _API_CODES, Handle, Schedule, _wrap_in_context
+from tilewright.schedule.builder import Schedule
+from tilewright.schedule.handles import Handle, in_schedule_context, register_api_code
 
 _EXTENSIONS: dict[tuple[type, str], Callable[..., Any]] = {}
 
@@ -42,8 +43,8 @@ def extension_method(cls: type, name: str | None = None) -> Callable[[Callable[.
         method_name = name or fn.__name__
         if method_name.startswith("_") or hasattr(cls, method_name):
             raise ValueError(f"{cls.__name__}.{method_name} already exists (or is private); choose another name")
-        setattr(cls, method_name, _wrap_in_context(fn))
-        _API_CODES.add(fn.__code__)  # errors point at the schedule's line, not into the extension
+        setattr(cls, method_name, in_schedule_context(fn))
+        register_api_code(fn.__code__)  # errors point at the schedule's line, not into the extension
         _EXTENSIONS[(cls, method_name)] = fn
         return fn
 

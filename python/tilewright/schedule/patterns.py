@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tilewright.schedule.handles import ScheduleError, caller_location
+
 PREFIX = "transform.apply_patterns."
 
 
@@ -34,9 +36,7 @@ def as_pattern(p: Pattern | str) -> Pattern:
 
 def _enum(value: str, allowed: tuple[str, ...], what: str) -> str:
     if value not in allowed:
-        from tilewright.schedule.builder import ScheduleError, _caller_location
-
-        raise ScheduleError(f"unknown {what} '{value}' (known: {', '.join(allowed)})", _caller_location())
+        raise ScheduleError(f"unknown {what} '{value}' (known: {', '.join(allowed)})", caller_location())
     return value
 
 
