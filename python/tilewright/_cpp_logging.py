@@ -59,6 +59,9 @@ class _QuietLoader(importlib.abc.Loader):
     def exec_module(self, module: Any) -> None:
         self._loader.exec_module(module)
 
+    def __getattr__(self, name: str) -> Any:  # get_filename, is_package, ...: the extension loader's own
+        return getattr(self._loader, name)
+
 
 class _FirstJaxlibLibrary(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
