@@ -15,7 +15,7 @@
 // DTYPE: error: argument #1 of '@main' has type tensor<3x5xi32> (numpy int32[3, 5]), but the function expects tensor<3x5xf32>
 
 // RUN: not %tilewright run %inputs/add.mlir --inputs %t-garbage.npz 2>&1 | FileCheck %s --check-prefix=GARBAGE
-// GARBAGE: -garbage.npz: error: cannot read npz inputs
+// GARBAGE: -garbage.npz: error: not an .npz file (it is text; numpy.savez writes .npz files)
 
 // RUN: not %tilewright run %inputs/add.mlir --inputs %t-missing.npz 2>&1 | FileCheck %s --check-prefix=NONPZ
 // NONPZ: -missing.npz: error: inputs file not found

@@ -65,6 +65,37 @@ def test_random_inputs_are_seeded():
     assert first.stdout != other.stdout
 
 
+def test_inputs_that_are_no_npz_file_say_so(tmp_path: Path):
+    text = tmp_path / "notmlir.txt"
+    text.write_text("x = 1\n")
+    proc = tilewright("run", "examples/mlp.mlir", "--inputs", str(text), cwd=ROOT)
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        f"{text}: error: not an .npz file (it is text; numpy.savez writes .npz files)\n",
+    )
+    npy = tmp_path / "x.npy"
+    np.save(npy, np.zeros(3, np.float32))
+    proc = tilewright("run", "examples/mlp.mlir", "--inputs", str(npy), cwd=ROOT)
+    assert proc.returncode == 1
+    assert (
+        proc.stderr == f"{npy}: error: not an .npz file (it holds a single .npy array; numpy.savez writes .npz files)\n"
+    )
+
+
+def test_inputs_of_the_wrong_shape_name_the_file(tmp_path: Path):
+    given = np.load(ROOT / "examples" / "mlp_inputs.npz")
+    arrays = [given[name] for name in given.files]
+    arrays[0] = arrays[0][:, :96]
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, *arrays)
+    proc = tilewright("run", "examples/mlp.mlir", "--inputs", str(bad), cwd=ROOT)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"{bad}: error: argument #0 of '@main' has type tensor<7x96xf32> (numpy float32[7, 96]), "
+        "but the function expects tensor<7x97xf32>\n"
+    )
+
+
 def test_errors_have_no_traceback(tmp_path: Path):
     bad = tmp_path / "bad.mlir"
     bad.write_text("func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {\n  return %y : tensor<4xf32>\n}\n")

@@ -29,7 +29,6 @@ from tilewright.bench.peers import (
     read_stablehlo,
 )
 from tilewright.bench.timing import Contender, TimeStats, time_interleaved
-from tilewright.diagnostics import SourceLocation, TilewrightError
 
 SPEEDUP_DEFINITION = "peer median time / tilewright median time (> 1: tilewright is faster)"
 TILEWRIGHT = "tilewright"
@@ -142,25 +141,6 @@ def host_description(threads: int) -> dict[str, Any]:
     }
 
 
-def _check_inputs(inputs: list[np.ndarray], signature: Any, config: BenchConfig) -> list[np.ndarray]:
-    from tilewright.cli.main import _restore_custom_dtype
-
-    if len(inputs) != len(signature.inputs):
-        raise TilewrightError(
-            f"'@{config.entry}' takes {len(signature.inputs)} argument(s) but the npz file holds "
-            f"{len(inputs)} array(s)",
-            SourceLocation(str(config.inputs)),
-        )
-    inputs = [_restore_custom_dtype(a, t) for a, t in zip(inputs, signature.inputs, strict=True)]
-    for i, (a, t) in enumerate(zip(inputs, signature.inputs, strict=True)):
-        if tuple(a.shape) != tuple(t.shape) or a.dtype != t.dtype:
-            raise TilewrightError(
-                f"argument {i} of '@{config.entry}' is {t} but the npz file holds {a.dtype}{list(a.shape)}",
-                SourceLocation(str(config.inputs)),
-            )
-    return inputs
-
-
 def _not_applicable(name: str, config: BenchConfig, program: StableHLOProgram | None) -> str:
     """Why peer ``name`` cannot run this program (empty if it can)."""
     if program is None:
@@ -201,10 +181,10 @@ def _stats_json(stats: TimeStats, flops: int | None) -> dict[str, Any]:
 
 def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: None) -> dict[str, Any]:
     """Compile, check and time; returns the report (see ``tilewright bench --json``)."""
-    from tilewright.cli.main import load_npz_inputs, random_inputs
     from tilewright.compiler import CompileOptions, Executable, start
     from tilewright.diagnostics import enter_stage
     from tilewright.ingress.formats import read_source
+    from tilewright.runtime.inputs import load_npz_inputs, match_inputs, random_inputs
 
     source = read_source(config.file)
     given = load_npz_inputs(config.inputs) if config.inputs else None
@@ -229,7 +209,10 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
     default_applied = compilation.scheduled_by_default if options.schedule_source.falls_back else None
 
     signature = executable.signature
-    inputs = _check_inputs(given, signature, config) if given is not None else random_inputs(signature, config.seed)
+    if given is not None:
+        inputs = match_inputs(given, signature, config.entry, str(config.inputs))
+    else:
+        inputs = random_inputs(signature, config.seed)
     program = read_stablehlo(source, config.entry)
     peer_names, skipped = choose_peers(config, program)
     for name, why in skipped.items():

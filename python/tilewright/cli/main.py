@@ -159,51 +159,6 @@ def _refuse_input_as_output(out: Path, file: str) -> None:
         raise TilewrightError("the output would overwrite the input: give -o FILE", SourceLocation(str(out)))
 
 
-def load_npz_inputs(path: str) -> list[Any]:
-    """The arrays of an npz file in stored order (np.savez(f, a, b) or f, x=a, y=b)."""
-    import zipfile
-
-    import numpy as np
-
-    from tilewright.diagnostics import SourceLocation, TilewrightError
-
-    p = Path(path)
-    if not p.is_file():
-        raise TilewrightError("inputs file not found" if not p.is_dir() else "is a directory", SourceLocation(path))
-    try:
-        with np.load(p, allow_pickle=False) as data:
-            if not hasattr(data, "files"):
-                raise TilewrightError("not an .npz archive (a single .npy array?)", SourceLocation(path))
-            return [data[name] for name in data.files]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise TilewrightError(f"cannot read npz inputs: {exc}", SourceLocation(path)) from None
-
-
-def random_inputs(signature: Any, seed: int) -> list[Any]:
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    arrays = []
-    for t in signature.inputs:
-        dtype = t.dtype
-        if dtype == np.bool_:
-            arrays.append(rng.random(t.shape) < 0.5)
-        elif np.issubdtype(dtype, np.integer):
-            arrays.append(rng.integers(-8 if np.issubdtype(dtype, np.signedinteger) else 0, 9, t.shape).astype(dtype))
-        elif np.issubdtype(dtype, np.complexfloating):
-            arrays.append((rng.standard_normal(t.shape) + 1j * rng.standard_normal(t.shape)).astype(dtype))
-        else:
-            arrays.append(rng.standard_normal(t.shape).astype(dtype))
-    return arrays
-
-
-def _restore_custom_dtype(array: Any, expected: Any) -> Any:
-    """npz stores bfloat16 as raw 2-byte voids; view them as the type the function expects."""
-    if array.dtype.kind == "V" and array.dtype.itemsize == expected.dtype.itemsize:
-        return array.view(expected.dtype)
-    return array
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -211,6 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tilewright.diagnostics import SourceLocation, TilewrightError, enter_stage
     from tilewright.ingress.formats import read_source
     from tilewright.runtime.compare import load_expected
+    from tilewright.runtime.inputs import load_npz_inputs, match_inputs, random_inputs
 
     if (args.rtol is not None or args.atol is not None) and not args.expected:
         raise TilewrightError("--rtol and --atol apply to --expected FILE.npz", SourceLocation(f"{PROG} run"))
@@ -220,13 +176,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     executable = Executable(start(source, _options(args)))
     if inputs is None:
         inputs = random_inputs(executable.signature, args.seed)
-    elif len(inputs) != len(executable.signature.inputs):
-        raise TilewrightError(
-            f"'@{args.entry}' takes {len(executable.signature.inputs)} argument(s) but the npz file holds "
-            f"{len(inputs)} array(s)",
-            SourceLocation(args.inputs),
-        )
-    inputs = [_restore_custom_dtype(a, t) for a, t in zip(inputs, executable.signature.inputs, strict=True)]
+    else:
+        inputs = match_inputs(inputs, executable.signature, args.entry, args.inputs)
     enter_stage("run")
     results = executable(*inputs)
     if not isinstance(results, tuple):
