@@ -7,15 +7,14 @@ import pty
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
 
 import pytest
-from tilewright.cli.common import run_isolated
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "examples" / "mlp.mlir"
@@ -105,24 +104,118 @@ def test_errors_have_no_traceback(tmp_path: Path):
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.filterwarnings("ignore:os.fork")
-def test_crash_in_native_code_is_reported_with_its_stage(capfd):
-    from tilewright.diagnostics import enter_stage
+# --- crash isolation: a fresh process forks, as the CLIs do at startup (this one may run JAX's threads) ---
 
-    def crashes() -> int:
+ISOLATED = """
+import os, signal, sys, threading, time
+from tilewright.cli.common import run_isolated
+from tilewright.diagnostics import enter_stage
+
+PARENT = os.getpid()
+{setup}
+
+def work():
+{body}
+
+sys.exit(run_isolated(work, "tilewright"))
+"""
+
+
+def isolated(body: str, setup: str = "") -> subprocess.CompletedProcess:
+    script = ISOLATED.format(setup=setup, body=textwrap.indent(textwrap.dedent(body).strip(), "    "))
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+
+
+def test_crash_in_native_code_is_reported_with_its_stage():
+    proc = isolated("""
         enter_stage("llvm-dialect")
         os.kill(os.getpid(), signal.SIGSEGV)
+    """)
+    assert proc.returncode == 1
+    assert proc.stderr == "tilewright: internal error: crashed with SIGSEGV in stage 'llvm-dialect'\n"
+
+
+def test_crash_shows_the_assertion_but_not_the_stack_dump():
+    proc = isolated("""
+        enter_stage("bufferize")
+        print("#0 0x7f00 llvm::sys::PrintStackTrace", file=sys.stderr)
+        print("python: Foo.cpp:12: void f(): Assertion `x && \\"boom\\"' failed.", file=sys.stderr, flush=True)
+        os.abort()
+    """)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        "tilewright: internal error: crashed with SIGABRT in stage 'bufferize': "
+        'Foo.cpp:12: void f(): Assertion `x && "boom"\' failed.\n'
+    )
+
+
+def test_assertion_text_on_stderr_is_not_a_crash():
+    proc = isolated("""
+        print("Assertion: the user's own words", file=sys.stderr)
         return 0
+    """)
+    assert proc.returncode == 0
+    assert proc.stderr == "Assertion: the user's own words\n"
 
-    assert run_isolated(crashes, "tilewright") == 1
-    err = capfd.readouterr().err
-    assert "internal error: crashed with SIGSEGV in stage 'llvm-dialect'" in err
+
+def test_exit_from_native_code_is_an_internal_error():
+    proc = isolated("""
+        enter_stage("llvm-ir")
+        print("LLVM ERROR: out of cheese", file=sys.stderr, flush=True)
+        os._exit(1)  # what LLVM's fatal errors do: no signal
+    """)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        "LLVM ERROR: out of cheese",
+        "tilewright: internal error: exited with status 1 in stage 'llvm-ir'",
+    ]
 
 
-@pytest.mark.filterwarnings("ignore:os.fork")
-@pytest.mark.parametrize("code", [0, 1])
+@pytest.mark.parametrize("code", [0, 1, 3])
 def test_isolated_exit_codes_pass_through(code):
-    assert run_isolated(lambda: code, "tilewright") == code
+    proc = isolated(f"return {code}")
+    assert (proc.returncode, proc.stderr) == (code, "")
+
+
+def test_a_process_running_threads_is_not_forked():
+    """A forked copy of a multi-threaded process can deadlock (JAX's warning): such a process runs the work itself."""
+    proc = isolated(
+        """
+        from tilewright.isolation import ForkUnsafeError, run_forked
+        try:
+            run_forked(lambda _channel: 0)
+        except ForkUnsafeError as exc:
+            print(exc, file=sys.stderr)
+            return 0 if os.getpid() == PARENT else 3
+        return 2
+        """,
+        setup="threading.Thread(target=time.sleep, args=(60,), daemon=True).start()",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "will not fork a process running 2 threads: the child could deadlock\n"
+
+
+FORK_SPY = """
+import sys, tilewright.isolation as isolation
+run_forked = isolation.run_forked
+
+def spy(work, **kw):
+    jax = sorted({m.split(".")[0] for m in sys.modules} & {"jax", "jaxlib"})
+    print("fork:", isolation.thread_count(), jax, file=sys.stderr, flush=True)
+    return run_forked(work, **kw)
+
+isolation.run_forked = spy
+from tilewright.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_cli_forks_before_jax_is_imported():
+    proc = subprocess.run(
+        [sys.executable, "-c", FORK_SPY, "run", str(EXAMPLE), "--random-inputs"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[0] == "fork: 1 []"
 
 
 # --- the first ten minutes (issue 15) -----------------------------------------------------------

@@ -166,20 +166,33 @@ def _hang(case, on_stage=lambda _s: None):
     time.sleep(600)
 
 
-def test_crash_becomes_a_failed_case_with_its_stage(tmp_path: Path, monkeypatch):
+def _exit(case, on_stage=lambda _s: None):
+    on_stage("llvm-ir")
+    print("LLVM ERROR: out of cheese")
+    os._exit(1)  # as LLVM's fatal errors do: no signal, no result
+
+
+# Through a worker, as a real run goes: this (JAX-using) process never forks.
+def test_crash_becomes_a_failed_case_with_its_stage(tmp_path: Path):
     case = discover(write_cases(tmp_path))[0]
-    monkeypatch.setattr(runner, "run_case_inline", _crash)
-    result = runner.run_case_forked(case, timeout=60)
+    [result] = runner.run_cases([case], timeout=60, run_case=_crash)
     assert result.status == "fail"
     assert result.reason == "crashed with SIGSEGV in stage 'llvm-dialect'"
 
 
-def test_hang_is_killed_at_the_timeout(tmp_path: Path, monkeypatch):
+def test_hang_is_killed_at_the_timeout(tmp_path: Path):
     case = discover(write_cases(tmp_path))[0]
-    monkeypatch.setattr(runner, "run_case_inline", _hang)
-    result = runner.run_case_forked(case, timeout=1)
+    [result] = runner.run_cases([case], timeout=1, run_case=_hang)
     assert result.status == "fail"
     assert result.reason == "timeout after 1s in stage 'jit'"
+
+
+def test_exit_without_a_result_is_a_failed_case(tmp_path: Path):
+    case = discover(write_cases(tmp_path))[0]
+    [result] = runner.run_cases([case], timeout=60, run_case=_exit)
+    assert result.status == "fail"
+    assert result.reason == "exited with status 1 in stage 'llvm-ir'"
+    assert "LLVM ERROR: out of cheese" in result.detail
 
 
 def test_cli_prints_breakdown_and_ends_with_passed_failed(tmp_path: Path):

@@ -1,11 +1,12 @@
 """Run conformance cases, each in its own forked child, and summarize them.
 
-Isolation: ``--jobs N`` warm worker processes (started with ``spawn``, so they
-are single-threaded and fork-safe) import tilewright, jaxlib's MLIR and the
-upstream bindings once; each case then runs in a child forked from a worker,
-so an MLIR assertion, a segfault or a hang (killed at ``timeout``) costs one
-case, never the run. The child reports the stage it is in as it goes, so a
-crash is attributed to a stage.
+Isolation (:mod:`tilewright.isolation`): ``--jobs N`` warm worker processes,
+started with ``spawn``, import tilewright, jaxlib's MLIR and the upstream
+bindings once, but never JAX, and run no threads, so forking them is safe;
+each case then runs in a child forked from a worker, so an MLIR assertion, a
+segfault or a hang (killed at ``timeout``) costs one case, never the run. The
+child reports the stage it is in as it goes, so a crash is attributed to a
+stage; whether it crashed is read from its wait status, not from its stderr.
 
 Outcomes:
 
@@ -24,11 +25,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
+import multiprocessing.connection
 import random
-import select
 import signal
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from tilewright.conformance.cases import DTYPE_CLASSES, Case
+from tilewright.isolation import Channel, run_forked
 
 DEFAULT_TIMEOUT_S = 120.0
 _UNSUPPORTED_STAGES = ("startup", "rewrite", "ingress")
@@ -139,55 +139,22 @@ def run_case_inline(case: Case, on_stage: Callable[[str], None] = lambda _s: Non
         set_stage_listener(None)
 
 
-def _child(case: Case, out_fd: int) -> None:
-    """Body of the forked child: run the case, report stages and the result as lines on ``out_fd``."""
+def run_case_forked(case: Case, timeout: float, run_case: Callable[..., dict[str, Any]] | None = None) -> CaseResult:
+    """Run ``case`` in a forked child with a deadline; crashes and hangs become failed results.
 
-    def write(kind: str, payload: str) -> None:
-        try:
-            os.write(out_fd, f"{kind} {payload}\n".encode())
-        except OSError:
-            pass
+    Forks this process, which must be single-threaded (a warm worker is; see
+    :mod:`tilewright.isolation`). ``run_case`` stands in for :func:`run_case_inline`.
+    """
+    run_case = run_case or run_case_inline
 
-    result = run_case_inline(case, lambda s: write("stage", s))
-    write("result", json.dumps(result))
+    def work(channel: Channel) -> int:
+        channel.send(json.dumps(run_case(case, channel.stage)))
+        return 0
 
-
-def run_case_forked(case: Case, timeout: float) -> CaseResult:
-    """Run ``case`` in a forked child with a deadline; crashes and hangs become failed results."""
-    import sys
-
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # child
-        code = 0
-        try:
-            import faulthandler
-
-            faulthandler.disable()
-            os.close(out_r)
-            os.close(err_r)
-            os.dup2(err_w, 1)
-            os.dup2(err_w, 2)
-            _child(case, out_w)
-        except BaseException:  # noqa: BLE001 - whatever happens, the child must not return
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(out_w)
-    os.close(err_w)
-    out, err, timed_out = _drain(pid, out_r, err_r, started + timeout)
-    _, status = os.waitpid(pid, 0)
-    seconds = time.monotonic() - started
-    stages = [line[6:] for line in out.splitlines() if line.startswith("stage ")]
-    stage = stages[-1] if stages else "startup"
-    result_line = next((line[7:] for line in out.splitlines() if line.startswith("result ")), None)
-    base = _base_result(case, seconds)
-    if result_line is not None:
-        fields = json.loads(result_line)
+    outcome = run_forked(work, timeout=timeout, merge_stdout=True, cap_stderr=True)
+    base = _base_result(case, outcome.seconds)
+    if outcome.messages:
+        fields = json.loads(outcome.messages[0])
         element = fields.pop("element", "")
         if base.dtype == "unknown" and element in _ELEMENT_TO_DTYPE:
             base.dtype = _ELEMENT_TO_DTYPE[element]
@@ -197,47 +164,11 @@ def run_case_forked(case: Case, timeout: float) -> CaseResult:
             setattr(base, key, value)
         return base
     base.status = "fail"
-    base.stage = stage
-    if timed_out:
-        base.reason = f"timeout after {timeout:g}s in stage '{stage}'"
-    elif os.WIFSIGNALED(status):
-        sig = signal.Signals(os.WTERMSIG(status)).name
-        assertion = next((line for line in err.splitlines() if "Assertion" in line), "")
-        base.reason = f"crashed with {sig} in stage '{stage}'"
-        base.detail = assertion.split(": ", 1)[-1] if assertion else err[-2000:]
-    else:
-        base.reason = f"child exited with status {os.WEXITSTATUS(status)} in stage '{stage}'"
-        base.detail = err[-2000:]
+    base.stage = outcome.stage
+    base.reason = outcome.reason or f"no result from the child in stage '{outcome.stage}'"
+    if not outcome.timed_out:
+        base.detail = (outcome.signal_name is not None and outcome.assertion) or outcome.stderr[-2000:]
     return base
-
-
-def _drain(pid: int, out_r: int, err_r: int, deadline: float) -> tuple[str, str, bool]:
-    """Read the child's report and stderr until both close or the deadline passes (then kill it)."""
-    buffers: dict[int, list[bytes]] = {out_r: [], err_r: []}
-    open_fds = [out_r, err_r]
-    killed = False
-    while open_fds:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed = True
-            except ProcessLookupError:
-                pass
-            break
-        ready, _, _ = select.select(open_fds, [], [], remaining)
-        for fd in ready:
-            chunk = os.read(fd, 65536)
-            if chunk:
-                buffers[fd].append(chunk)
-                if fd == err_r and sum(map(len, buffers[fd])) > 1 << 20:  # keep the tail of huge dumps
-                    buffers[fd] = [b"".join(buffers[fd])[-(1 << 16) :]]
-            else:
-                open_fds.remove(fd)
-    for fd in (out_r, err_r):
-        os.close(fd)
-    out = b"".join(buffers[out_r]).decode(errors="replace")
-    return out, b"".join(buffers[err_r]).decode(errors="replace"), killed
 
 
 def _base_result(case: Case, seconds: float) -> CaseResult:
@@ -271,21 +202,30 @@ def _warm_up() -> None:
     register_stablehlo_passes()
 
 
-def _worker_main(tasks: Any, results: Any, timeout: float) -> None:
-    """A warm worker: take cases from ``tasks`` until ``None``, fork one child per case."""
+def _worker_main(tasks: Any, results: Any, timeout: float, run_case: Callable[..., dict[str, Any]] | None) -> None:
+    """A warm worker: take cases from ``tasks`` until ``None``, fork one child per case.
+
+    Forking it is safe because it stays single-threaded: it is started with
+    ``spawn``, imports jaxlib's MLIR but never JAX, and sends results on its
+    own pipe (``Connection.send`` writes from this thread; a
+    ``multiprocessing.Queue`` would start a feeder thread).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # stopped: the case in flight is killed on the way out
     _warm_up()
-    while True:
-        item = tasks.get()
-        if item is None:
-            return
-        index, case = item
-        try:
-            result = run_case_forked(case, timeout)
-        except Exception as exc:  # noqa: BLE001 - report and keep the worker alive
-            result = _base_result(case, 0.0)
-            result.reason = f"runner error: {type(exc).__name__}: {exc}"
-        results.put((index, result))
+    with results:
+        while (item := tasks.get()) is not None:
+            index, case = item
+            try:
+                result = run_case_forked(case, timeout, run_case)
+            except Exception as exc:  # noqa: BLE001 - report and keep the worker alive
+                result = _base_result(case, 0.0)
+                result.reason = f"runner error: {type(exc).__name__}: {exc}"
+            results.send((index, result))
+
+
+def _exit_on_sigterm(_signum: int, _frame: Any) -> None:
+    raise SystemExit(143)
 
 
 def run_cases(
@@ -293,12 +233,17 @@ def run_cases(
     jobs: int = 1,
     timeout: float = DEFAULT_TIMEOUT_S,
     on_result: Callable[[CaseResult], None] = lambda _r: None,
+    run_case: Callable[..., dict[str, Any]] | None = None,
 ) -> list[CaseResult]:
-    """Run every case on ``jobs`` warm workers; results come back in ``cases`` order."""
+    """Run every case on ``jobs`` warm workers; results come back in ``cases`` order.
+
+    ``run_case`` (a module-level function: it is pickled by name for the
+    workers) stands in for :func:`run_case_inline`.
+    """
     if not cases:
         return []
     ctx = multiprocessing.get_context("spawn")
-    tasks, results = ctx.Queue(), ctx.Queue()
+    tasks = ctx.Queue()
     # A fixed shuffle: the cases done so far are a fair sample at any moment (files are sorted by op).
     order = list(enumerate(cases))
     random.Random(0).shuffle(order)
@@ -307,25 +252,33 @@ def run_cases(
     jobs = max(1, min(jobs, len(cases)))
     for _ in range(jobs):
         tasks.put(None)
-    workers = [ctx.Process(target=_worker_main, args=(tasks, results, timeout), daemon=True) for _ in range(jobs)]
+    pipes = [ctx.Pipe(duplex=False) for _ in range(jobs)]
+    workers = [
+        ctx.Process(target=_worker_main, args=(tasks, sender, timeout, run_case), daemon=True) for _, sender in pipes
+    ]
     for w in workers:
         w.start()
+    for _, sender in pipes:
+        sender.close()  # the worker holds its end now: the pipe reads as closed once the worker is gone
+    readers = [reader for reader, _ in pipes]
     collected: dict[int, CaseResult] = {}
     try:
-        while len(collected) < len(cases):
-            try:
-                index, result = results.get(timeout=5.0)
-            except Exception:  # noqa: BLE001 - queue.Empty: check that workers are alive
-                if not any(w.is_alive() for w in workers):
-                    break
-                continue
-            collected[index] = result
-            on_result(result)
+        while readers and len(collected) < len(cases):
+            for reader in multiprocessing.connection.wait(readers):
+                try:
+                    index, result = reader.recv()
+                except EOFError:
+                    readers.remove(reader)
+                    continue
+                collected[index] = result
+                on_result(result)
     finally:
         for w in workers:
             if w.is_alive() and len(collected) < len(cases):
                 w.terminate()
             w.join(timeout=10)
+        for reader, _ in pipes:
+            reader.close()
         # Cases never handed out would keep the queue's feeder thread (and this process) alive at exit.
         tasks.cancel_join_thread()
     out = []
