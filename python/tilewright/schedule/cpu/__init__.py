@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tilewright.schedule import Schedule, patterns
-from tilewright.schedule.builder import OpHandle
+from tilewright.schedule import OpHandle, Schedule, patterns
 from tilewright.target.cpu.host import HostCpu, host_cpu
 
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from tilewright.schedule import Schedule
-from tilewright.schedule.builder import OpHandle
+from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.cpu import CpuConfig, config_for, largest_divisor
 from tilewright.schedule.cpu.elementwise import MAX_TILE_ELEMENTS, chunk_rows
 from tilewright.schedule.cpu.matmul import KERNEL_OPS, choose_tiles, finish_kernels, microkernel

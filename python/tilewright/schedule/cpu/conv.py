@@ -11,8 +11,7 @@ the same shape as the matmul microkernel (``ow`` playing M, ``f`` N, ``c`` K).
 
 from __future__ import annotations
 
-from tilewright.schedule import Schedule
-from tilewright.schedule.builder import OpHandle
+from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.cpu import PARALLEL_MIN_WORK, CpuConfig, config_for, largest_divisor, outer_tiles
 from tilewright.schedule.info import LinalgOpInfo
 

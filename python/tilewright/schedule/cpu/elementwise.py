@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from tilewright.schedule import Schedule
-from tilewright.schedule.builder import OpHandle
+from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.cpu import PARALLEL_MIN_WORK, CpuConfig, config_for, largest_divisor, outer_tiles
 from tilewright.schedule.info import LinalgOpInfo
 

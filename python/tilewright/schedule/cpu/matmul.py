@@ -33,8 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tilewright.schedule import Schedule, patterns
-from tilewright.schedule.builder import OpHandle
+from tilewright.schedule import OpHandle, Schedule, patterns
 from tilewright.schedule.cpu import (
     PARALLEL_MIN_WORK,
     CpuConfig,
