@@ -113,7 +113,9 @@ def test_missing_entry_and_bad_source_are_errors():
 def test_dump_dir_shows_every_stage(tmp_path: Path):
     tilewright.compile(LINALG_ADD, dump_dir=tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["00-linalg.mlir", "01-scheduled.mlir", "02-bufferized.mlir", "03-llvm-dialect.mlir"]
+    stages = ["00-linalg.mlir", "01-scheduled.mlir", "02-bufferized.mlir", "03-llvm-dialect.mlir"]
+    assert names == sorted([*stages, "01-scheduled.transform.mlir"])  # the default schedule's script too
+    assert "transform.named_sequence @__transform_main" in (tmp_path / "01-scheduled.transform.mlir").read_text()
     assert "memref<7xf32>" in (tmp_path / "02-bufferized.mlir").read_text()
 
 

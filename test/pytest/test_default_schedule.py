@@ -144,7 +144,9 @@ def test_lhs_dilation_stays_unscheduled(rng):
         r"tensor\.insert_slice .*\[1, 2, 1\]", tilewright.compile(text, schedule="none").compilation.artifacts["linalg"]
     )
     assert plan_of(text) is None
-    check(dilated_conv, x, w, rtol=1e-5, atol=1e-4)
+    with pytest.warns(RuntimeWarning, match="module left unscheduled: a tensor.insert_slice with non-unit strides"):
+        exe = tilewright.compile(text)
+    np.testing.assert_allclose(exe(x, w), dilated_conv(x, w), rtol=1e-5, atol=1e-4)
 
 
 def column_mean_var(x):

@@ -56,3 +56,12 @@ def test_rotary_embedding_scores(heads, seq, dim, rng):
     exe = tilewright.compile(stablehlo_of(rotary_scores, q, k), threads=1)
     assert named_contractions(exe.compilation.artifacts["linalg"]) == 1
     np.testing.assert_allclose(exe(q, k), rotary_scores(q, k), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("seq", [264, 1000])
+def test_dot_product_attention_at_long_rows(seq, rng):
+    """A transpose of the softmax ([b, q, h, k] -> [b, h, k, q]) used to root the softmax's fusion
+    group; with rows long enough to be chunked (264 = 3 x 88) the reductions came out wrong."""
+    q, k, v = (rng.standard_normal((1, seq, 1, 64)).astype(np.float32) for _ in range(3))
+    exe = tilewright.compile(stablehlo_of(jax.nn.dot_product_attention, q, k, v), threads=1)
+    np.testing.assert_allclose(exe(q, k, v), jax.nn.dot_product_attention(q, k, v), rtol=2e-5, atol=2e-5)

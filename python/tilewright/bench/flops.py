@@ -66,11 +66,11 @@ def _kind(info: LinalgOpInfo, op: ir.Operation) -> str | None:
 
 def count_flops(module: ir.Module) -> FlopCount:
     """Count the flops of the linalg ops of ``module`` (linalg on tensors, not modified)."""
-    from tilewright.schedule.info import _linalg_ops
+    from tilewright.schedule.info import linalg_ops
 
     info = ModuleInfo.from_module(module)
     with module.context:
-        operations = [op for op, _ in _linalg_ops(module)]
+        operations = [op for op, _ in linalg_ops(module)]
     counted: list[OpFlops] = []
     uncounted: list[str] = []
     for op_info, op in zip(info.ops, operations, strict=True):

@@ -17,9 +17,10 @@ the whole module from the CPU library (:mod:`tilewright.schedule.cpu`):
 
 Ops that upstream cannot tile are left as they are (loops): indexing maps with negative
 coefficients (``rev``: tiling asserts in MLIR 22). Payloads the library must not touch
-at all stay unscheduled: a ``tensor.insert_slice`` with non-unit strides (the vectorizer
-drops the strides, wrong results), a ``tensor.pad`` of more than ``MAX_PAD_ELEMENTS``,
-linalg ops inside loops, dynamic shapes.
+at all stay unscheduled, with a RuntimeWarning saying why: a ``tensor.insert_slice`` with
+non-unit strides (the vectorizer drops the strides, wrong results), a ``tensor.pad`` of more
+than ``MAX_PAD_ELEMENTS`` beside matmul kernels, dynamic shapes. Linalg ops inside loop bodies
+are scheduled like the others, each loop body a dataflow graph of its own.
 
 Ops are addressed by position: every linalg op of the (untransformed) payload is
 matched once at the start and split into one handle per op, in module order.
@@ -28,13 +29,14 @@ matched once at the start and split into one handle per op, in module order.
 from __future__ import annotations
 
 import math
+import re
+import warnings
 from dataclasses import dataclass, field, replace
 
 from mlir import ir
 
-from tilewright.schedule import Schedule
-from tilewright.schedule.builder import OpHandle
-from tilewright.schedule.cpu.elementwise import MAX_GROUP_ROW_ELEMENTS, reduced_dims
+from tilewright.schedule import OpHandle, Schedule
+from tilewright.schedule.cpu.elementwise import MAX_GROUP_ROW_ELEMENTS
 from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
 
 CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul")
@@ -76,22 +78,40 @@ class Payload:
 
     @staticmethod
     def of(module: ir.Module) -> Payload | None:
-        """The graph of ``module``, or None when the default library does not apply (several
-        functions, linalg ops nested in loops or regions, dynamic shapes, strided insert_slice)."""
+        """The graph of ``module``, or None when the default library does not apply."""
+        built = Payload.build(module)
+        return built if isinstance(built, Payload) else None
+
+    @staticmethod
+    def build(module: ir.Module) -> Payload | str:
+        """The graph of ``module``, or why the default library leaves it unscheduled (several
+        functions, dynamic shapes, a strided insert_slice, a nested or dynamic pad; "" when it
+        has no linalg op at all).
+
+        Linalg ops inside loop bodies (``while``/``fori_loop``/``scan``, sort and scatter
+        lowerings) are nodes like the others: dataflow edges are kept only between ops of the
+        same block, so nothing is fused across a loop boundary (it would be recomputed on
+        every iteration), and a value crossing one counts as escaping its block.
+        """
         info = ModuleInfo.from_module(module)
         funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
-        if len(funcs) != 1 or not info.ops:
-            return None
+        if not info.ops:
+            return ""
+        if len(funcs) != 1:
+            return f"{len(funcs)} functions (the library schedules one)"
+        if any(r is None for o in info.ops for r in o.loop_ranges):
+            return "dynamic shapes"
+        linalg_ops = _outermost_linalg_ops(funcs[0])
+        if len(linalg_ops) != len(info.ops):
+            return "linalg ops the module description does not list"
+        if _strided_insert_slice(funcs[0]):
+            return "a tensor.insert_slice with non-unit strides (the vectorizer drops strides)"
         top = [op.operation for op in funcs[0].regions[0].blocks[0].operations]
-        linalg_ops = [op for op in top if op.name.startswith("linalg.")]
-        if len(linalg_ops) != len(info.ops) or any(r is None for o in info.ops for r in o.loop_ranges):
-            return None
-        if _nested_linalg(funcs[0], top) or _strided_insert_slice(funcs[0]):
-            return None
         pads = _top_level_pads(funcs[0], top)
         if pads is None:
-            return None
+            return "a tensor.pad nested in a region or with dynamic sizes"
         position = {_key(op): i for i, op in enumerate(linalg_ops)}
+        block_of = [_key(op.parent) for op in linalg_ops]
         nodes = []
         for o, op in zip(info.ops, linalg_ops, strict=True):
             named = _specialized_contraction(o)
@@ -103,16 +123,33 @@ class Payload:
         for i, op in enumerate(linalg_ops):
             for operand in op.operands:
                 owner = _producer(operand)
-                nodes[i].operand_producers.append(position.get(_key(owner)) if owner is not None else None)
+                p = position.get(_key(owner)) if owner is not None else None
+                if p is not None and block_of[p] != block_of[i]:
+                    nodes[p].escapes, p = True, None  # produced in another block: not fused across
+                nodes[i].operand_producers.append(p)
             for result in op.results:
                 for use in result.uses:
-                    user = use.owner
-                    j = position.get(_key(user))
-                    if j is None:
+                    j = position.get(_key(use.owner))
+                    if j is None or block_of[j] != block_of[i]:
                         nodes[i].escapes = True
                     elif j not in nodes[i].users:
                         nodes[i].users.append(j)
         return Payload(info, nodes, pads)
+
+
+def _outermost_linalg_ops(func: ir.Operation) -> list[ir.Operation]:
+    """The linalg ops of ``func`` not nested in another linalg op, in pre-order (the order of
+    :class:`ModuleInfo` and of the schedule's positional handles), loop bodies included."""
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name.startswith("linalg.") and op.name not in ("linalg.yield", "linalg.index"):
+            found.append(op)
+            return ir.WalkResult.SKIP  # its body holds no schedulable op
+        return ir.WalkResult.ADVANCE
+
+    func.walk(visit, ir.WalkOrder.PRE_ORDER)
+    return found
 
 
 def _negative_coefficients(op: ir.Operation) -> bool:
@@ -194,23 +231,6 @@ def _key(op: ir.Operation | ir.OpView) -> int:
 def _producer(value: ir.Value) -> ir.Operation | None:
     owner = value.owner
     return owner.operation if isinstance(owner, ir.Operation | ir.OpView) else None
-
-
-def _nested_linalg(func: ir.Operation, top: list[ir.Operation]) -> bool:
-    """Whether linalg ops hide inside regions of non-linalg ops (scf.for, ...): not addressed here."""
-    found = False
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        nonlocal found
-        if op.name.startswith("linalg.") and op.name != "linalg.yield":
-            found = True
-            return ir.WalkResult.INTERRUPT
-        return ir.WalkResult.ADVANCE
-
-    for op in top:
-        if not op.name.startswith("linalg."):  # so whatever linalg op the walk finds is nested in it
-            op.walk(visit, ir.WalkOrder.PRE_ORDER)
-    return found
 
 
 @dataclass
@@ -354,6 +374,8 @@ def plan(payload: Payload) -> Plan:
         if n.index in taken or n.name == "linalg.fill" or not n.tileable or not _group_root(n.info):
             continue
         producers = _grow_group(payload, n.index, taken)
+        if producers and not _whole_dims_trailing(payload, n.index, producers):
+            producers = []  # e.g. a transpose of softmax rows: the softmax roots a group of its own
         if _row_elements(payload, n.index, producers) > MAX_GROUP_ROW_ELEMENTS:
             continue  # whole rows too long to vectorize: these ops are tiled alone below
         out.groups.append((n.index, producers))
@@ -370,14 +392,71 @@ def _group_root(op: LinalgOpInfo) -> bool:
 
 
 def group_whole_dims(payload: Payload, root: int, producers: list[int]) -> set[int]:
-    """Loops of the group's root that stay whole: those its fused producers reduce over."""
+    """Loops of the group's root that stay whole: those its fused producers reduce over.
+
+    A member that reads a reducing member (``x / sum(x)``) must see whole rows along the loops
+    missing from that input's map; those loops are traced through every tensor handed on to
+    the root (a transpose of the probabilities, as ``dot_product_attention`` has, permutes
+    them), so a reduction is never split across tiles.
+    """
     members = set(producers)
+    whole: dict[int, set[int]] = {}
     reducing: set[int] = set()
-    for p in sorted(producers):  # producers before their users (module order)
-        n = payload.nodes[p]
-        if n.info.reduction_dims or any(q in reducing for q in n.operand_producers if q in members):
-            reducing.add(p)
-    return reduced_dims(payload.nodes[root].info, payload.nodes[root].operand_producers, reducing)
+    for x in [*sorted(producers), root]:  # producers before their users (module order)
+        node = payload.nodes[x]
+        loops = set(range(len(node.info.iterator_types)))
+        dims: set[int] = set()
+        for i, p in enumerate(node.operand_producers[: len(node.info.inputs)]):
+            if p not in members or i >= len(node.info.indexing_maps):
+                continue
+            read = _axis_dims(node.info.indexing_maps[i])
+            if p in reducing:
+                dims |= loops - {d for d in read if d is not None}
+            producer = payload.nodes[p].info
+            written = _axis_dims(producer.indexing_maps[len(producer.inputs)]) if producer.indexing_maps else []
+            for axis, e in enumerate(written):
+                if e in whole.get(p, ()) and axis < len(read) and read[axis] is not None:
+                    dims.add(read[axis])
+        whole[x] = dims
+        if node.info.reduction_dims or any(q in reducing for q in node.operand_producers if q in members):
+            reducing.add(x)
+    return whole[root]
+
+
+def _whole_dims_trailing(payload: Payload, root: int, producers: list[int]) -> bool:
+    """Whether a root that reads its fused producers through a permutation keeps whole only
+    loops that come after every loop it tiles. With a tiled loop inside a whole one (a transpose
+    moving the softmax's row axis outward, as ``dot_product_attention`` has), the chunking of
+    long rows cut the tiled loop and the fused reductions came out wrong (seq 264: off by 100x)."""
+    node = payload.nodes[root]
+    op = node.info
+    members = set(producers)
+    permuted = any(
+        p in members and i < len(op.indexing_maps) and _permutes(op.indexing_maps[i])
+        for i, p in enumerate(node.operand_producers[: len(op.inputs)])
+    )
+    if not permuted:  # rows and columns in place (a column softmax): the chunks cut the right loop
+        return True
+    keep = group_whole_dims(payload, root, producers) | set(op.reduction_dims)
+    ranges = [r or 1 for r in op.loop_ranges]
+    first = min(keep, default=len(ranges))
+    return all(d in keep or ranges[d] == 1 for d in range(first, len(ranges)))
+
+
+def _permutes(indexing_map: str) -> bool:
+    """Whether a map reads loop dims out of order (a transpose)."""
+    dims = [d for d in _axis_dims(indexing_map) if d is not None]
+    return dims != sorted(dims)
+
+
+def _axis_dims(indexing_map: str) -> list[int | None]:
+    """The loop dim each result axis of an indexing map reads (None for any other expression)."""
+    results = indexing_map.split("->", 1)[-1].strip().strip("()")
+    out: list[int | None] = []
+    for expr in (e.strip() for e in results.split(",") if e.strip()):
+        match = re.fullmatch(r"d(\d+)", expr)
+        out.append(int(match.group(1)) if match else None)
+    return out
 
 
 def _row_elements(payload: Payload, root: int, producers: list[int]) -> int:
@@ -396,8 +475,10 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     """The default CPU schedule for ``module`` (None when nothing in it is scheduled)."""
     from tilewright.schedule.cpu import attention, config_for, conv, elementwise, matmul, vectorize
 
-    payload = Payload.of(module)
-    if payload is None:
+    payload = Payload.build(module)
+    if not isinstance(payload, Payload):
+        if payload:
+            warnings.warn(f"default schedule: module left unscheduled: {payload}", RuntimeWarning, stacklevel=2)
         return None
     p = plan(payload)
     alone = [i for i in p.alone if payload.nodes[i].name != "linalg.fill"]
@@ -408,6 +489,12 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     # which only the contraction kernels need (their partial tiles are padded).
     large_pads = any(math.prod(shape) > MAX_PAD_ELEMENTS for shape in payload.pads)
     if large_pads and (p.attention or p.contractions):
+        message = f"default schedule: module left unscheduled: a tensor.pad of over {MAX_PAD_ELEMENTS} elements"
+        warnings.warn(
+            f"{message} beside matmul kernels (their partial tiles need pad vectorization)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return None
     cfg = config_for()
     s = Schedule(name, context=module.context)  # built in the payload's context: applied without printing

@@ -116,7 +116,7 @@ class ModuleInfo:
         import mlir.dialects.linalg as linalg
 
         with module.context:
-            ops = _linalg_ops(module)
+            ops = linalg_ops(module)
             pm = mpm.PassManager.parse("builtin.module(func.func(linalg-generalize-named-ops))")
             infos = []
             functions = []
@@ -162,7 +162,7 @@ class ModuleInfo:
         return ModuleInfo(tuple(infos), tuple(functions))
 
 
-def _linalg_ops(module: ir.Module) -> list[tuple[ir.Operation, str]]:
+def linalg_ops(module: ir.Module) -> list[tuple[ir.Operation, str]]:
     """Linalg ops not nested in other linalg ops, in pre-order, with their function's name."""
     ops = find_ops(module, _is_linalg, pre_order=True, prune=_is_linalg)
     return [(op, _function_name(op)) for op in ops]
@@ -208,7 +208,7 @@ def _generalized_maps(op: ir.Operation, pm: mpm.PassManager) -> tuple[tuple[str,
         pm.run(module.operation)
     except ir.MLIRError:
         return None
-    found = _linalg_ops(module)
+    found = linalg_ops(module)
     return _maps_and_iterators(found[0][0]) if len(found) == 1 else None
 
 
