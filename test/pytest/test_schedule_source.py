@@ -160,9 +160,22 @@ def test_python_schedules_are_built_in_the_payload_context(form, tmp_path):
     )
     value = {"function": build_tiled, "builtin": "test-tile-8x16", "python-file": str(py_file), "default": None}[form]
     compilation = start(as_source(MATMUL), CompileOptions(schedule="none"))
-    script = resolve_schedule(value).script(compilation.module, threads=1)
-    assert script is not None
+    built: list[Schedule] = []
+    original_init = Schedule.__init__
+
+    def recording_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        built.append(self)
+
+    Schedule.__init__ = recording_init
+    try:
+        script = resolve_schedule(value).script(compilation.module, threads=1)
+    finally:
+        Schedule.__init__ = original_init
+    assert script is not None and built
     assert script.module.context is compilation.module.context
+    # The very module the Python code built is applied: nothing was printed and parsed again.
+    assert script.module.operation == built[-1].module.operation
 
 
 def test_a_schedule_object_from_another_context_still_applies(operands):

@@ -232,9 +232,12 @@ class ScheduleBase:
         self, name: str = "schedule", *, knobs: Mapping[str, Any] | None = None, context: ir.Context | None = None
     ) -> None:
         from tilewright.mlir_env import new_context
+        from tilewright.schedule.context import building_context
 
         self.name = name
-        self.context = context or new_context()
+        # Without a context given: the payload's while a ScheduleSource builds one for it (applied
+        # without printing), else a context of its own.
+        self.context = context or building_context.get() or new_context()
         self._knob_overrides: dict[str, Any] = dict(knobs or {})
         self._knobs: dict[str, ir.Operation] = {}  # knob or alternatives op by name (tune.py)
         self._sequences: dict[str, tuple[list[bool], int]] = {}  # name -> (consumed args, results) (core.py)

@@ -17,12 +17,10 @@ parsed.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import runpy
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from typing import Any
 from mlir import ir
 
 from tilewright.diagnostics import SourceLocation, TilewrightError
+from tilewright.schedule.context import build_in
 
 ENTRY_POINT = "__transform_main"
 
@@ -38,22 +37,6 @@ DEFAULT = "default"
 
 NONE = "none"
 """``--schedule none``: no schedule at all, every linalg op lowers to plain loops."""
-
-# The context a Schedule built without an explicit one joins (the payload's, while a
-# ScheduleSource calls user or library code that builds one).
-building_context: contextvars.ContextVar[ir.Context | None] = contextvars.ContextVar(
-    "tilewright_schedule_context", default=None
-)
-
-
-@contextmanager
-def build_in(context: ir.Context) -> Iterator[None]:
-    """Schedules created inside (``Schedule()`` with no ``context=``) are built in ``context``."""
-    token = building_context.set(context)
-    try:
-        yield
-    finally:
-        building_context.reset(token)
 
 
 @dataclass
