@@ -49,3 +49,15 @@ def test_object_links_and_computes(tmp_path, threads, rng):
     descriptors = [descriptor_for(x) for x in (a, b, c)]
     main(*[ctypes.byref(d) for d in descriptors])
     np.testing.assert_allclose(c, a @ b, rtol=1e-4, atol=1e-4)
+
+
+def test_the_quoted_aot_command_writes_an_object(tmp_path):
+    """Issue 15's command (default threads: every core, so parallel loops) used to end in a raw
+    LLVM stack dump from llc."""
+    out = tmp_path / "mm.o"
+    program = ROOT / "benchmarks" / "programs" / "matmul_1024.mlir"
+    command = [sys.executable, "-m", "tilewright.cli.main", "compile", str(program), "--emit", "obj", "-o", str(out)]
+    proc = subprocess.run([*command, "--threads", "2"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Stack dump" not in proc.stderr and "LLVM ERROR" not in proc.stderr
+    assert out.read_bytes()[:4] == b"\x7fELF"
