@@ -17,13 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jax
-
-jax.config.update("jax_enable_x64", False)
-
-import jax.numpy as jnp  # noqa: E402 - after the x64 setting
-import numpy as np  # noqa: E402
-from jax import lax  # noqa: E402
-from zoo import ZOO  # noqa: E402 - benchmarks/ is on the path when run.py or this script runs
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from zoo import ZOO  # benchmarks/ is on the path when run.py or this script runs
 
 PROGRAMS_DIR = Path(__file__).parent / "programs"
 
@@ -135,7 +132,8 @@ def shape_of(name: str) -> str:
 
 def export(name: str) -> str:
     fn = ZOO[name].fn if name in ZOO else PROGRAMS[name][0]
-    return jax.jit(fn).lower(*example_inputs(name)).as_text()
+    with jax.enable_x64(False):  # f32 programs, as users export them; the caller's setting is kept
+        return jax.jit(fn).lower(*example_inputs(name)).as_text()
 
 
 def main(argv: list[str]) -> int:

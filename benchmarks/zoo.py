@@ -327,4 +327,5 @@ ZOO: dict[str, ZooProgram] = {
 def export(name: str, *, small: bool = False) -> str:
     """StableHLO text of zoo program ``name``, lowered at its benchmark (or small) sizes."""
     program = ZOO[name]
-    return jax.jit(program.fn).lower(*program.inputs(small=small)).as_text()
+    with jax.enable_x64(False):  # f32 programs (jnp.arange is int32), whatever the caller's setting
+        return jax.jit(program.fn).lower(*program.inputs(small=small)).as_text()

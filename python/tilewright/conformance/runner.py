@@ -26,10 +26,12 @@ from __future__ import annotations
 import json
 import multiprocessing
 import multiprocessing.connection
+import os
 import random
 import signal
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -187,6 +189,21 @@ def _base_result(case: Case, seconds: float) -> CaseResult:
 # --------------------------------------------------------------------------- workers
 
 
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for processes started inside, restoring this process's after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _warm_up() -> None:
     """Import everything a case needs, so forked children start instantly."""
     import mlir.execution_engine  # noqa: F401
@@ -256,8 +273,12 @@ def run_cases(
     workers = [
         ctx.Process(target=_worker_main, args=(tasks, sender, timeout, run_case), daemon=True) for _, sender in pipes
     ]
-    for w in workers:
-        w.start()
+    # Each worker forks a child per case and refuses to while it runs other threads; numpy's
+    # OpenBLAS would start a pool of them at import on a multi-core machine. The workers inherit
+    # the environment at start, so their BLAS is single-threaded; this process's is left alone.
+    with _environment(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"):
+        for w in workers:
+            w.start()
     for _, sender in pipes:
         sender.close()  # the worker holds its end now: the pipe reads as closed once the worker is gone
     readers = [reader for reader, _ in pipes]
