@@ -89,22 +89,30 @@ DTYPES = [
 ]
 
 
+# Odd shapes for every dtype: one element, a prime length, a 2-D tile, a long row, a small matrix.
+SHAPES = [(1,), (97,), (7, 13), (1000,), (7, 5)]
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 def test_dtypes(rng, dtype):
+    """Each dtype at every shape of ``SHAPES``, all in one program (one compile per dtype)."""
     if dtype == np.bool_:
-        x, y = rng.random((7, 5)) < 0.5, rng.random((7, 5)) < 0.5
+        pairs = [(rng.random(s) < 0.5, rng.random(s) < 0.5) for s in SHAPES]
 
-        def fn(x, y):
+        def one(x, y):
             return x & y, x ^ y, jnp.logical_not(x)
     else:
-        x = (rng.random((7, 5)) * 10).astype(dtype)
-        y = (rng.random((7, 5)) * 10 + 1).astype(dtype)
+        pairs = [((rng.random(s) * 10).astype(dtype), (rng.random(s) * 10 + 1).astype(dtype)) for s in SHAPES]
 
-        def fn(x, y):
-            return x * y + x, jnp.maximum(x, y), x.max(axis=1), x < y
+        def one(x, y):
+            return x * y + x, jnp.maximum(x, y), x.max(axis=-1), x < y
 
+    def fn(*args):
+        return tuple(r for x, y in zip(args[::2], args[1::2], strict=True) for r in one(x, y))
+
+    args = [a for pair in pairs for a in pair]
     tol = {np.float16: 1e-2, ml_dtypes.bfloat16: 5e-2}.get(dtype, 1e-6)
-    assert_matches_jax(tilewright.compile(stablehlo_of(fn, x, y))(x, y), fn, x, y, rtol=tol, atol=tol)
+    assert_matches_jax(tilewright.compile(stablehlo_of(fn, *args))(*args), fn, *args, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("dtype", [np.float16, ml_dtypes.bfloat16])

@@ -34,7 +34,13 @@ LOWER_TO_LLVM_BEFORE_MATH = ",".join(
         "lower-affine",
         # Complex arithmetic becomes arith/math first, so the math passes below lower what it produces.
         "convert-complex-to-standard",
-        "arith-expand",
+        # bf16 arithmetic in f32 and bf16 <-> f32 conversions as integer ops: bf16 vectors are then only
+        # loaded, stored and bitcast, which LLVM's optimizer turns into i16 vectors. LLVM 22's x86 backend
+        # with AVX512-BF16 aborts ("Do not know how to soft promote this operator's operand") on bf16
+        # vectors of 32k+1 lanes (x.max() of 97 bf16s); still at -O0, and on bf16 vectors built from
+        # scalars (broadcast/insert: the prefix scans of cumsum_bfloat16).
+        "arith-emulate-unsupported-floats{source-types=bf16 target-type=f32}",
+        "arith-expand{include-bf16=true}",
         # f16/bf16 math goes through f32, as libm and LLVM intrinsics expect.
         "math-extend-to-supported-types{extra-types=f16,bf16 target-type=f32}",
     ]
