@@ -235,6 +235,38 @@ def test_bench_plot(matmul_program: Path, tmp_path: Path):
     assert png.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.skipif(not iree_available(), reason="IREE is optional: pip install tilewright[bench]")
+def test_bench_plot_draws_iree_and_jax(matmul_program: Path, tmp_path: Path, monkeypatch):
+    """``--compare jax,iree --plot``: both peers are timed and checked, and the chart has one bar per
+    implementation at its median (the plot redrawn in-process from the JSON report, figure captured)."""
+    figure = pytest.importorskip("matplotlib.figure")
+    from tilewright.bench.report import plot
+
+    png, out = tmp_path / "bars.png", tmp_path / "report.json"
+    proc = tilewright_cli(
+        *(str(matmul_program), "-r", "2", "--min-time", "0.005", "--threads", "1"),
+        *("--compare", "jax,iree", "--plot", str(png), "--json", str(out)),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert png.read_bytes().startswith(b"\x89PNG")
+    report = json.loads(out.read_text())
+    assert list(report["peers"]) == ["jax", "iree"]
+    for name, peer in report["peers"].items():
+        assert peer["status"] == "ok" and peer["check"]["passed"] and peer["speedup"] > 0, (name, peer)
+    drawn = {}
+
+    def capture(fig, path, **kwargs):
+        ax = fig.axes[0]
+        drawn.update(path=path, names=[t.get_text() for t in ax.get_xticklabels()])
+        drawn["heights"] = [bar.get_height() for bar in ax.patches]
+
+    monkeypatch.setattr(figure.Figure, "savefig", capture)
+    plot(report, str(tmp_path / "again.png"))
+    assert drawn["names"] == ["tilewright", "jax", "iree"]
+    medians = [report["tilewright"]["time"]["median_s"]] + [p["time"]["median_s"] for p in report["peers"].values()]
+    assert drawn["heights"] == pytest.approx([m * 1e3 for m in medians])
+
+
 def _one_line_error(proc: subprocess.CompletedProcess) -> str:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()

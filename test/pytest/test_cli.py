@@ -239,7 +239,7 @@ def test_readme_starts_with_install_and_run_then_the_tests():
     assert "--expected examples/mlp_expected.npz" in first
     assert (
         second
-        == 'pip install -e ".[test]" && ruff check python test && lit -sv test && python -m pytest -q test/pytest'
+        == 'pip install -e ".[test,bench]" && ruff check python test && lit -sv test && python -m pytest -q test/pytest'
     )
 
 
