@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from mlir import ir
 from mlir.dialects import linalg, tensor
 
+from tilewright.linalg.split_contractions import map_dims, split_fused_contractions
+
 # Bodies accepted: out + a * b, optionally with the inputs extended first (f16 x f16 -> f32);
 # exactly what linalg.matmul computes with its default (signed) casts.
 _MULTIPLY_ACCUMULATE = (
@@ -53,18 +55,6 @@ class ContractionLayout:
     ranges: dict[int, int]  # static extent of each loop dim
 
 
-def _map_dims(attr: ir.Attribute) -> tuple[int, ...] | None:
-    """The loop dims of a projected-permutation indexing map's results; None for anything else."""
-    amap = ir.AffineMapAttr(attr).value
-    dims = []
-    for expr in amap.results:
-        expr = expr.maybe_downcast()
-        if not isinstance(expr, ir.AffineDimExpr):
-            return None
-        dims.append(expr.position)
-    return tuple(dims) if len(set(dims)) == len(dims) else None
-
-
 def _body_is_multiply_accumulate(op: ir.Operation) -> bool:
     block = op.regions[0].blocks[0]
     names = tuple(o.operation.name for o in block.operations)
@@ -87,7 +77,7 @@ def contraction_layout(op: ir.Operation) -> ContractionLayout | None:
     batch, m, n, k = (tuple(dims.batch), tuple(dims.m), tuple(dims.n), tuple(dims.k))
     if not (m and n and k):
         return None
-    maps = [_map_dims(a) for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    maps = [map_dims(a) for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
     if any(d is None for d in maps):
         return None
     lhs, rhs, out = maps
@@ -214,7 +204,5 @@ def canonicalize_contractions(module: ir.Operation) -> int:
 def canonicalize_contractions_pass(module: ir.Operation, _pass: object) -> None:
     """The pass entry (``PassManager.add``): elementwise work fused into contractions is split
     out first (:mod:`tilewright.linalg.split_contractions`), then every contraction is named."""
-    from tilewright.linalg.split_contractions import split_fused_contractions
-
     split_fused_contractions(module)
     canonicalize_contractions(module)

@@ -40,14 +40,15 @@ def _defining_op(value: ir.Value) -> ir.Operation | None:
     return owner.operation if isinstance(owner, ir.Operation | ir.OpView) else None
 
 
-def _map_dims(attr: ir.Attribute) -> tuple[int, ...] | None:
+def map_dims(attr: ir.Attribute) -> tuple[int, ...] | None:
+    """The loop dims of a projected-permutation indexing map's results; None for anything else."""
     dims = []
     for expr in ir.AffineMapAttr(attr).value.results:
         expr = expr.maybe_downcast()
         if not isinstance(expr, ir.AffineDimExpr):
             return None
         dims.append(expr.position)
-    return tuple(dims)
+    return tuple(dims) if len(set(dims)) == len(dims) else None
 
 
 def _cone(value: ir.Value, block: ir.Block) -> tuple[list[ir.Operation], set[int], set[int]] | None:
@@ -79,13 +80,10 @@ def _cone(value: ir.Value, block: ir.Block) -> tuple[list[ir.Operation], set[int
             index_dims.add(ir.IntegerAttr(op.attributes["dim"]).value)
         work.extend(op.operands)
         # Values used inside nested regions (scf.if branches) belong to the cone too.
-        for region in op.regions:
-            for inner_block in region.blocks:
-                for inner in inner_block.operations:
-                    for nested in _nested_ops(inner.operation):
-                        if nested.name == "linalg.index":
-                            index_dims.add(ir.IntegerAttr(nested.attributes["dim"]).value)
-                        work.extend(nested.operands)
+        for nested in _nested_ops(op)[1:]:  # the walk starts at the op itself
+            if nested.name == "linalg.index":
+                index_dims.add(ir.IntegerAttr(nested.attributes["dim"]).value)
+            work.extend(nested.operands)
     ordered = [o for o in block_ops if hash(o) in ops]
     return ordered, args, index_dims
 
@@ -134,7 +132,7 @@ def split_fused_contraction(op: ir.Operation) -> bool:
     iterators = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
     if not any("reduction" in it for it in iterators):
         return False
-    maps = [_map_dims(a) for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    maps = [map_dims(a) for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
     if any(m is None for m in maps):
         return False
     block = op.regions[0].blocks[0]

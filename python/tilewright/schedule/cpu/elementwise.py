@@ -11,7 +11,6 @@ turns it into vector ops; reductions along the row become ``vector.multi_reducti
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 
 from tilewright.schedule import OpHandle, Schedule
@@ -60,7 +59,7 @@ def row_tiles(
     the column dimension and is cut into vector-friendly pieces; otherwise whole
     rows stay together (the reductions need them): the root's reduction loops and
     ``whole``, the root loops its fused producers reduce over (see
-    :func:`reduced_dims`). Tiling those would recompute the producers' reductions
+    :func:`tilewright.schedule.default.group_whole_dims`). Tiling those would recompute the producers' reductions
     once per tile (layernorm at 97x1000 ran 100x slower than plain loops).
     """
     ranges = [r or 1 for r in op.loop_ranges]
@@ -136,23 +135,6 @@ def chunk_rows(op: OpHandle, info: LinalgOpInfo, cfg: CpuConfig) -> None:
         op.tile_reduction(sizes)
     elif all(t == "parallel" for t in iters):
         op.tile(sizes)
-
-
-def map_dims(indexing_map: str) -> set[int]:
-    """Loop dimensions an indexing map's results use: ``(d0, d1) -> (d0)`` gives {0}."""
-    results = indexing_map.split("->", 1)[-1]
-    return {int(d) for d in re.findall(r"\bd(\d+)\b", results)}
-
-
-def reduced_dims(root: LinalgOpInfo, operand_producers: Sequence[int | None], reducing: Collection[int]) -> set[int]:
-    """Root loops a fused producer reduces over: those missing from the map of a root input
-    that comes from a ``reducing`` group member (``x / sum(x)``: the sum's map lacks the row)."""
-    dims: set[int] = set()
-    everything = set(range(len(root.iterator_types)))
-    for i, producer in enumerate(operand_producers[: len(root.inputs)]):
-        if producer in reducing and i < len(root.indexing_maps):
-            dims |= everything - map_dims(root.indexing_maps[i])
-    return dims
 
 
 def schedule_group(
