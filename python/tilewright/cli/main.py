@@ -106,7 +106,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     source = read_source(args.file)
     compilation = start(source, _options(args))
     artifact = compilation.run_until(args.emit)
-    binary = isinstance(artifact, bytes) and _is_binary(artifact)  # obj; asm comes as bytes too, but is text
+    stage = next(s for s in compilation.stages if s.name == args.emit)
+    binary = stage.binary  # the stage table says (obj); text stages come back as str
     if args.output == "-" or (args.output is None and not binary):
         if isinstance(artifact, bytes):
             if binary and sys.stdout.isatty():
@@ -118,7 +119,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(artifact if artifact.endswith("\n") else artifact + "\n")
         return 0
-    out = Path(args.output) if args.output else _default_output(args)
+    out = Path(args.output) if args.output else _default_output(args, stage.suffix)
     _refuse_input_as_output(out, args.file)
     try:
         if isinstance(artifact, bytes):
@@ -130,26 +131,14 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return 0
 
 
-def _is_binary(data: bytes) -> bool:
-    """Not text: NUL bytes or not UTF-8 (an ELF object has both)."""
-    if b"\0" in data:
-        return True
-    try:
-        data.decode()
-    except UnicodeDecodeError:
-        return True
-    return False
-
-
-def _default_output(args: argparse.Namespace) -> Path:
+def _default_output(args: argparse.Namespace, suffix: str) -> Path:
     """Where a binary stage goes without -o: the input's name with the stage's suffix, here (cc -c: x.c -> x.o)."""
     from tilewright.diagnostics import SourceLocation, TilewrightError
 
     if args.file == "-":
         message = f"--emit {args.emit} of stdin: give -o FILE (or -o - for stdout)"
         raise TilewrightError(message, SourceLocation("<stdin>"))
-    suffix = ".o" if args.emit == "obj" else f".{args.emit}"
-    return Path(Path(args.file).name).with_suffix(suffix)
+    return Path(Path(args.file).name).with_suffix(f".{suffix}")
 
 
 def _refuse_input_as_output(out: Path, file: str) -> None:
