@@ -137,11 +137,16 @@ class Compilation:
             artifact = artifact.operation.clone().operation  # printed when read (see Artifacts)
         self.artifacts[stage] = artifact
         if self.options.dump_dir is not None:
-            index, spec = next((i, s) for i, s in enumerate(self.stages) if s.name == stage)
-            self._dump(spec.file_name(index), self.artifacts[stage])
+            self._dump(stage, self.artifacts[stage])
 
-    def _dump(self, file_name: str, value: str | bytes) -> None:
+    def _dump(self, stage: str, value: str | bytes, kind: str = "") -> None:
+        """Write ``value`` to ``--dump-dir`` under the stage table's name (``kind``: a companion
+        file of the stage, e.g. ``transform`` for the script that made ``scheduled``)."""
         assert self.options.dump_dir is not None
+        index, spec = next((i, s) for i, s in enumerate(self.stages) if s.name == stage)
+        file_name = spec.file_name(index)
+        if kind:
+            file_name = file_name.removesuffix(f".{spec.suffix}") + f".{kind}.{spec.suffix}"
         path = Path(self.options.dump_dir) / file_name
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(value, bytes):
@@ -166,8 +171,7 @@ class Compilation:
             script = source.script(self.module, threads=self.options.num_threads)
             if script is not None:
                 if self.options.dump_dir is not None:
-                    index = [s.name for s in self.stages].index("scheduled")
-                    self._dump(f"{index:02d}-scheduled.transform.mlir", script.text())
+                    self._dump("scheduled", script.text(), kind="transform")
                 apply_script(self.module, script.module, self.context, script.name, script.entry)
                 self.scheduled_by_default = source.falls_back
         except TilewrightError as exc:
