@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tilewright.diagnostics import InternalError
 from tilewright.mlir_env import runtime_library, tool_path
+from tilewright.target.cpu.heap import keep_freed_temporaries
 from tilewright.target.cpu.host import host_cpu
 
 # Runtime libraries the generated code may call into (memrefCopy, printing,
@@ -38,6 +39,7 @@ def _load_process_wide_libraries() -> None:
 
     for name in PROCESS_WIDE_LIBRARIES:
         ctypes.CDLL(runtime_library(name), mode=ctypes.RTLD_GLOBAL)
+    keep_freed_temporaries()  # compiled code mallocs its temporaries per call: no page faults on each
 
 
 def jit_shared_libraries() -> list[str]:
