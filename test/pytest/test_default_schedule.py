@@ -246,16 +246,22 @@ def test_large_pads_are_left_to_bufferization(rng, shape):
     assert ("tensor.pad" in scheduled) == (not small)
 
 
-def test_large_pad_next_to_a_matmul_stays_unscheduled(rng):
-    """Matmul kernels need their partial tiles' pads vectorized: with a large payload pad too,
-    the payload compiles unscheduled (correct, documented limit)."""
-    a, b = f32(rng, 70, 70), f32(rng, 70, 70)
-    fn = lambda a, b: jnp.pad(a, 1) @ jnp.pad(b, 1)  # noqa: E731
-    text = stablehlo_of(fn, a, b)
+@pytest.mark.parametrize("n", [1, 70, 97])
+def test_large_pad_next_to_a_matmul_is_scheduled(rng, n):
+    """A large payload pad (a convolution's SAME padding) beside matmul kernels: the module is
+    scheduled, the large pad is left to bufferization and the pads of the kernels' partial
+    tiles (3, 72, 99 rows, 6 to 102 columns fit no tile) fold into their vector reads, none
+    left in loops."""
+    a, b, x = f32(rng, n, 70), f32(rng, 70, n + 3), f32(rng, 70, 70)
+    fn = lambda a, b, x: (jnp.pad(a, 1) @ jnp.pad(b, 1), jnp.pad(x, 1))  # noqa: E731
+    text = stablehlo_of(fn, a, b, x)
     assert plan_of(text) is not None
-    exe = tilewright.compile(text)
-    assert "vector." not in exe.compilation.artifacts["scheduled"]
-    np.testing.assert_allclose(exe(a, b), np.asarray(jax.jit(fn)(a, b)), rtol=1e-4, atol=1e-4)
+    exe = compile_default(text)
+    scheduled = exe.compilation.artifacts["scheduled"]
+    assert "vector.fma" in scheduled
+    assert scheduled.count("tensor.pad ") == 3  # the program's three, at the top level
+    for got, expected in zip(exe(a, b, x), jax.jit(fn)(a, b, x), strict=True):
+        np.testing.assert_allclose(got, np.asarray(expected), rtol=1e-4, atol=1e-4)
 
 
 def layernorm(x):

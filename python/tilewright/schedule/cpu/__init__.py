@@ -114,8 +114,11 @@ def vectorize(s: Schedule, func: OpHandle, *, padding: bool = True) -> OpHandle:
     vector reads; contractions become outer products then ``vector.fma``;
     accumulators are hoisted out of the reduction loops
     (``hoist_loop_invariant_subsets`` on every loop, on tensors); transfers become
-    loads of at most one dimension. ``padding=False`` leaves ``tensor.pad`` ops alone (to
-    bufferization). Returns the new function handle.
+    loads of at most one dimension. ``padding=False`` vectorizes no ``tensor.pad`` whole: a pad
+    that a vector read consumes directly (the matmul kernels' padded partial tiles) folds into
+    that read (``pad_vectorization`` patterns); the others (a convolution's SAME padding, read
+    through tile slices) are left to bufferization, a fill and a copy. Returns the new function
+    handle.
     """
     func = func.vectorize_children_and_apply_patterns(vectorize_padding=padding)
     func.apply_patterns(
@@ -126,6 +129,8 @@ def vectorize(s: Schedule, func: OpHandle, *, padding: bool = True) -> OpHandle:
     )
     loops = func.match("scf.for")
     loops.hoist_loop_invariant_subsets()
+    if not padding:  # the accumulator tile's pad is read directly only once hoisted
+        func.apply_patterns(patterns.pad_vectorization(), patterns.canonicalization())
     func.apply_patterns(
         patterns.lower_outerproduct(),
         patterns.lower_multi_reduction("innerparallel"),
