@@ -28,15 +28,15 @@ func.func @scatter_add_1d(%x: tensor<7xf32>, %i: tensor<3x1xi32>, %u: tensor<3xf
 
 // -----
 
-// Row updates x.at[idx].set(rows): the window (a row) is an inner loop; the
-// bounds check covers the whole window; set returns the update.
+// Row updates x.at[idx].set(rows): the window (a row) is sliced out whole, no loop over its
+// elements; the bounds check covers the whole window; set inserts the update row itself.
 // CHECK-LABEL: func.func @scatter_set_rows
-// CHECK: scf.for %[[K:[^ ,]+]] = {{.*}} -> (tensor<5x4xf32>)
+// CHECK: scf.for %[[K:[^ ,]+]] = {{.*}} iter_args(%[[ACC:[^ ,]+]] = {{.*}}) -> (tensor<5x4xf32>)
 // CHECK:   arith.cmpi sle, %{{.*}}, %[[C4:[^ ,]+]] : index
 // CHECK:   scf.if
-// CHECK:     scf.for %[[W:[^ ,]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (tensor<5x4xf32>)
-// CHECK:       %[[V:[^ ,]+]] = tensor.extract %{{.*}}[%[[K]], %[[W]]] : tensor<2x4xf32>
-// CHECK:       tensor.insert %[[V]] into %{{.*}}[%{{.*}}, %[[W]]] : tensor<5x4xf32>
+// CHECK-NOT: scf.for
+// CHECK:     %[[ROW:[^ ,]+]] = tensor.extract_slice %{{.*}}[%[[K]], 0] [1, 4] [1, 1] : tensor<2x4xf32> to tensor<4xf32>
+// CHECK:     tensor.insert_slice %[[ROW]] into %[[ACC]][%{{.*}}, 0] [1, 4] [1, 1] : tensor<4xf32> into tensor<5x4xf32>
 func.func @scatter_set_rows(%x: tensor<5x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<5x4xf32> {
   %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
   ^bb0(%a: tensor<f32>, %b: tensor<f32>):
@@ -80,4 +80,51 @@ func.func @scatter_variadic(%x: tensor<4xf32>, %y: tensor<4xi32>, %i: tensor<2x1
     stablehlo.return %s, %t : tensor<f32>, tensor<i32>
   }) : (tensor<4xf32>, tensor<4xi32>, tensor<2x1xi32>, tensor<2xf32>, tensor<2xi32>) -> (tensor<4xf32>, tensor<4xi32>)
   return %0#0, %0#1 : tensor<4xf32>, tensor<4xi32>
+}
+
+// -----
+
+// The gradient of an embedding lookup (jax.grad of table[tokens]): a 2-D grid of tokens, each
+// adding one row of width 5 into the table. Per token: the table's row and the update row
+// sliced out whole (rank-reduced, no reshape), one elementwise add over the row, the row
+// inserted back into the loop-carried table; no loop over the row's elements.
+// CHECK-LABEL: func.func @scatter_add_embedding_rows
+// CHECK: scf.for %[[B:[^ ,]+]] = {{.*}} -> (tensor<7x5xf32>)
+// CHECK:   scf.for %[[S:[^ ,]+]] = {{.*}} iter_args(%[[ACC:[^ ,]+]] = {{.*}}) -> (tensor<7x5xf32>)
+// CHECK:     %[[T:[^ ,]+]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK:     scf.if
+// CHECK-NOT:   scf.for
+// CHECK:       %[[OLD:[^ ,]+]] = tensor.extract_slice %[[ACC]][%[[T]], 0] [1, 5] [1, 1] : tensor<7x5xf32> to tensor<5xf32>
+// CHECK:       %[[NEW:[^ ,]+]] = tensor.extract_slice %{{.*}}[%[[B]], %[[S]], 0] [1, 1, 5] [1, 1, 1] : tensor<3x2x5xf32> to tensor<5xf32>
+// CHECK:       %[[SUM:[^ ,]+]] = linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%[[OLD]], %[[NEW]] : tensor<5xf32>, tensor<5xf32>)
+// CHECK:         arith.addf
+// CHECK:       tensor.insert_slice %[[SUM]] into %[[ACC]][%[[T]], 0] [1, 5] [1, 1] : tensor<5xf32> into tensor<7x5xf32>
+func.func @scatter_add_embedding_rows(%x: tensor<7x5xf32>, %i: tensor<3x2x1xi32>, %u: tensor<3x2x5xf32>) -> tensor<7x5xf32> {
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [2], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 2>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<7x5xf32>, tensor<3x2x1xi32>, tensor<3x2x5xf32>) -> tensor<7x5xf32>
+  return %0 : tensor<7x5xf32>
+}
+
+// -----
+
+// A 2-D window of unsigned bytes (x.at[i].max(block) on a 3-D array): the block is combined
+// whole (the maximum on the unsigned view), the loop carries signless tensors.
+// CHECK-LABEL: func.func @scatter_max_blocks_ui8
+// CHECK: scf.for {{.*}} -> (tensor<4x3x6xi8>)
+// CHECK:   scf.if
+// CHECK-NOT: scf.for
+// CHECK:     tensor.extract_slice %{{.*}} [1, 3, 6] [1, 1, 1] : tensor<4x3x6xi8> to tensor<3x6xi8>
+// CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK:       arith.maxui
+// CHECK:     tensor.insert_slice %{{.*}} [1, 3, 6] [1, 1, 1] : tensor<3x6xi8> into tensor<4x3x6xi8>
+func.func @scatter_max_blocks_ui8(%x: tensor<4x3x6xui8>, %i: tensor<2x1xi32>, %u: tensor<2x3x6xui8>) -> tensor<4x3x6xui8> {
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1, 2], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<ui8>, %b: tensor<ui8>):
+    %m = stablehlo.maximum %a, %b : tensor<ui8>
+    stablehlo.return %m : tensor<ui8>
+  }) : (tensor<4x3x6xui8>, tensor<2x1xi32>, tensor<2x3x6xui8>) -> tensor<4x3x6xui8>
+  return %0 : tensor<4x3x6xui8>
 }

@@ -243,3 +243,29 @@ def dense_i64(attr: Any) -> list[int]:
 def get_attr(op: Any, name: str) -> Any:
     attrs = op.operation.attributes
     return attrs[name] if name in attrs else None
+
+
+def _slice_attributes(offsets: list[Any], sizes: list[int], n_leading: int) -> dict[str, ir.Attribute]:
+    dynamic = ir.ShapedType.get_dynamic_size()
+    return {
+        "static_offsets": ir.DenseI64ArrayAttr.get([dynamic] * len(offsets)),
+        "static_sizes": ir.DenseI64ArrayAttr.get(sizes),
+        "static_strides": ir.DenseI64ArrayAttr.get([1] * len(sizes)),
+        "operandSegmentSizes": ir.DenseI32ArrayAttr.get([1] * n_leading + [len(offsets), 0, 0]),
+    }
+
+
+def extract_slice(source: Any, offsets: list[Any], sizes: list[int], result: ir.Type) -> Any:
+    """``tensor.extract_slice`` (unit strides, dynamic offsets), rank-reduced to ``result``."""
+    attrs = _slice_attributes(offsets, sizes, 1)
+    return ir.Operation.create(
+        "tensor.extract_slice", results=[result], operands=[source, *offsets], attributes=attrs
+    ).result
+
+
+def insert_slice(source: Any, dest: Any, offsets: list[Any], sizes: list[int]) -> Any:
+    """``tensor.insert_slice`` of ``source`` (rank-reduced) into ``dest`` at ``offsets``."""
+    attrs = _slice_attributes(offsets, sizes, 2)
+    return ir.Operation.create(
+        "tensor.insert_slice", results=[dest.type], operands=[source, dest, *offsets], attributes=attrs
+    ).result

@@ -12,7 +12,14 @@ that does not fit entirely inside the operand is skipped. The loops are
                 operand[start + window] = computation(operand[...], update[...])
 
 with the update computation's StableHLO ops (on rank-0 tensors) inlined into
-the innermost body; ``stablehlo-legalize-to-linalg`` lowers them there.
+the innermost body; ``stablehlo-legalize-to-linalg`` lowers them there. A
+window of several elements of a single-operand scatter (the rows that
+``jax.grad`` of a gather adds into a table) is combined whole instead:
+
+        if the whole window fits:
+            operand[start : start + window] = map(computation, operand[...], update[...])
+
+one elementwise op per index that the default schedule vectorizes.
 ``indices_are_sorted``/``unique_indices`` are hints that permit reordering;
 sequential order satisfies them, so they need no special case.
 """
@@ -133,9 +140,19 @@ def lower_scatter(op: Any) -> None:
 
             return b.loop_nest([update_shape[d] for d in uwd], carried, element)
 
+        def update_window() -> list[Any]:
+            starts = [s if s is not None else b.const_index(0) for s in start]
+            update_starts: list[Any] = [None] * len(update_shape)
+            for d, iv in zip(usd, sivs, strict=True):
+                update_starts[d] = iv
+            update_sizes = [1 if d in usd else n for d, n in enumerate(update_shape)]
+            window = (starts, window_size, update_starts, update_sizes)
+            return [_combine_window(region, carried[0], upd[0], window, op_types[0])]
+
+        body = update_window if _whole_window(n_ops, window_size) else apply_window
         if not in_bounds:
-            return apply_window()
-        return b.if_else(b.all_true(in_bounds), [c.type for c in carried], apply_window, lambda: carried)
+            return body()
+        return b.if_else(b.all_true(in_bounds), [c.type for c in carried], body, lambda: carried)
 
     results = b.loop_nest([update_shape[d] for d in usd], carried0, scatter_position)
     b.replace_op(op, [b.to_type(r, t) for r, t in zip(results, result_types, strict=True)])
@@ -143,3 +160,52 @@ def lower_scatter(op: Any) -> None:
 
 def _rank0(types: list[ir.RankedTensorType]) -> list[ir.Type]:
     return [ir.RankedTensorType.get([], t.element_type) for t in types]
+
+
+def _whole_window(n_ops: int, window_size: list[int]) -> bool:
+    """Whether the update window is combined as one tensor (``_combine_window``) rather than
+    element by element: one operand (``stablehlo.map`` has one result) and a window of more
+    than one element (a scalar window gains nothing from slicing)."""
+    elements = 1
+    for n in window_size:
+        elements *= n
+    return n_ops == 1 and elements > 1
+
+
+def _combine_window(
+    region: ir.Region,
+    operand: Any,
+    updates: Any,
+    window: tuple[list[Any], list[int], list[Any], list[int]],
+    operand_type: ir.RankedTensorType,
+) -> Any:
+    """``operand`` with its window replaced by ``computation(window, update)``; ``window`` is
+    (operand offsets, window size, update offsets, update slice sizes), offsets as ``index``
+    values, ``None`` at the update's window dims (offset 0, kept whole).
+
+    The window and the update window are sliced out whole, combined by one ``stablehlo.map`` of
+    the update computation, and inserted back: after legalization a ``tensor.extract_slice``,
+    one elementwise ``linalg`` op and a ``tensor.insert_slice`` of the loop-carried tensor,
+    which the default schedule vectorizes (rows read and written as vectors) and bufferization
+    updates in place, instead of a scalar loop over the window's elements. Both slices drop
+    their unit dims (rank-reducing), so the map needs no reshape: a reshape between the map
+    and the insertion would keep the write from folding into the destination (a temporary
+    and a copy per index).
+    """
+    starts, window_size, update_starts, update_sizes = window
+    compact = [n for n, s in zip(update_sizes, update_starts, strict=True) if s is None]
+    update_starts = [s if s is not None else b.const_index(0) for s in update_starts]
+    elem = operand_type.element_type
+    compact_type = ir.RankedTensorType.get(compact, b.signless_element(elem))
+    old = b.extract_slice(operand, starts, window_size, compact_type)
+    new = b.extract_slice(updates, update_starts, update_sizes, compact_type)
+    mapped_type = ir.RankedTensorType.get(compact, elem)
+    mapped = stablehlo.MapOp(
+        mapped_type, [b.to_type(old, mapped_type), b.to_type(new, mapped_type)], list(range(len(compact)))
+    )
+    scalar = ir.RankedTensorType.get([], elem)
+    block = mapped.regions[0].blocks.append(scalar, scalar)
+    with ir.InsertionPoint(block):
+        (combined,) = b.inline_region(region, list(block.arguments))
+        stablehlo.ReturnOp([combined])
+    return b.insert_slice(b.to_signless(mapped.result), operand, starts, window_size)

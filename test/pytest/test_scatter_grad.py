@@ -1,0 +1,104 @@
+"""Gradients of gathers (``jax.grad`` of ``x[idx]``, ``jnp.take``, ``take_along_axis``) vs JAX.
+
+Their scatter-adds take the whole-window path of ``ingress/legalize/scatter.py`` (a row per index,
+combined as one elementwise op) unless the window is one element. Odd table sizes, widths that
+fill no vector (1, 5, 130), duplicate tokens (their rows accumulate) and out-of-range tokens
+(dropped or clamped as JAX's mode says).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import pytest
+import tilewright
+from conftest import assert_matches_jax, stablehlo_of
+
+ROWS = [1, 7, 97]
+WIDTHS = [1, 5, 130]
+
+
+def _check(fn, *args):
+    text = stablehlo_of(fn, *args)
+    assert "stablehlo.scatter" in text
+    assert_matches_jax(tilewright.compile(text)(*args), fn, *args)
+
+
+def _tokens(rng, rows: int, shape: tuple[int, ...], low: int = 0, high: int | None = None) -> np.ndarray:
+    """Token ids in ``[low, high)`` with every row of a small table hit more than once."""
+    return rng.integers(low, rows if high is None else high, shape).astype(np.int32)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("rows", ROWS)
+def test_grad_of_embedding_lookup(rng, rows, width):
+    """``jax.grad`` of a loss of ``table[tokens]`` over a grid of tokens (the zoo's train step)."""
+    table = rng.standard_normal((rows, width)).astype(np.float32)
+    tokens = _tokens(rng, rows, (3, 11))  # 33 tokens: duplicates at every size
+    weight = rng.standard_normal(width).astype(np.float32)
+
+    def loss(table, tokens):
+        return jnp.sum(jnp.tanh(table[tokens].mean(axis=1)) * weight)
+
+    _check(jax.grad(loss), table, tokens)
+
+
+@pytest.mark.parametrize("mode", ["fill", "clip"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_grad_of_take_with_out_of_range_tokens(rng, width, mode):
+    """``jnp.take`` with tokens past both ends: ``fill`` drops their gradient, ``clip`` sends it
+    to the first or last row."""
+    rows = 7
+    table = rng.standard_normal((rows, width)).astype(np.float32)
+    tokens = np.array([0, 6, -3, 7, 100, 2, 2, -1, 6], np.int32)
+    scale = rng.standard_normal((len(tokens), width)).astype(np.float32)
+
+    def loss(table, tokens):
+        return jnp.sum(jnp.sin(jnp.take(table, tokens, axis=0, mode=mode)) * scale)
+
+    _check(jax.grad(loss), table, tokens)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_grad_of_negative_indices(rng, width):
+    """``x[idx]`` with negative indices (counted from the end) and duplicates."""
+    table = rng.standard_normal((97, width)).astype(np.float32)
+    tokens = np.array([[-1, 0, 96], [-97, 5, -1]], np.int32)
+
+    def loss(table, tokens):
+        return jnp.sum(table[tokens] ** 2)
+
+    _check(jax.grad(loss), table, tokens)
+
+
+@pytest.mark.parametrize("classes", [1, 7, 130])
+def test_grad_of_take_along_axis(rng, classes):
+    """Cross-entropy's ``take_along_axis`` (one element per row: a batched scalar scatter)."""
+    logits = rng.standard_normal((97, classes)).astype(np.float32)
+    labels = _tokens(rng, classes, (97,))
+
+    def loss(logits, labels):
+        logp = jax.nn.log_softmax(logits, axis=-1)
+        return -jnp.take_along_axis(logp, labels[:, None], axis=-1).mean()
+
+    _check(jax.grad(loss), logits, labels)
+
+
+@pytest.mark.parametrize("width", [5, 130])
+def test_row_scatter_add_drops_out_of_range_rows(rng, width):
+    """``x.at[i].add(rows, mode="drop")``: rows past either end change nothing, duplicates add up."""
+    x = rng.standard_normal((7, width)).astype(np.float32)
+    i = np.array([6, 7, 0, -1, 6, 100, 3], np.int32)
+    u = rng.standard_normal((len(i), width)).astype(np.float32)
+    _check(lambda x, i, u: x.at[i].add(u, mode="drop"), x, i, u)
+
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_row_scatter_of_integer_blocks(rng, rows):
+    """2-D windows of integers combined whole (``max``), on a 3-D operand."""
+    x = rng.integers(-50, 50, (rows, 3, 5)).astype(np.int32)
+    i = _tokens(rng, rows, (9,))
+    u = rng.integers(-50, 50, (9, 3, 5)).astype(np.int32)
+    _check(lambda x, i, u: x.at[i].max(u), x, i, u)
