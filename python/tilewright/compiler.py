@@ -31,7 +31,7 @@ from tilewright import pipeline
 from tilewright.diagnostics import SourceLocation, TilewrightError, enter_stage
 from tilewright.ingress import Program, load_program
 from tilewright.ingress.formats import InputFormat, Source, as_source
-from tilewright.mlir_env import new_context
+from tilewright.mlir_env import module_of, new_context
 from tilewright.runtime import CpuFunction
 from tilewright.schedule.source import ScheduleSource, resolve_schedule
 from tilewright.target import Stage, Target, get_target, target_names
@@ -161,9 +161,14 @@ class Compilation:
         self.record(stage, self.module)
 
     def schedule(self) -> None:
-        """The ``scheduled`` stage: apply the options' schedule. If the default schedule cannot be
-        built or applied, the payload goes on unscheduled from the kept ``linalg`` stage."""
-        from tilewright.schedule.apply import apply_script
+        """The ``scheduled`` stage: apply the options' schedule.
+
+        The default schedule may not fail a program: when it does not apply whole, its parts
+        (one per op group) are applied one at a time from the payload as it was, and a failing
+        part leaves its group unscheduled with a RuntimeWarning naming the group and its source
+        location, every other group scheduled. Only when it cannot be built at all does the
+        payload go on unscheduled, from the kept ``linalg`` stage."""
+        from tilewright.schedule.apply import apply_parts, apply_script
 
         source = self.options.schedule_source
         enter_stage("schedule")
@@ -172,7 +177,26 @@ class Compilation:
             if script is not None:
                 if self.options.dump_dir is not None:
                     self._dump("scheduled", script.text(), kind="transform")
-                apply_script(self.module, script.module, self.context, script.name, script.entry)
+                kept = self.module.operation.clone() if source.falls_back and script.parts else None
+                try:
+                    apply_script(self.module, script.module, self.context, script.name, script.entry)
+                    if kept is not None:
+                        kept.erase()
+                except TilewrightError:
+                    if kept is None:
+                        raise
+                    self.module = module_of(kept, self.context)
+                    failed = apply_parts(self.module, script.module, self.context, script.name, script.parts)
+                    for failure in failed:
+                        part = failure.part
+                        where = f" ({part.location})" if part.location is not None else ""
+                        instead = "its ops tiled alone instead" if failure.fell_back else "left as it was"
+                        warnings.warn(
+                            f"default schedule: {part.what}{where} not applied, {instead}: {failure.error.summary()}",
+                            RuntimeWarning,
+                            stacklevel=4,
+                        )
+                source.applied(self.module)
                 self.scheduled_by_default = source.falls_back
         except TilewrightError as exc:
             if not source.falls_back:
@@ -189,7 +213,7 @@ class Compilation:
         warnings.warn(warning, RuntimeWarning, stacklevel=5)
         kept = self.artifacts.operation("linalg")
         assert kept is not None, "the linalg stage is always kept as a module"
-        self.module = _module_of(kept.clone().operation, self.context)
+        self.module = module_of(kept.clone().operation, self.context)
         self.scheduled_by_default = False
 
     def bufferize(self) -> None:
@@ -224,18 +248,6 @@ class Compilation:
             else:
                 self.target.run_stage(self, name)
         return self.artifacts[stage]
-
-
-def _module_of(op: ir.Operation, context: ir.Context) -> ir.Module:
-    """An ``ir.Module`` holding the body and attributes of the detached module op ``op``."""
-    with context, ir.Location.unknown():
-        module = ir.Module.create()
-        attributes = op.attributes
-        for name in [getattr(a, "name", a) for a in attributes]:  # names or NamedAttributes by version
-            module.operation.attributes[name] = attributes[name]
-        for inner in list(op.regions[0].blocks[0].operations):
-            module.body.append(inner)
-    return module
 
 
 def start(source: Source, options: CompileOptions) -> Compilation:

@@ -72,6 +72,11 @@ class TilewrightError(Exception):
     def __str__(self) -> str:
         return self.format()
 
+    def summary(self) -> str:
+        """One line: the first error diagnostic's message, else the message (for warnings)."""
+        first = next((d for d in self.diagnostics if d.severity == "error"), None)
+        return (first.message if first is not None else self.message).splitlines()[0]
+
 
 class InternalError(TilewrightError):
     """A failure inside tilewright or MLIR that valid input should never cause."""

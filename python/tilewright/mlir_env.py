@@ -147,3 +147,15 @@ def find_ops(
     if failure:
         raise failure[0]
     return found
+
+
+def module_of(op: ir.Operation, context: ir.Context) -> ir.Module:
+    """An ``ir.Module`` holding the body and attributes of the detached module op ``op``."""
+    with context, ir.Location.unknown():
+        module = ir.Module.create()
+        attributes = op.attributes
+        for name in [getattr(a, "name", a) for a in attributes]:  # names or NamedAttributes by version
+            module.operation.attributes[name] = attributes[name]
+        for inner in list(op.regions[0].blocks[0].operations):
+            module.body.append(inner)
+    return module

@@ -97,12 +97,14 @@ def _apply_transform_script(module, args) -> None:
     from tilewright.schedule.apply import apply_script, parse_script
     from tilewright.schedule.source import resolve_schedule
 
-    script = resolve_schedule(args.transform_script).script(module, threads=args.threads)
+    source = resolve_schedule(args.transform_script)
+    script = source.script(module, threads=args.threads)
     if script is None:
         return
     libraries = [(Path(lib).read_text(), lib) for lib in args.transform_library]
     merged = parse_script(script.text(), script.name, module.context, libraries) if libraries else script.module
     apply_script(module, merged, module.context, script.name, args.transform_entry_point)
+    source.applied(module)
 
 
 def _roundtrip_stablehlo(source, args):

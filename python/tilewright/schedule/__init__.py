@@ -10,7 +10,7 @@ per upstream transform extension, composed there),
 
 from tilewright.schedule import patterns
 from tilewright.schedule.builder import OpHandle, Schedule
-from tilewright.schedule.handles import Handle, HandleError, ParamHandle, ScheduleError, ValueHandle
+from tilewright.schedule.handles import Handle, HandleError, ParamHandle, ScheduleError, SchedulePart, ValueHandle
 
 __all__ = [
     "Handle",
@@ -19,6 +19,7 @@ __all__ = [
     "ParamHandle",
     "Schedule",
     "ScheduleError",
+    "SchedulePart",
     "ValueHandle",
     "patterns",
 ]

@@ -9,6 +9,8 @@ at the payload op it was applied to.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from mlir import ir
@@ -22,6 +24,7 @@ from tilewright.diagnostics import (
     error_from_mlir,
 )
 from tilewright.mlir_env import parse_module
+from tilewright.schedule.handles import SchedulePart
 
 ENTRY_POINT = "__transform_main"
 
@@ -71,6 +74,58 @@ def apply_script(
             raise
         if not payload.operation.verify():
             raise error_from_mlir(RuntimeError("the schedule produced invalid IR"), diags, "schedule", script_name)
+
+
+@dataclass
+class PartFailure:
+    """A part of a schedule that failed: its error, and whether its fallback was applied instead."""
+
+    part: SchedulePart
+    error: TilewrightError
+    fell_back: bool = False
+
+
+def apply_parts(
+    payload: ir.Module, script: ir.Module, context: ir.Context, script_name: str, parts: Sequence[SchedulePart]
+) -> list[PartFailure]:
+    """Apply each part of ``script`` (a named sequence on the payload root) in order, in place.
+
+    A part that fails leaves the payload as it was before it, then its fallback sequence is
+    tried the same way; the next parts go on. Returns the failed parts.
+    """
+    failed: list[PartFailure] = []
+    for part in parts:
+        error = _apply_or_restore(payload, script, context, script_name, part.entry)
+        if error is None:
+            continue
+        failure = PartFailure(part, error)
+        if part.fallback is not None:
+            failure.fell_back = _apply_or_restore(payload, script, context, script_name, part.fallback) is None
+        failed.append(failure)
+    return failed
+
+
+def _apply_or_restore(
+    payload: ir.Module, script: ir.Module, context: ir.Context, script_name: str, entry: str
+) -> TilewrightError | None:
+    """Apply ``entry``; on failure put the payload back as it was and return the error."""
+    before = payload.operation.clone()
+    try:
+        apply_script(payload, script, context, script_name, entry)
+    except TilewrightError as error:
+        _replace_body(payload, before)
+        return error
+    before.erase()
+    return None
+
+
+def _replace_body(module: ir.Module, source: ir.Operation) -> None:
+    """Move the ops of the module op ``source`` into ``module`` in place of its own (callers keep
+    ``module``)."""
+    for op in list(module.body.operations):
+        op.operation.erase()
+    for op in list(source.regions[0].blocks[0].operations):
+        module.body.append(op.operation)
 
 
 def _name_transform_ops(diagnostics: list[Any], script: ir.Module, script_name: str) -> None:

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 from mlir import ir
 from mlir.dialects import transform
 
+from tilewright.diagnostics import SourceLocation
 from tilewright.schedule.handles import (
     ENTRY_POINT,
     Handle,
     ParamHandle,
     ScheduleBase,
     ScheduleError,
+    SchedulePart,
     ValueHandle,
     caller_location,
     check_own,
@@ -184,6 +186,36 @@ class TransformScheduleOps(ScheduleBase):
             if consumed and a.valid:
                 self._consume(a, f"include @{sequence}", where)
         return self._wrap_results(op)
+
+    def part(
+        self,
+        name: str,
+        body: Callable[[OpHandle], Any],
+        *,
+        fallback: Callable[[OpHandle], Any] | None = None,
+        what: str = "",
+        location: SourceLocation | None = None,
+    ) -> None:
+        """A part of the schedule: ``body(root)`` as ``@name``, included on the root right away.
+
+        The script is the same as with :meth:`define` + :meth:`include`, but the driver knows
+        the part (``schedule.parts``): when the default schedule fails, each part is applied on
+        its own and a failing one leaves its payload as it was, or applies ``fallback(root)``
+        (defined as ``@name_fallback``, never included) instead; the other parts go on. Bodies
+        must find their payload ops themselves (e.g. by an attribute), since earlier parts may
+        have transformed the payload they were built for.
+        """
+
+        def returning_nothing(build: Callable[[OpHandle], Any]) -> Callable[[OpHandle], None]:
+            return lambda root: build(root) and None  # a part yields no handles
+
+        self.define(name, returning_nothing(body))
+        self.include(name, self.root)
+        fallback_name = None
+        if fallback is not None:
+            fallback_name = f"{name}_fallback"
+            self.define(fallback_name, returning_nothing(fallback))
+        self.parts.append(SchedulePart(name, what or f"@{name}", location, fallback_name))
 
     def foreach(self, target: OpHandle, body: Callable[[OpHandle], Any], results: int = 0) -> list[OpHandle]:
         """``transform.foreach``: run ``body(op)`` once per payload op of ``target``.

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from mlir import ir
@@ -473,8 +474,42 @@ def _row_elements(payload: Payload, root: int, producers: list[int]) -> int:
     return row
 
 
+OP_TAG = "tw.op_id"
+"""The attribute the default schedule puts on each payload linalg op (its index in module order):
+every part of the schedule finds its ops by it, whatever earlier parts did to the payload."""
+
+
+def tag_ops(module: ir.Module) -> None:
+    """Put ``OP_TAG`` = index on every linalg op of ``module`` (module order, as :class:`Payload`)."""
+    funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
+    with module.context:
+        i64 = ir.IntegerType.get_signless(64)
+        index = 0
+        for func in funcs:
+            for op in _outermost_linalg_ops(func):
+                op.attributes[OP_TAG] = ir.IntegerAttr.get(i64, index)
+                index += 1
+
+
+def untag_ops(module: ir.Module) -> None:
+    """Remove ``OP_TAG`` from every op of ``module`` (after the schedule was applied)."""
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if OP_TAG in op.attributes:
+            del op.attributes[OP_TAG]
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit, ir.WalkOrder.PRE_ORDER)
+
+
 def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default schedule>") -> Schedule | None:
-    """The default CPU schedule for ``module`` (None when nothing in it is scheduled)."""
+    """The default CPU schedule for ``module`` (None when nothing in it is scheduled).
+
+    Every op group of the plan is one part of the schedule (:meth:`Schedule.part`): its own
+    named sequence, which finds its ops by their ``OP_TAG`` (set here on the payload), so
+    that the driver can apply the parts one by one and leave a failing group unscheduled
+    while every other group is scheduled. The last part vectorizes the function.
+    """
     from tilewright.schedule.cpu import attention, config_for, conv, elementwise, matmul, vectorize
 
     payload = Payload.build(module)
@@ -491,29 +526,87 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     # the pads of the matmul kernels' partial tiles still fold into their vector reads.
     large_pads = any(math.prod(shape) > MAX_PAD_ELEMENTS for shape in payload.pads)
     cfg = config_for()
+    tag_ops(module)
     s = Schedule(name, context=module.context)  # built in the payload's context: applied without printing
-    ops = s.match(interface="LinalgOp").split(len(payload.nodes))
     info = [n.info for n in payload.nodes]
-    ops = [ops[n.index].specialize() if n.specialize else ops[n.index] for n in payload.nodes]
+
+    def part(kind: str, root: int, members: list[int], emit: Callable[[dict[int, OpHandle]], object]) -> None:
+        """One part scheduling ``root`` and ``members``: their handles matched by tag, then ``emit``."""
+
+        def body(scope: OpHandle) -> None:
+            ops: dict[int, OpHandle] = {}
+            for i in sorted({root, *members}):
+                h = scope.match(interface="LinalgOp", attrs={OP_TAG: f"{i} : i64"})
+                ops[i] = h.specialize() if payload.nodes[i].specialize else h
+            emit(ops)
+
+        def fallback(scope: OpHandle) -> None:
+            """Each op tiled alone into small tiles, as ops outside every group are: the final
+            vectorization must never see a whole large tensor."""
+            for i in sorted({root, *members}):
+                node = payload.nodes[i]
+                if node.tileable and node.info.iterator_types:
+                    h = scope.match(interface="LinalgOp", attrs={OP_TAG: f"{i} : i64"})
+                    elementwise.schedule_bounded(h, node.info.loop_ranges)
+
+        extra = f" + {len(members)} fused ops" if members else ""
+        s.part(
+            f"{kind}_{root}",
+            body,
+            fallback=None if kind == "alone" else fallback,
+            what=f"{kind} {payload.nodes[root].name}#{root}{extra}",
+            location=info[root].location,
+        )
+
     for root, fused in p.attention:
-        attention.schedule_attention(s, ops, info, root, fused, cfg=cfg, threads=threads)
+        part(
+            "attention",
+            root,
+            fused,
+            lambda ops, root=root, fused=fused: attention.schedule_attention(
+                s, ops, info, root, fused, cfg=cfg, threads=threads
+            ),
+        )
     for index, fill in p.contractions:
         o = info[index]
         m, n, k = o.size("m"), o.size("n"), o.size("k")
         batch = len(o.contraction_dims["batch"]) if o.contraction_dims else 0
         assert m is not None and n is not None and k is not None
-        fill_h: OpHandle | None = ops[fill] if fill is not None else None
-        matmul.schedule_contraction(s, ops[index], m, n, k, batch=batch, fill=fill_h, cfg=cfg, threads=threads)
+        part(
+            "contraction",
+            index,
+            [fill] if fill is not None else [],
+            lambda ops, index=index, fill=fill, m=m, n=n, k=k, batch=batch: matmul.schedule_contraction(
+                s, ops[index], m, n, k, batch=batch, fill=ops.get(fill), cfg=cfg, threads=threads
+            ),
+        )
     for index, fill in p.convolutions:
-        conv.schedule_conv_nhwc_hwcf(s, ops[index], info[index], fill=ops[fill] if fill is not None else None, cfg=cfg)
+        part(
+            "convolution",
+            index,
+            [fill] if fill is not None else [],
+            lambda ops, index=index, fill=fill: conv.schedule_conv_nhwc_hwcf(
+                s, ops[index], info[index], fill=ops.get(fill), cfg=cfg
+            ),
+        )
     for root, producers in p.groups:
         n_in = len(info[root].inputs)
         inits = [q for q in payload.nodes[root].operand_producers[n_in:] if q is not None]
         whole = group_whole_dims(payload, root, producers)
-        elementwise.schedule_group(
-            s, ops, info, root, producers, init_producers=inits, whole=whole, cfg=cfg, threads=threads
+        part(
+            "group",
+            root,
+            producers,
+            lambda ops, root=root, producers=producers, inits=inits, whole=whole: elementwise.schedule_group(
+                s, ops, info, root, producers, init_producers=inits, whole=whole, cfg=cfg, threads=threads
+            ),
         )
     for index in p.alone:
-        elementwise.schedule_bounded(ops[index], info[index].loop_ranges)
-    vectorize(s, s.match("func.func"), padding=not large_pads)
+        r = info[index].loop_ranges
+        part("alone", index, [], lambda ops, index=index, r=r: elementwise.schedule_bounded(ops[index], r))
+    s.part(
+        "vectorize",
+        lambda scope: vectorize(s, scope.match("func.func"), padding=not large_pads),
+        what="vectorization of the function",
+    )
     return s

@@ -21,6 +21,7 @@ import inspect
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import CodeType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -55,6 +56,23 @@ API_MODULES = frozenset(
     )
 )
 _API_CODES: set[CodeType] = set()  # extension methods' code (see extensions.py): API as well
+
+
+@dataclass(frozen=True)
+class SchedulePart:
+    """A named sequence of the schedule that the driver may apply, or drop, on its own.
+
+    ``@__transform_main`` includes every part in order, so the script runs as is in
+    ``mlir-opt``; when it fails, a driver that may fall back (the default schedule) applies
+    the parts one at a time and leaves the payload of a failing part as it was, or applies
+    its ``fallback`` sequence instead (a simpler schedule of the same ops), with a warning
+    naming ``what`` and ``location`` (the payload op the part schedules).
+    """
+
+    entry: str
+    what: str
+    location: SourceLocation | None = None
+    fallback: str | None = None
 
 
 class ScheduleError(TilewrightError):
@@ -242,6 +260,7 @@ class ScheduleBase:
         self._knobs: dict[str, ir.Operation] = {}  # knob or alternatives op by name (tune.py)
         self._sequences: dict[str, tuple[list[bool], int]] = {}  # name -> (consumed args, results) (core.py)
         self._matchers = 0  # matcher sequences made so far (match.py)
+        self.parts: list[SchedulePart] = []  # named sequences applied, or dropped, one by one (core.py)
         self._handles: list[Handle] = []
         where = caller_location()
         with self.context, self._loc(where):

@@ -29,6 +29,7 @@ from mlir import ir
 
 from tilewright.diagnostics import SourceLocation, TilewrightError
 from tilewright.schedule.context import build_in
+from tilewright.schedule.handles import SchedulePart
 
 ENTRY_POINT = "__transform_main"
 
@@ -46,6 +47,7 @@ class Script:
     module: ir.Module
     name: str
     entry: str = ENTRY_POINT
+    parts: tuple[SchedulePart, ...] = ()  # what a failing schedule that falls back applies one by one
 
     def text(self) -> str:
         return self.module.operation.get_asm(enable_debug_info=True)
@@ -71,6 +73,9 @@ class ScheduleSource:
         """A short label for reports (``bench``, ``--verbose``)."""
         return self.kind
 
+    def applied(self, payload: ir.Module) -> None:
+        """Called with the payload once its script was applied (the default removes its op tags)."""
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.describe()}>"
 
@@ -90,6 +95,11 @@ class DefaultSchedule(ScheduleSource):
         with payload.context, build_in(payload.context):
             schedule = default_schedule(payload, threads)
         return None if schedule is None else _script_of(schedule, payload, "<default schedule>")
+
+    def applied(self, payload: ir.Module) -> None:
+        from tilewright.schedule.default import untag_ops
+
+        untag_ops(payload)
 
 
 class NoSchedule(ScheduleSource):
@@ -311,7 +321,7 @@ def _script_of(result: Any, payload: ir.Module, name: str) -> Script:
     if isinstance(module, ir.Module) and module.context is payload.context:
         if hasattr(result, "verify"):
             result.verify()
-        return Script(module, name)
+        return Script(module, name, parts=tuple(getattr(result, "parts", ())))
     try:
         text = result.to_mlir(debug_info=True)
     except TypeError:  # an object whose to_mlir() takes no options
