@@ -103,3 +103,31 @@ func.func @left_alone(%a: tensor<7x5xf32>, %v: tensor<5xf32>, %y: tensor<7xf32>,
   } -> tensor<7x3xf32>
   return %mv, %mp : tensor<7xf32>, tensor<7x3xf32>
 }
+
+// -----
+
+// einsum("hqk,khd->qhd") as JAX exports it: V is the first operand. As A it would transpose V to
+// [h, d, k] and the whole [h, k, q] probabilities; the operands are taken the other way round
+// (P as A, only V and the small result transposed), which moves the fewest elements and keeps
+// the softmax the row operand that the attention schedule tiles.
+// CHECK-LABEL: func.func @probabilities_times_values
+// CHECK-SAME:    (%[[V:.*]]: tensor<9x3x5xf32>, %[[P:.*]]: tensor<3x7x9xf32>)
+// CHECK:         %[[VT:.*]] = linalg.transpose ins(%[[V]] : tensor<9x3x5xf32>) outs(%{{.*}} : tensor<3x9x5xf32>) permutation = [1, 0, 2]
+// CHECK:         %[[R:.*]] = linalg.batch_matmul ins(%[[P]], %[[VT]] : tensor<3x7x9xf32>, tensor<3x9x5xf32>)
+// CHECK:         linalg.transpose ins(%[[R]] : tensor<3x7x5xf32>) outs(%{{.*}} : tensor<7x3x5xf32>) permutation = [1, 0, 2]
+#v = affine_map<(q, h, d, k) -> (k, h, d)>
+#p = affine_map<(q, h, d, k) -> (h, q, k)>
+#o = affine_map<(q, h, d, k) -> (q, h, d)>
+func.func @probabilities_times_values(%v: tensor<9x3x5xf32>, %p: tensor<3x7x9xf32>) -> tensor<7x3x5xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<7x3x5xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<7x3x5xf32>) -> tensor<7x3x5xf32>
+  %r = linalg.generic {indexing_maps = [#v, #p, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%v, %p : tensor<9x3x5xf32>, tensor<3x7x9xf32>) outs(%f : tensor<7x3x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<7x3x5xf32>
+  return %r : tensor<7x3x5xf32>
+}

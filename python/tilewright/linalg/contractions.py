@@ -16,7 +16,11 @@ dim) into::
     linalg.batch_matmul / linalg.matmul    on a fresh fill (or the transposed init)
     expand to [batch..., m..., n...]       -> transpose to the result's layout
 
-Transposes and reshapes that are identities are not emitted. The transposes
+Transposes and reshapes that are identities are not emitted. The operands take the A and B
+roles in the order that transposes fewer elements (``(Bᵀ·Aᵀ)ᵀ`` where that is cheaper), and
+the ``expand_shape`` of a result over several batch dims is then pushed through the generics
+that consume it (:mod:`tilewright.linalg.batch_reshapes`), so a softmax between two multi-head
+contractions runs on their merged layout and the attention schedule sees one chain. The transposes
 move O(size) data around an O(m·n·k) contraction, and the library schedules
 them as fusion groups; the contraction itself then gets the microkernel.
 Matrix-vector products (no N or no M dim) stay generic.
@@ -24,12 +28,13 @@ Matrix-vector products (no N or no M dim) stay generic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mlir import ir
 from mlir.dialects import linalg, tensor
 
-from tilewright.linalg.split_contractions import map_dims, split_fused_contractions
+from tilewright.linalg.batch_reshapes import collapse_batch_reshapes
+from tilewright.linalg.split_contractions import loop_ranges, map_dims, split_fused_contractions
 
 # Bodies accepted: out + a * b, optionally with the inputs extended first (f16 x f16 -> f32);
 # exactly what linalg.matmul computes with its default (signed) casts.
@@ -88,13 +93,9 @@ def contraction_layout(op: ir.Operation) -> ContractionLayout | None:
         or sorted(out) != sorted(batch + m + n)
     ):
         return None
-    ranges: dict[int, int] = {}
-    for value, operand_dims in zip(op.operands, maps, strict=True):
-        shaped = ir.RankedTensorType(value.type)
-        if not shaped.has_static_shape:
-            return None
-        for axis, d in enumerate(operand_dims):
-            ranges[d] = shaped.get_dim_size(axis)
+    ranges = loop_ranges(op, list(maps))
+    if ranges is None:
+        return None
     return ContractionLayout(batch, m, n, k, lhs, rhs, out, ranges)
 
 
@@ -157,10 +158,34 @@ def _fill_value(value: ir.Value) -> ir.Value | None:
     return None
 
 
-def rewrite_contraction(op: ir.Operation, layout: ContractionLayout) -> None:
-    """Replace the generic ``op`` by transposes, reshapes and a named (batch) matmul."""
+def _moved(layout: ContractionLayout, init_is_fill: bool) -> int:
+    """Elements the transposes around the named op move when ``layout.lhs`` is its A operand."""
     batch, m, n, k, r = layout.batch, layout.m, layout.n, layout.k, layout.ranges
+    moved = 0
+    for have, want in ((layout.lhs, batch + m + k), (layout.rhs, batch + k + n)):
+        moved += _product(have, r) if have != want else 0
+    if layout.out != batch + m + n:
+        moved += _product(layout.out, r) * (1 if init_is_fill else 2)
+    return moved
+
+
+def swapped(layout: ContractionLayout) -> ContractionLayout:
+    """The same contraction computed as ``(Bᵀ·Aᵀ)ᵀ``: the operands' roles exchanged."""
+    return replace(layout, m=layout.n, n=layout.m, lhs=layout.rhs, rhs=layout.lhs)
+
+
+def rewrite_contraction(op: ir.Operation, layout: ContractionLayout) -> None:
+    """Replace the generic ``op`` by transposes, reshapes and a named (batch) matmul.
+
+    The operands take the A and B roles in the order that moves the fewest elements through
+    transposes (``(Bᵀ·Aᵀ)ᵀ`` when that is cheaper): einsum ``hqk,khd->qhd`` reaches linalg
+    with V first, which as A would transpose the whole ``h x q x k`` probabilities and make
+    V, not the softmax, the row operand the attention schedule tiles."""
     lhs, rhs, init = op.operands
+    init_is_fill = _fill_value(init) is not None
+    if _moved(swapped(layout), init_is_fill) < _moved(layout, init_is_fill):
+        layout, lhs, rhs = swapped(layout), rhs, lhs
+    batch, m, n, k, r = layout.batch, layout.m, layout.n, layout.k, layout.ranges
     out_type = ir.RankedTensorType(op.results[0].type)
     with ir.InsertionPoint(op), op.location:
         a = _collapse(_transpose_to(lhs, layout.lhs, batch + m + k), [batch, m, k], r)
@@ -203,6 +228,8 @@ def canonicalize_contractions(module: ir.Operation) -> int:
 
 def canonicalize_contractions_pass(module: ir.Operation, _pass: object) -> None:
     """The pass entry (``PassManager.add``): elementwise work fused into contractions is split
-    out first (:mod:`tilewright.linalg.split_contractions`), then every contraction is named."""
+    out first (:mod:`tilewright.linalg.split_contractions`), then every contraction is named and
+    the batch reshapes around them pushed into their consumers (:mod:`.batch_reshapes`)."""
     split_fused_contractions(module)
     canonicalize_contractions(module)
+    collapse_batch_reshapes(module)

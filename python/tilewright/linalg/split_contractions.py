@@ -161,7 +161,7 @@ def split_fused_contraction(op: ir.Operation) -> bool:
     assert out_dims is not None
     if not _roles(set(x.dims), set(y.dims), set(out_dims), len(iterators)):
         return False
-    ranges = _loop_ranges(op, maps)
+    ranges = loop_ranges(op, maps)
     if ranges is None or any(d not in ranges for s in sides for d in s.dims if s is not None):
         return False
     with ir.InsertionPoint(op), op.location:
@@ -170,7 +170,9 @@ def split_fused_contraction(op: ir.Operation) -> bool:
     return True
 
 
-def _loop_ranges(op: ir.Operation, maps: list[tuple[int, ...] | None]) -> dict[int, int] | None:
+def loop_ranges(op: ir.Operation, maps: list[tuple[int, ...] | None]) -> dict[int, int] | None:
+    """The static extent of each loop dim, from the operands read through ``maps`` (from
+    :func:`map_dims`); None with a dynamic shape or a map that is not a projected permutation."""
     ranges: dict[int, int] = {}
     for value, dims in zip(op.operands, maps, strict=True):
         shaped = ir.RankedTensorType(value.type)
