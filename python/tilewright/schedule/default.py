@@ -426,6 +426,34 @@ def group_whole_dims(payload: Payload, root: int, producers: list[int]) -> set[i
     return whole[root]
 
 
+def whole_inner_loops(payload: Payload, root: int, producers: list[int], whole: set[int]) -> set[int]:
+    """Members of the group (root and producers) whose innermost loop a row tile keeps whole.
+
+    Each member loop is traced to the root loop it is tiled with, through the maps between a
+    producer's result and its consumer's operand; a loop missing from the producer's result (a
+    reduction) is whole. Only such loops may be cut into chunks (:func:`.cpu.elementwise.chunk_rows`):
+    the fill of a row sum or a per-row scale, whose only loop is the tiled row loop, came out
+    of the chunking as a loop of dynamic size that is never vectorized (RMSNorm allocated its
+    one-element accumulator on the heap for every row).
+    """
+    keep = set(whole) | set(payload.nodes[root].info.reduction_dims)
+    tied: dict[int, list[int | None]] = {root: list(range(len(payload.nodes[root].info.iterator_types)))}
+    for p in producers:  # consumers before producers (see _grow_group)
+        info = payload.nodes[p].info
+        loops: list[int | None] = [None] * len(info.iterator_types)
+        for c, consumer in ((c, payload.nodes[c]) for c in tied):
+            for i, q in enumerate(consumer.operand_producers):
+                if q != p or i >= len(consumer.info.indexing_maps) or not info.indexing_maps:
+                    continue
+                read = _axis_dims(consumer.info.indexing_maps[i])
+                written = _axis_dims(info.indexing_maps[len(info.inputs)])
+                for axis, d in enumerate(written):
+                    if d is not None and axis < len(read) and read[axis] is not None:
+                        loops[d] = tied[c][read[axis]]
+        tied[p] = loops
+    return {m for m, loops in tied.items() if not loops or loops[-1] is None or loops[-1] in keep}
+
+
 def _whole_dims_trailing(payload: Payload, root: int, producers: list[int]) -> bool:
     """Whether a root that reads its fused producers through a permutation keeps whole only
     loops that come after every loop it tiles. With a tiled loop inside a whole one (a transpose
@@ -593,12 +621,24 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
         n_in = len(info[root].inputs)
         inits = [q for q in payload.nodes[root].operand_producers[n_in:] if q is not None]
         whole = group_whole_dims(payload, root, producers)
+        chunk = whole_inner_loops(payload, root, producers, whole)
         part(
             "group",
             root,
             producers,
-            lambda ops, root=root, producers=producers, inits=inits, whole=whole: elementwise.schedule_group(
-                s, ops, info, root, producers, init_producers=inits, whole=whole, cfg=cfg, threads=threads
+            lambda ops, root=root, producers=producers, inits=inits, whole=whole, chunk=chunk: (
+                elementwise.schedule_group(
+                    s,
+                    ops,
+                    info,
+                    root,
+                    producers,
+                    init_producers=inits,
+                    whole=whole,
+                    chunk=chunk,
+                    cfg=cfg,
+                    threads=threads,
+                )
             ),
         )
     for index in p.alone:

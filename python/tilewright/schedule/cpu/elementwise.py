@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from tilewright.schedule import OpHandle, Schedule
-from tilewright.schedule.cpu import PARALLEL_MIN_WORK, CpuConfig, config_for, largest_divisor, outer_tiles
+from tilewright.schedule.cpu import (
+    PARALLEL_MIN_WORK,
+    ROW_LOOP_ATTR,
+    CpuConfig,
+    config_for,
+    largest_divisor,
+    outer_tiles,
+)
 from tilewright.schedule.info import LinalgOpInfo
 
 # Elements of one op's tile that still vectorize into a reasonable amount of code.
@@ -146,13 +153,16 @@ def schedule_group(
     *,
     init_producers: Sequence[int] = (),
     whole: Collection[int] = (),
+    chunk: Collection[int] | None = None,
     cfg: CpuConfig | None = None,
     threads: int = 1,
 ) -> OpHandle | None:
     """Tile the group's root by rows on an ``scf.forall`` and fuse ``producers`` (consumers first).
 
     ``init_producers`` are the producers of the root's init operands (its ``outs``);
-    ``whole`` the root loops its producers reduce over (kept whole, see :func:`row_tiles`).
+    ``whole`` the root loops its producers reduce over (kept whole, see :func:`row_tiles`);
+    ``chunk`` the members (root and producers, by index) whose innermost loop stays whole in a
+    row tile, the only ones :func:`chunk_rows` may cut (None: all of them).
     Returns the outer loop (``scf.forall``; ``scf.for`` for small groups, see
     :func:`~tilewright.schedule.cpu.outer_tiles`), or None when the root has no
     parallel loop (a full reduction to a scalar stays as it is).
@@ -172,15 +182,17 @@ def schedule_group(
         work *= r or 1
     work *= 1 + len(producers)
     tiled_root, outer = outer_tiles(ops[root], sizes, work)
-    fused: list[tuple[OpHandle, LinalgOpInfo]] = [(tiled_root, info[root])]
+    fused: list[tuple[int, OpHandle]] = [(root, tiled_root)]
     for p in producers:
         if work < PARALLEL_MIN_WORK and p in init_producers:
             continue  # scf.for loops carry the root's init as an iter_arg: not fusable, stays whole
         handle, outer = ops[p].fuse_into(outer)
-        fused.append((handle, info[p]))
+        fused.append((p, handle))
     if not all_parallel:  # rows kept whole for the reductions: chunk the long ones
-        for handle, op in fused:
-            chunk_rows(handle, op, cfg)
+        for index, handle in fused:
+            if chunk is None or index in chunk:
+                chunk_rows(handle, info[index], cfg)
+        outer.annotate(ROW_LOOP_ATTR)  # its reductions run along rows (see vectorize)
     return outer
 
 
