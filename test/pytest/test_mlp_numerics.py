@@ -1,7 +1,9 @@
 """The transformer MLP (dense, bias, GELU, dense, bias) under the default schedule, against JAX at odd sizes.
 
 Rows 1 and 7 take the unpacked microkernel, 97 the packed path (K = 300 spans two K slabs);
-the hidden width 1000 is no multiple of the microkernel's nr.
+the hidden width 1000 is no multiple of the microkernel's nr. The zoo's shapes (few rows, wide
+weights) pack B one K slab at a time (``b_per_slab``): checked at rows 8, 97 and 256, K 97 (one
+slab) and 512, on one and two threads, beside layers that take the other paths.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from test_library_numerics import compile_scheduled, f32, kinds
 
 import pytest
 from conftest import assert_matches_jax, stablehlo_of
+from tilewright.schedule.cpu import config_for
+from tilewright.schedule.cpu.matmul import choose_packed_tiles, packing_pays
 
 
 def mlp_gelu(x, w1, b1, w2, b2):
@@ -31,4 +35,45 @@ def test_mlp_gelu_matches_jax(rng: np.random.Generator, rows: int) -> None:
     text = stablehlo_of(mlp_gelu, *args)
     assert "contraction" in kinds(text)
     got = compile_scheduled(text)(*args)
+    assert_matches_jax(got, mlp_gelu, *args, rtol=2e-4, atol=2e-4)
+
+
+def per_slab(m: int, n: int, k: int, threads: int = 1) -> bool:
+    """Whether the host's tiles pack B per K slab for an m x n x k matmul."""
+    cfg = config_for()
+    return packing_pays(m, n, k, cfg) and choose_packed_tiles(m, n, k, cfg, threads).b_per_slab
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize(("m", "n", "k"), [(8, 1024, 512), (97, 1024, 97), (97, 1024, 512), (256, 1024, 768)])
+def test_matmul_b_per_slab(rng: np.random.Generator, m: int, n: int, k: int, threads: int) -> None:
+    if config_for().name != "sse":
+        assert per_slab(m, n, k, threads)
+    a, b = f32(rng, m, k), f32(rng, k, n)
+    text = stablehlo_of(lambda x, y: x @ y, a, b)
+    got = compile_scheduled(text, threads=threads)(a, b)
+    np.testing.assert_allclose(got, a.astype(np.float64) @ b.astype(np.float64), rtol=2e-4, atol=2e-4 * np.sqrt(k))
+
+
+def test_batch_matmul_b_per_slab(rng: np.random.Generator) -> None:
+    a, b = f32(rng, 2, 97, 512), f32(rng, 2, 512, 1024)
+    text = stablehlo_of(lambda x, y: jax.numpy.einsum("bij,bjk->bik", x, y), a, b)
+    np.testing.assert_allclose(compile_scheduled(text)(a, b), a @ b, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 97, 256])
+def test_mlp_gelu_b_per_slab(rng: np.random.Generator, rows: int) -> None:
+    """Dense 512 -> 1024 packs B per slab from 8 rows on; 1024 -> 1000 (N no multiple of nr)
+    keeps the whole packed B."""
+    d, hidden, out = 512, 1024, 1000
+    if config_for().name != "sse" and rows >= config_for().mr:
+        assert per_slab(rows, hidden, d) and not per_slab(rows, out, hidden)
+    args = (
+        f32(rng, rows, d),
+        f32(rng, d, hidden) / np.float32(np.sqrt(d)),
+        f32(rng, hidden) * np.float32(0.1),
+        f32(rng, hidden, out) / np.float32(np.sqrt(hidden)),
+        f32(rng, out) * np.float32(0.1),
+    )
+    got = compile_scheduled(stablehlo_of(mlp_gelu, *args))(*args)
     assert_matches_jax(got, mlp_gelu, *args, rtol=2e-4, atol=2e-4)

@@ -76,7 +76,8 @@ def choose_tiles(m: int, n: int, k: int, cfg: CpuConfig, threads: int = 1) -> Co
 class PackedTiles:
     """Tiles of the packed path: cache tiles ``mc`` x ``nc`` (one ``scf.forall`` task each, multiples
     of the microkernel), the K slab ``kc``, the microkernel ``mr`` x ``nr``, and ``pack_k``, the
-    k extent of one vectorized pack tile."""
+    k extent of one vectorized pack tile. ``b_per_slab``: B is packed one ``kc`` x ``nc`` block at
+    a time inside the K-slab loop, and a task holds all rows (``mc`` then blocks rows in the slab)."""
 
     mc: int
     nc: int
@@ -84,6 +85,7 @@ class PackedTiles:
     mr: int
     nr: int
     pack_k: int
+    b_per_slab: bool = False
 
 
 # B operands up to this size stay cache resident unpacked (half of Zen 3's 512 KiB L2): below it,
@@ -96,6 +98,15 @@ MAX_FILL_ROW = 2048
 # (mc, nc) of the packed path per vector ISA: an mc x kc block of packed A stays in L2 and a
 # kc x nr micro-panel of B in L1; measured on Zen 3 (512 KiB L2) at 1024^3 and 1000x999x1001.
 PACKED_CACHE_TILES = {"avx2": (144, 256), "avx512": (192, 512), "sse": (96, 128)}
+
+# B packed per K slab (see choose_packed_tiles): a task's packed C block (all rows x nc) stays
+# within this many bytes, and its column block is at least PER_SLAB_MIN_NC wide; above (M over
+# 512 at nc 256), the whole packed B measured as fast (1024^3) or faster (2048^3: 1.07x).
+PER_SLAB_C_BYTES = 512 * 1024
+PER_SLAB_MIN_NC = 256
+
+# Panels of B one vectorized tile of the per-slab pack writes (one row of B: group x nr elements).
+PACK_ROW_PANELS = 4
 
 
 def packing_pays(m: int, n: int, k: int, cfg: CpuConfig, itemsize: int = 4) -> bool:
@@ -113,9 +124,30 @@ def choose_packed_tiles(m: int, n: int, k: int, cfg: CpuConfig, threads: int = 1
     mc0, nc0 = PACKED_CACHE_TILES.get(cfg.name, (cfg.mc, cfg.nc))
     mc = min(round_up(mc0, mr), round_up(m, mr))
     nc = min(round_up(nc0, nr), round_up(n, nr))
+    kc = min(cfg.kc, k)
+    slab_nc = _per_slab_nc(m, n, k, kc, mr, nr, nc0, threads)
+    if slab_nc:
+        return PackedTiles(mc, slab_nc, kc, mr, nr, pack_k=2 * cfg.lanes, b_per_slab=True)
     while threads > 1 and -(-m // mc) * -(-n // nc) < 2 * threads and mc > mr:
         mc = max(mr, round_up(mc // 2, mr))
-    return PackedTiles(mc, nc, min(cfg.kc, k), mr, nr, pack_k=2 * cfg.lanes)
+    return PackedTiles(mc, nc, kc, mr, nr, pack_k=2 * cfg.lanes)
+
+
+def _per_slab_nc(m: int, n: int, k: int, kc: int, mr: int, nr: int, nc0: int, threads: int) -> int | None:
+    """The column block when B is packed per K slab (BLIS's order: a kc x nc block of B packed in
+    the slab loop, just before the kernels read it, so it stays in L2), else None.
+
+    The whole packed B otherwise goes out to memory and back: at 256x4096x1024 that cost ~17%
+    of the time. It pays while the rows are few (a task holds all of them, its packed C block
+    within PER_SLAB_C_BYTES), with static blocks only (K a multiple of kc, N of nc), and at least
+    ``2 * threads`` column blocks (the tasks then share out N alone) of PER_SLAB_MIN_NC or more."""
+    if k % kc or n % nr:
+        return None
+    cap = min(nc0, PER_SLAB_C_BYTES // (4 * round_up(m, mr)))
+    if threads > 1:
+        cap = min(cap, n // (2 * threads))
+    nc = nr * largest_divisor(n // nr, cap // nr)
+    return nc if nc >= PER_SLAB_MIN_NC else None
 
 
 def schedule_packed(
@@ -149,20 +181,32 @@ def schedule_packed(
     (unpack,) = s.op("transform.get_consumers_of_result", [packed], ["!transform.any_op"], {"result_number": "0 : i64"})
     # One zero constant for the fill and the packs' padding, so pack(fill) folds to a fill below.
     func.apply_cse()
-    _, forall = packed.tile_forall(tile_sizes=[*([1] * batch), t.mc // t.mr, t.nc // t.nr])
+    # Per slab, a task holds all rows: each block of B is packed once, then read by every row.
+    rows = 0 if t.b_per_slab else t.mc // t.mr
+    _, forall = packed.tile_forall(tile_sizes=[*([1] * batch), rows, t.nc // t.nr])
     _, forall = c_pack.fuse_into(forall)
     _, forall = fill.fuse_into(forall)
     forall.canonicalize()  # pack(fill) -> fill of the packed tile: C is zeroed in place, per task
     forall.match("linalg.fill").tile([*([1] * batch), 1, 1])  # static mr x nr tiles: vectorized
     kernel = forall.match("linalg.generic")
+    slab = forall
     if t.kc < k:
-        kernel, _ = kernel.tile([*zeros, 0, 0, t.kc])
+        kernel, (slab,) = kernel.tile([*zeros, 0, 0, t.kc])
+    if t.b_per_slab:
+        b_pack, _ = b_pack.fuse_into(forall)  # B's column block of the task...
+        if t.kc < k:
+            b_pack, _ = b_pack.fuse_into(slab)  # ...one K slab at a time
+        # Blocks of mc rows in the slab: an mc x kc block of packed A stays in L2 beside B's.
+        kernel, _ = kernel.tile([*zeros, t.mc // t.mr, 0, 0])
     # N panels outside M panels: one kc x nr panel of B stays in L1 while the A panels stream.
     kernel, _ = kernel.tile([*zeros, 0, 1, 0])
     kernel, _ = kernel.tile([*zeros, 1, 0, 0])
     kernel.tile([*zeros, 0, 0, 1])
     _pack_tiles(s, a_pack, -(-m // t.mr), k, t.pack_k, t.mr, batch, threads)
-    _pack_tiles(s, b_pack, -(-n // t.nr), k, t.pack_k, t.nr, batch, threads)
+    if t.b_per_slab:
+        _pack_rows(b_pack, t.nc // t.nr, t.nr, batch)
+    else:
+        _pack_tiles(s, b_pack, -(-n // t.nr), k, t.pack_k, t.nr, batch, threads)
     _unpack_tiles(s, unpack, m, n, t, batch)
     return forall
 
@@ -186,6 +230,20 @@ def _pack_tiles(
         tiles = tiled
     tiles.vectorize(sizes)
     _lower_masks(loops[0])
+
+
+def _pack_rows(pack: OpHandle, blocks: int, inner: int, batch: int) -> None:
+    """Vectorize a ``[batch...][blocks][kc][inner]`` block of packed B one row of B at a time,
+    ``PACK_ROW_PANELS`` panels per vector tile. Tiles of 1 panel x pack_k rows (as
+    :func:`_pack_tiles`) read 128 bytes per row of B, each row on another page, which the
+    prefetchers do not follow: at 256x4096x1024 the per-slab path ran at 0.86x of XLA with
+    such tiles, 1.0x with whole rows."""
+    ones = [1] * batch
+    group = largest_divisor(blocks, PACK_ROW_PANELS)
+    # One tiling with the k loop outermost (tiling twice left a copy of each row's tiles).
+    interchange = [*range(batch), batch + 1, batch]
+    tiles, _ = pack.tile([*ones, group, 1], interchange=interchange)
+    tiles.vectorize([*ones, group, 1, inner])
 
 
 def _unpack_tiles(s: Schedule, unpack: OpHandle, m: int, n: int, t: PackedTiles, batch: int) -> None:
