@@ -1,5 +1,8 @@
 """``stablehlo.sort`` as a stable bottom-up merge sort in ``scf`` loops.
 
+(Comparators JAX emits for one key take the vectorized sort of
+:mod:`sort_network` first; this is the lowering for every other one.)
+
 Every 1-D slice along ``dimension`` is sorted independently (a loop nest over
 the other dimensions). Per slice, ``ceil(log2 n)`` passes merge runs of width
 ``w = 1, 2, 4, ...`` from one buffer into the other:
@@ -25,10 +28,14 @@ from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import arith, scf
 
 from tilewright.ingress.legalize import _build as b
+from tilewright.ingress.legalize.sort_network import lower_sort_network
 
 
 def lower_sort(op: Any) -> None:
-    """Replace one ``stablehlo.sort`` by a merge sort (see the module docstring)."""
+    """Replace one ``stablehlo.sort`` by the vectorized sort when its comparator is one JAX emits
+    for one key (:mod:`sort_network`), else by a merge sort (see the module docstring)."""
+    if lower_sort_network(op):
+        return
     inputs = list(op.operands)
     types = [b.static_tensor_type(op, v, "an operand") for v in inputs]
     shape = list(types[0].shape)
