@@ -128,3 +128,24 @@ func.func @scatter_max_blocks_ui8(%x: tensor<4x3x6xui8>, %i: tensor<2x1xi32>, %u
   }) : (tensor<4x3x6xui8>, tensor<2x1xi32>, tensor<2x3x6xui8>) -> tensor<4x3x6xui8>
   return %0 : tensor<4x3x6xui8>
 }
+
+// -----
+
+// Columns (x.at[:, i].add(cols)): the window is strided and the update's window dim comes
+// before its scatter dim, so slicing would drop inner unit dims (upstream folds such a slice
+// into a row write): the window stays an element loop.
+// CHECK-LABEL: func.func @scatter_add_columns
+// CHECK: scf.for
+// CHECK:   scf.if
+// CHECK-NOT: tensor.extract_slice
+// CHECK:     scf.for
+// CHECK:       tensor.extract
+// CHECK:       tensor.insert
+func.func @scatter_add_columns(%x: tensor<2x3xf32>, %i: tensor<1x3x1xi64>, %u: tensor<2x1x3xf32>) -> tensor<2x3xf32> {
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [0], inserted_window_dims = [1], scatter_dims_to_operand_dims = [1], index_vector_dim = 2>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<2x3xf32>, tensor<1x3x1xi64>, tensor<2x1x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}

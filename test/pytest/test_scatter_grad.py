@@ -1,7 +1,9 @@
-"""Gradients of gathers (``jax.grad`` of ``x[idx]``, ``jnp.take``, ``take_along_axis``) vs JAX.
+"""Gathers of rows and their gradients (``jax.grad`` of ``x[idx]``, ``jnp.take``,
+``take_along_axis``) vs JAX.
 
-Their scatter-adds take the whole-window path of ``ingress/legalize/scatter.py`` (a row per index,
-combined as one elementwise op) unless the window is one element. Odd table sizes, widths that
+Row gathers take the row-copy path of ``ingress/legalize/gather.py``; the gradients' scatter-adds
+the whole-window path of ``ingress/legalize/scatter.py`` (a row per index, combined as one
+elementwise op) unless the window is one element. Odd table sizes, widths that
 fill no vector (1, 5, 130), duplicate tokens (their rows accumulate) and out-of-range tokens
 (dropped or clamped as JAX's mode says).
 """
@@ -20,9 +22,9 @@ ROWS = [1, 7, 97]
 WIDTHS = [1, 5, 130]
 
 
-def _check(fn, *args):
+def _check(fn, *args, op: str = "stablehlo.scatter"):
     text = stablehlo_of(fn, *args)
-    assert "stablehlo.scatter" in text
+    assert op in text
     assert_matches_jax(tilewright.compile(text)(*args), fn, *args)
 
 
@@ -102,3 +104,38 @@ def test_row_scatter_of_integer_blocks(rng, rows):
     i = _tokens(rng, rows, (9,))
     u = rng.integers(-50, 50, (9, 3, 5)).astype(np.int32)
     _check(lambda x, i, u: x.at[i].max(u), x, i, u)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("rows", ROWS)
+def test_embedding_lookup(rng, rows, width):
+    """``table[tokens]`` over a grid of tokens, negative ones counted from the end, then a mean."""
+    table = rng.standard_normal((rows, width)).astype(np.float32)
+    tokens = _tokens(rng, rows, (3, 11), low=-rows)
+    _check(lambda t, i: (t[i], t[i].mean(axis=1)), table, tokens, op="stablehlo.gather")
+
+
+@pytest.mark.parametrize("mode", ["fill", "clip"])
+def test_take_with_out_of_range_tokens(rng, mode):
+    """``jnp.take`` past both ends: ``clip`` clamps the row, ``fill`` gives NaN rows."""
+    table = rng.standard_normal((7, 130)).astype(np.float32)
+    tokens = np.array([0, 6, -3, 7, 100, 2, 2, -1, 6], np.int32)
+    _check(lambda t, i: jnp.take(t, i, axis=0, mode=mode), table, tokens, op="stablehlo.gather")
+
+
+def test_gather_of_trailing_rows_by_two_indices(rng):
+    """``x[i, j]`` on a 3-D array of bytes: two start indices, each slice a contiguous row."""
+    x = rng.integers(0, 255, (7, 5, 97)).astype(np.uint8)
+    i = rng.integers(0, 7, 11).astype(np.int32)
+    j = rng.integers(0, 5, 11).astype(np.int32)
+    _check(lambda x, i, j: x[i, j], x, i, j, op="stablehlo.gather")
+
+
+@pytest.mark.parametrize("rows", [2, 7, 97])
+def test_column_scatter_add(rng, rows):
+    """``x.at[:, i].add(cols)``: strided windows, element by element (a sliced column was once
+    written along a row)."""
+    x = rng.standard_normal((rows, 5)).astype(np.float32)
+    i = np.array([0, 4, 2, 4], np.int32)
+    u = rng.standard_normal((rows, len(i))).astype(np.float32)
+    _check(lambda x, i, u: x.at[:, i].add(u), x, i, u)

@@ -245,6 +245,17 @@ def get_attr(op: Any, name: str) -> Any:
     return attrs[name] if name in attrs else None
 
 
+def drops_leading_units(sizes: Sequence[int], kept: Sequence[int]) -> bool:
+    """Whether a slice of ``sizes`` reduced to shape ``kept`` drops only leading unit dims.
+
+    Only such rank-reducing slices are used: upstream folds an ``insert_slice`` of a
+    ``transfer_write`` into one write of the destination assuming the dropped dims lead
+    (a column of a 2x3 tensor, inserted as ``tensor<2xf32>``, came out written along a row).
+    """
+    lead = len(sizes) - len(kept)
+    return lead >= 0 and list(sizes[lead:]) == list(kept) and all(n == 1 for n in sizes[:lead])
+
+
 def _slice_attributes(offsets: list[Any], sizes: list[int], n_leading: int) -> dict[str, ir.Attribute]:
     dynamic = ir.ShapedType.get_dynamic_size()
     return {

@@ -26,6 +26,7 @@ sequential order satisfies them, so they need no special case.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from jaxlib.mlir import ir
@@ -149,7 +150,8 @@ def lower_scatter(op: Any) -> None:
             window = (starts, window_size, update_starts, update_sizes)
             return [_combine_window(region, carried[0], upd[0], window, op_types[0])]
 
-        body = update_window if _whole_window(n_ops, window_size) else apply_window
+        whole = _whole_window(n_ops, window_size, [1 if d in usd else n for d, n in enumerate(update_shape)], uwd)
+        body = update_window if whole else apply_window
         if not in_bounds:
             return body()
         return b.if_else(b.all_true(in_bounds), [c.type for c in carried], body, lambda: carried)
@@ -162,14 +164,18 @@ def _rank0(types: list[ir.RankedTensorType]) -> list[ir.Type]:
     return [ir.RankedTensorType.get([], t.element_type) for t in types]
 
 
-def _whole_window(n_ops: int, window_size: list[int]) -> bool:
+def _whole_window(n_ops: int, window_size: list[int], update_sizes: list[int], uwd: list[int]) -> bool:
     """Whether the update window is combined as one tensor (``_combine_window``) rather than
-    element by element: one operand (``stablehlo.map`` has one result) and a window of more
-    than one element (a scalar window gains nothing from slicing)."""
-    elements = 1
-    for n in window_size:
-        elements *= n
-    return n_ops == 1 and elements > 1
+    element by element: one operand (``stablehlo.map`` has one result), a window of more than
+    one element (a scalar window gains nothing from slicing), and slices of the operand and
+    of the updates that only drop leading unit dims (see ``b.drops_leading_units``)."""
+    compact = [update_sizes[d] for d in uwd]
+    return (
+        n_ops == 1
+        and math.prod(window_size) > 1
+        and b.drops_leading_units(window_size, compact)
+        and b.drops_leading_units(update_sizes, compact)
+    )
 
 
 def _combine_window(
