@@ -22,6 +22,7 @@ LOWERINGS: dict[str, Callable[[Any], None]] = {}
 # op name -> (module, function); loaded into LOWERINGS on first use.
 _REGISTRY: dict[str, tuple[str, str]] = {
     "stablehlo.scatter": ("scatter", "lower_scatter"),
+    "stablehlo.gather": ("gather", "lower_gather"),  # contiguous rows only
     "stablehlo.select_and_scatter": ("select_and_scatter", "lower_select_and_scatter"),
     "stablehlo.sort": ("sort", "lower_sort"),
     "stablehlo.while": ("control_flow", "lower_while"),

@@ -1,0 +1,99 @@
+"""``stablehlo.gather`` of contiguous rows (an embedding lookup) as a loop of row copies.
+
+Upstream's legalization turns every gather into one ``linalg.generic`` whose body
+``tensor.extract``s each element at a data-dependent position; the default schedule
+leaves such a body as scalar loops (a load of the index and of one element per
+result element). When each gathered slice is a contiguous block of the operand
+(``slice_sizes`` ones, then at most one partial dim, then whole dims: ``table[tokens]``,
+``jnp.take(x, i, axis=0)``), the gather is instead
+
+    for each index position (the result's dims outside offset_dims):
+        start = indices[position], clamped into the operand as StableHLO says
+        result[position, ...] = operand[start : start + slice_sizes]
+
+a ``tensor.extract_slice`` and a ``tensor.insert_slice`` per position, which
+bufferization turns into one contiguous copy. Other gathers (scalar slices as in
+``take_along_axis``, strided columns, batching dims) are left to upstream.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from jaxlib.mlir import ir
+from jaxlib.mlir.dialects import arith, stablehlo
+
+from tilewright.ingress.legalize import _build as b
+
+
+def lower_gather(op: Any) -> None:
+    """Replace a contiguous-row ``stablehlo.gather`` by row copies; leave any other gather."""
+    operand, indices = op.operands[0], op.operands[1]
+    if not all(
+        isinstance(v.type, ir.RankedTensorType) and ir.RankedTensorType(v.type).has_static_shape
+        for v in (operand, indices, op.result)
+    ):
+        return  # upstream reports what it cannot lower
+    dn = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
+    operand_type = ir.RankedTensorType(operand.type)
+    idx_type = ir.RankedTensorType(indices.type)
+    result_type = ir.RankedTensorType(op.result.type)
+    slice_sizes = b.dense_i64(b.get_attr(op, "slice_sizes"))
+    operand_shape = list(operand_type.shape)
+    if (
+        list(dn.operand_batching_dims)
+        or not isinstance(idx_type.element_type, ir.IntegerType)
+        or not _contiguous(slice_sizes, operand_shape)
+        or math.prod(slice_sizes) <= 1
+        or math.prod(result_type.shape) == 0
+    ):
+        return
+    offset_dims = list(dn.offset_dims)
+    ivd = int(dn.index_vector_dim)
+    start_index_map = list(dn.start_index_map)
+    batch_dims = [d for d in range(result_type.rank) if d not in offset_dims]
+    batch_shape = [result_type.shape[d] for d in batch_dims]
+    kept = [slice_sizes[d] for d in range(len(operand_shape)) if d not in list(dn.collapsed_slice_dims)]
+    row_in_result = [1 if d in batch_dims else n for d, n in enumerate(result_type.shape)]
+    if not (b.drops_leading_units(slice_sizes, kept) and b.drops_leading_units(row_in_result, kept)):
+        return  # offset dims before index dims (x[:, i] as rows): see b.drops_leading_units
+    row_type = ir.RankedTensorType.get(kept, b.signless_element(operand_type.element_type))
+
+    i64 = ir.IntegerType.get_signless(64)
+    idx_i64_type = ir.RankedTensorType.get(idx_type.shape, i64)
+    idx = indices if indices.type == idx_i64_type else stablehlo.ConvertOp(idx_i64_type, indices).result
+    source = b.to_signless(operand)
+    empty = ir.Operation.create("tensor.empty", results=[b.signless_type(result_type)]).result
+
+    def copy_row(ivs: list[Any], carried: list[Any]) -> list[Any]:
+        starts = [b.const_index(0)] * len(operand_shape)
+        for k, d in enumerate(start_index_map):
+            pos = list(ivs)
+            if ivd < idx_type.rank:
+                pos.insert(ivd, b.const_index(k))
+            start = b.index_of(b.tensor_extract(idx, pos))
+            # StableHLO clamps the start so that the whole slice is inside the operand.
+            start = arith.maxsi(start, b.const_index(0))
+            starts[d] = arith.minsi(start, b.const_index(operand_shape[d] - slice_sizes[d]))
+        row = b.extract_slice(source, starts, slice_sizes, row_type)
+        offsets: list[Any] = [b.const_index(0)] * result_type.rank
+        sizes = list(result_type.shape)
+        for d, iv in zip(batch_dims, ivs, strict=True):
+            offsets[d], sizes[d] = iv, 1
+        return [b.insert_slice(row, carried[0], offsets, sizes)]
+
+    (result,) = b.loop_nest(batch_shape, [empty], copy_row)
+    b.replace_op(op, [b.to_type(result, result_type)])
+
+
+def _contiguous(slice_sizes: list[int], shape: list[int]) -> bool:
+    """Whether a slice of ``slice_sizes`` is one contiguous block of a row-major ``shape``:
+    unit dims, then at most one partial dim, then whole dims."""
+    partial = False
+    for size, full in zip(slice_sizes, shape, strict=True):
+        if partial and size != full:
+            return False
+        if size != 1:
+            partial = True
+    return True
