@@ -35,8 +35,8 @@ func.func @scatter_add_1d(%x: tensor<7xf32>, %i: tensor<3x1xi32>, %u: tensor<3xf
 // CHECK:   arith.cmpi sle, %{{.*}}, %[[C4:[^ ,]+]] : index
 // CHECK:   scf.if
 // CHECK-NOT: scf.for
-// CHECK:     %[[ROW:[^ ,]+]] = tensor.extract_slice %{{.*}}[%[[K]], 0] [1, 4] [1, 1] : tensor<2x4xf32> to tensor<4xf32>
-// CHECK:     tensor.insert_slice %[[ROW]] into %[[ACC]][%{{.*}}, 0] [1, 4] [1, 1] : tensor<4xf32> into tensor<5x4xf32>
+// CHECK:     %[[ROW:[^ ,]+]] = tensor.extract_slice %{{.*}}[%[[K]], 0] [1, 4] [1, 1] : tensor<2x4xf32> to tensor<1x4xf32>
+// CHECK:     tensor.insert_slice %[[ROW]] into %[[ACC]][%{{.*}}, 0] [1, 4] [1, 1] : tensor<1x4xf32> into tensor<5x4xf32>
 func.func @scatter_set_rows(%x: tensor<5x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<5x4xf32> {
   %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
   ^bb0(%a: tensor<f32>, %b: tensor<f32>):
@@ -86,19 +86,19 @@ func.func @scatter_variadic(%x: tensor<4xf32>, %y: tensor<4xi32>, %i: tensor<2x1
 
 // The gradient of an embedding lookup (jax.grad of table[tokens]): a 2-D grid of tokens, each
 // adding one row of width 5 into the table. Per token: the table's row and the update row
-// sliced out whole (rank-reduced, no reshape), one elementwise add over the row, the row
-// inserted back into the loop-carried table; no loop over the row's elements.
+// sliced out whole as 1x5 (leading unit dims dropped, no reshape), one elementwise add over the
+// row, the row inserted back into the loop-carried table; no loop over the row's elements.
 // CHECK-LABEL: func.func @scatter_add_embedding_rows
 // CHECK: scf.for %[[B:[^ ,]+]] = {{.*}} -> (tensor<7x5xf32>)
 // CHECK:   scf.for %[[S:[^ ,]+]] = {{.*}} iter_args(%[[ACC:[^ ,]+]] = {{.*}}) -> (tensor<7x5xf32>)
 // CHECK:     %[[T:[^ ,]+]] = arith.index_cast %{{.*}} : i64 to index
 // CHECK:     scf.if
 // CHECK-NOT:   scf.for
-// CHECK:       %[[OLD:[^ ,]+]] = tensor.extract_slice %[[ACC]][%[[T]], 0] [1, 5] [1, 1] : tensor<7x5xf32> to tensor<5xf32>
-// CHECK:       %[[NEW:[^ ,]+]] = tensor.extract_slice %{{.*}}[%[[B]], %[[S]], 0] [1, 1, 5] [1, 1, 1] : tensor<3x2x5xf32> to tensor<5xf32>
-// CHECK:       %[[SUM:[^ ,]+]] = linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%[[OLD]], %[[NEW]] : tensor<5xf32>, tensor<5xf32>)
+// CHECK:       %[[OLD:[^ ,]+]] = tensor.extract_slice %[[ACC]][%[[T]], 0] [1, 5] [1, 1] : tensor<7x5xf32> to tensor<1x5xf32>
+// CHECK:       %[[NEW:[^ ,]+]] = tensor.extract_slice %{{.*}}[%[[B]], %[[S]], 0] [1, 1, 5] [1, 1, 1] : tensor<3x2x5xf32> to tensor<1x5xf32>
+// CHECK:       %[[SUM:[^ ,]+]] = linalg.generic {{.*}} ins(%[[OLD]], %[[NEW]] : tensor<1x5xf32>, tensor<1x5xf32>)
 // CHECK:         arith.addf
-// CHECK:       tensor.insert_slice %[[SUM]] into %[[ACC]][%[[T]], 0] [1, 5] [1, 1] : tensor<5xf32> into tensor<7x5xf32>
+// CHECK:       tensor.insert_slice %[[SUM]] into %[[ACC]][%[[T]], 0] [1, 5] [1, 1] : tensor<1x5xf32> into tensor<7x5xf32>
 func.func @scatter_add_embedding_rows(%x: tensor<7x5xf32>, %i: tensor<3x2x1xi32>, %u: tensor<3x2x5xf32>) -> tensor<7x5xf32> {
   %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [2], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 2>}> ({
   ^bb0(%a: tensor<f32>, %b: tensor<f32>):
@@ -148,4 +148,28 @@ func.func @scatter_add_columns(%x: tensor<2x3xf32>, %i: tensor<1x3x1xi64>, %u: t
     stablehlo.return %s : tensor<f32>
   }) : (tensor<2x3xf32>, tensor<1x3x1xi64>, tensor<2x1x3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// The gradient of table[tokens].mean(axis=1): the update rows are a broadcast along the tokens
+// of each sequence; each row is sliced from the broadcast's operand (row b of the 3x5 matrix),
+// so the 3x2x5 broadcast is never built.
+// CHECK-LABEL: func.func @scatter_add_broadcast_rows
+// CHECK-SAME: (%{{[^ ,]+}}: tensor<7x5xf32>, %{{[^ ,]+}}: tensor<3x2x1xi32>, %[[G:[^ ,]+]]: tensor<3x5xf32>)
+// CHECK-NOT: tensor<3x2x5xf32>
+// CHECK: scf.for %[[B:[^ ,]+]] =
+// CHECK:   scf.for
+// CHECK:     scf.if
+// CHECK:       %[[NEW:[^ ,]+]] = tensor.extract_slice %[[G]][%[[B]], 0] [1, 5] [1, 1] : tensor<3x5xf32> to tensor<1x5xf32>
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %[[NEW]] : tensor<1x5xf32>, tensor<1x5xf32>)
+// CHECK-NOT: tensor<3x2x5xf32>
+func.func @scatter_add_broadcast_rows(%x: tensor<7x5xf32>, %i: tensor<3x2x1xi32>, %g: tensor<3x5xf32>) -> tensor<7x5xf32> {
+  %u = stablehlo.broadcast_in_dim %g, dims = [0, 2] : (tensor<3x5xf32>) -> tensor<3x2x5xf32>
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [2], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 2>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<7x5xf32>, tensor<3x2x1xi32>, tensor<3x2x5xf32>) -> tensor<7x5xf32>
+  return %0 : tensor<7x5xf32>
 }

@@ -139,3 +139,24 @@ def test_column_scatter_add(rng, rows):
     i = np.array([0, 4, 2, 4], np.int32)
     u = rng.standard_normal((rows, len(i))).astype(np.float32)
     _check(lambda x, i, u: x.at[:, i].add(u), x, i, u)
+
+
+@pytest.mark.parametrize("width", [5, 130])
+def test_row_scatter_add_of_broadcast_rows(rng, width):
+    """Update rows that are broadcasts: of one row (read from the broadcast's operand, every
+    index the same row), of a 1-row matrix (a broadcast unit dim: offset 0), and of one column
+    per index (broadcast along the window: the broadcast is used as it is)."""
+    x = rng.standard_normal((7, width)).astype(np.float32)
+    i = np.array([6, 0, 6, 3, 2, 6], np.int32)
+    v = rng.standard_normal(width).astype(np.float32)
+    c = rng.standard_normal((len(i), 1)).astype(np.float32)
+
+    def f(x, i, v, c):
+        k = len(i)
+        return (
+            x.at[i].add(jnp.broadcast_to(v, (k, width))),
+            x.at[i].add(jnp.broadcast_to(v[None, :] * 2, (k, width))),
+            x.at[i].add(jnp.broadcast_to(c, (k, width))),
+        )
+
+    _check(f, x, i, v, c)

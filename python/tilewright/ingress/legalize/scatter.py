@@ -93,6 +93,8 @@ def lower_scatter(op: Any) -> None:
     carried0 = [b.to_signless(v) for v in operands]
     upd = [b.to_signless(v) for v in updates]
 
+    source_of_updates = _broadcast_source(updates[0], uwd) if n_ops == 1 else None
+
     def scatter_position(sivs: list[Any], carried: list[Any]) -> list[Any]:
         # The indices' non-vector dims enumerate the update scatter dims in order.
         def index_component(k: int | None) -> Any:
@@ -147,8 +149,9 @@ def lower_scatter(op: Any) -> None:
             for d, iv in zip(usd, sivs, strict=True):
                 update_starts[d] = iv
             update_sizes = [1 if d in usd else n for d, n in enumerate(update_shape)]
+            source, update_starts, update_sizes = _update_source(upd[0], update_starts, update_sizes, source_of_updates)
             window = (starts, window_size, update_starts, update_sizes)
-            return [_combine_window(region, carried[0], upd[0], window, op_types[0])]
+            return [_combine_window(region, carried[0], source, window, op_types[0])]
 
         whole = _whole_window(n_ops, window_size, [1 if d in usd else n for d, n in enumerate(update_shape)], uwd)
         body = update_window if whole else apply_window
@@ -162,6 +165,54 @@ def lower_scatter(op: Any) -> None:
 
 def _rank0(types: list[ir.RankedTensorType]) -> list[ir.Type]:
     return [ir.RankedTensorType.get([], t.element_type) for t in types]
+
+
+def _broadcast_source(updates: Any, uwd: list[int]) -> tuple[Any, list[int], list[int]] | None:
+    """The operand and dims of the ``broadcast_in_dim`` that made ``updates``, when it only
+    broadcasts along scatter dims (each window dim copies a whole operand dim, in order).
+
+    ``jax.grad`` of ``table[tokens].mean(axis=1)`` scatters a row per token that repeats along
+    the tokens of a sequence: reading the rows from the broadcast's operand instead keeps the
+    broadcast (4 MB in the zoo's train step) from being materialized at all.
+    """
+    if not isinstance(updates, ir.OpResult) or updates.owner.name != "stablehlo.broadcast_in_dim":
+        return None
+    bcast = updates.owner
+    source = bcast.operands[0]
+    dims = b.dense_i64(b.get_attr(bcast, "broadcast_dimensions"))
+    src_shape = list(ir.RankedTensorType(source.type).shape)
+    shape = list(ir.RankedTensorType(updates.type).shape)
+    window_src = [j for j, d in enumerate(dims) if d in uwd]
+    if sorted(dims[j] for j in window_src) != list(uwd) or any(src_shape[j] != shape[dims[j]] for j in window_src):
+        return None
+    if [dims[j] for j in window_src] != sorted(dims[j] for j in window_src):
+        return None
+    return b.to_signless(source), dims, shape
+
+
+def _update_source(
+    updates: Any, starts: list[Any], sizes: list[int], broadcast: tuple[Any, list[int], list[int]] | None
+) -> tuple[Any, list[Any], list[int]]:
+    """The tensor to slice an update window from, with the slice's offsets and sizes: the
+    broadcast's operand (see :func:`_broadcast_source`) when the slice of it drops only leading
+    unit dims, else ``updates`` itself (offsets ``None`` at window dims)."""
+    if broadcast is None:
+        return updates, starts, sizes
+    source, dims, shape = broadcast
+    src_shape = list(ir.RankedTensorType(source.type).shape)
+    src_starts: list[Any] = []
+    src_sizes: list[int] = []
+    for j, d in enumerate(dims):
+        if starts[d] is None:  # a window dim: whole
+            src_starts.append(None)
+            src_sizes.append(src_shape[j])
+        else:  # a scatter dim: the position's element, or the only one of a broadcast unit dim
+            src_starts.append(starts[d] if src_shape[j] == shape[d] else b.const_index(0))
+            src_sizes.append(1)
+    window = [n for n, s in zip(src_sizes, src_starts, strict=True) if s is None]
+    if not b.drops_leading_units(src_sizes, window):
+        return updates, starts, sizes
+    return source, src_starts, src_sizes
 
 
 def _whole_window(n_ops: int, window_size: list[int], update_sizes: list[int], uwd: list[int]) -> bool:
@@ -194,12 +245,16 @@ def _combine_window(
     one elementwise ``linalg`` op and a ``tensor.insert_slice`` of the loop-carried tensor,
     which the default schedule vectorizes (rows read and written as vectors) and bufferization
     updates in place, instead of a scalar loop over the window's elements. Both slices drop
-    their unit dims (rank-reducing), so the map needs no reshape: a reshape between the map
-    and the insertion would keep the write from folding into the destination (a temporary
-    and a copy per index).
+    their leading unit dims (rank-reducing), so the map needs no reshape: a reshape between
+    the map and the insertion would keep the write from folding into the destination (a
+    temporary and a copy per index). A row keeps one unit dim (``1xW``): the library keeps a
+    row of up to 32 vectors whole, so the row is written straight into the destination,
+    where a 1-D op is cut into a loop of vector pieces written to a temporary, then copied.
     """
     starts, window_size, update_starts, update_sizes = window
     compact = [n for n, s in zip(update_sizes, update_starts, strict=True) if s is None]
+    if len(compact) == 1 and len(window_size) > 1 and len(update_sizes) > 1:
+        compact = [1, *compact]
     update_starts = [s if s is not None else b.const_index(0) for s in update_starts]
     elem = operand_type.element_type
     compact_type = ir.RankedTensorType.get(compact, b.signless_element(elem))
