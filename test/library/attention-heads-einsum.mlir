@@ -22,7 +22,13 @@
 // Q·Kᵀ on the block: the register-tiled kernel over k = 16.
 // CHECK:           scf.for %{{.+}} = %c0 to %c16 step %c1 {{.*}} -> (vector<{{[0-9]+}}x{{16|32}}xf32>)
 // CHECK:             vector.fma
+// The softmax's row reductions reduce each row's vector to one value (vector.reduction, which LLVM
+// turns into a tree), not one scalar compare or add per lane: the row loops are tw.row_loop.
+// CHECK:           vector.reduction <maximumf>, %{{.+}} : vector<40xf32> into f32
+// CHECK:         } {tw.row_loop}
 // CHECK:           math.exp %{{.+}} : vector<40xf32>
+// CHECK:           vector.reduction <add>, %{{.+}} : vector<40xf32> into f32
+// CHECK:         } {tw.row_loop}
 // ·V on the same block: the kernel over k = 40 keys.
 // CHECK:           scf.for %{{.+}} = %c0 to %c40 step %c1 {{.*}} -> (vector<{{[0-9]+}}x{{16|32}}xf32>)
 // CHECK:             vector.fma

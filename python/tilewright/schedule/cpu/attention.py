@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from tilewright.schedule import OpHandle, Schedule
-from tilewright.schedule.cpu import CpuConfig, config_for, largest_divisor
+from tilewright.schedule.cpu import ROW_LOOP_ATTR, CpuConfig, config_for, largest_divisor
 from tilewright.schedule.cpu.elementwise import MAX_TILE_ELEMENTS, chunk_rows
 from tilewright.schedule.cpu.matmul import KERNEL_OPS, choose_tiles, finish_kernels, microkernel
 from tilewright.schedule.info import LinalgOpInfo
@@ -99,6 +99,8 @@ def schedule_attention(
         if elements > MAX_TILE_ELEMENTS:
             sizes = [0 if t == "reduction" else 1 for t in o.iterator_types]
             sizes[-1] = 0  # the row stays whole here; chunk_rows cuts it into a few vectors at a time
-            row, _ = h.tile(sizes)
+            row, loops = h.tile(sizes)
             chunk_rows(row, o, cfg)
+            if loops and o.reduction_dims:
+                loops[-1].annotate(ROW_LOOP_ATTR)  # reductions along the row (see cpu.vectorize)
     return forall
