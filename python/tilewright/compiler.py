@@ -35,6 +35,7 @@ from tilewright.mlir_env import module_of, new_context
 from tilewright.runtime import CpuFunction
 from tilewright.schedule.source import ScheduleSource, resolve_schedule
 from tilewright.target import Stage, Target, get_target, target_names
+from tilewright.target.cpu.host import HostCpu, cpu_model, targeting
 from tilewright.types import Signature
 
 
@@ -82,6 +83,9 @@ class CompileOptions:
     opt_level: int = 3
     dump_dir: Path | None = None
     threads: int | None = None  # cores for parallel loops; None: all this process may use
+    cpu: str | None = None  # LLVM CPU name to compile for; None or "host": this machine
+    cpu_features: str | None = None  # LLVM target features on top of the CPU's: "+avx512f,-avx512bw"
+    cpu_model: HostCpu = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.target not in target_names():
@@ -89,6 +93,9 @@ class CompileOptions:
         if self.threads is not None and self.threads < 1:
             raise TilewrightError(f"--threads must be at least 1, got {self.threads}")
         object.__setattr__(self, "schedule", resolve_schedule(self.schedule))
+        # The model of the CPU compiled for (the library's tiles, LLVM's target); an unknown CPU
+        # or a bad feature is an error here, before anything is read.
+        object.__setattr__(self, "cpu_model", cpu_model(self.cpu, self.cpu_features))
 
     @property
     def num_threads(self) -> int:
@@ -173,7 +180,8 @@ class Compilation:
         source = self.options.schedule_source
         enter_stage("schedule")
         try:
-            script = source.script(self.module, threads=self.options.num_threads)
+            with targeting(self.options.cpu_model):
+                script = source.script(self.module, threads=self.options.num_threads)
             if script is not None:
                 if self.options.dump_dir is not None:
                     self._dump("scheduled", script.text(), kind="transform")
@@ -300,7 +308,8 @@ def _cache_key(source: Source, options: CompileOptions) -> str:
     content = source.content.encode() if isinstance(source.content, str) else source.content
     h.update(content)
     fingerprint = options.schedule_source.fingerprint()
-    h.update(repr((options.target, options.entry, options.opt_level, fingerprint, options.num_threads)).encode())
+    target = (options.target, options.cpu_model.name, options.cpu_model.llvm_features)
+    h.update(repr((target, options.entry, options.opt_level, fingerprint, options.num_threads)).encode())
     return h.hexdigest()
 
 
@@ -313,19 +322,26 @@ def compile(  # noqa: A001 - the public name users expect
     opt_level: int = 3,
     dump_dir: str | Path | None = None,
     threads: int | None = None,
+    cpu: str | None = None,
+    cpu_features: str | None = None,
 ) -> Executable:
     """Compile a StableHLO or MLIR program to a callable taking/returning numpy arrays.
 
     ``source`` is a path, MLIR text (StableHLO or linalg), bytes (bytecode or
     portable artifacts), or an ``mlir.ir.Module``. Results are cached by
     content hash within the process. ``threads`` is how many cores parallel
-    loops use (default: all in the process's affinity mask).
+    loops use (default: all in the process's affinity mask). ``cpu`` names the CPU to compile
+    for (an LLVM CPU name such as ``haswell`` or ``znver4``; default: this machine), with
+    ``cpu_features`` (``"+avx512f,-avx512bw"``) on top; code for another CPU runs here only if
+    this machine has every ISA feature it may use.
     """
     if isinstance(source, ir.Module):
         src = Source(source.operation.get_asm(enable_debug_info=True), "<module>", InputFormat.MLIR_TEXT)
     else:
         src = as_source(source)
-    options = CompileOptions(target, entry, schedule, opt_level, Path(dump_dir) if dump_dir else None, threads)
+    options = CompileOptions(
+        target, entry, schedule, opt_level, Path(dump_dir) if dump_dir else None, threads, cpu, cpu_features
+    )
     key = _cache_key(src, options)
     with _CACHE_LOCK:
         cached = _CACHE.get(key)

@@ -14,7 +14,7 @@
 
 // UNKNOWN-TW: error: invalid pass pipeline: unknown pipeline 'tw-nosuch' (tilewright's pipelines: {{.*}}tw-lower-to-llvm-cpu
 // UNKNOWN: error: invalid pass pipeline: {{.*}}no-such-pass
-// OPTION: error: invalid pass pipeline: 'tw-lower-to-llvm-cpu' has no option 'cores' (options: threads)
+// OPTION: error: invalid pass pipeline: 'tw-lower-to-llvm-cpu' has no option 'cores' (options: threads, cpu, features)
 // VALUE: error: invalid pass pipeline: option 'threads' of 'tw-lower-to-llvm-cpu' takes int, got 'two'
 // ZERO: error: invalid pass pipeline: threads must be at least 1, got 0
 

@@ -1,4 +1,4 @@
-"""The CPU target's choice of LLVM tuning (``tw-cpu-tuning``)."""
+"""The CPU target's choice of LLVM tuning (``tw-cpu-target``)."""
 
 from __future__ import annotations
 

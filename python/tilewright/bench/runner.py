@@ -43,6 +43,8 @@ class BenchConfig:
     schedule: Any = None
     opt_level: int = 3
     threads: int | None = None  # None: every core this process may use
+    cpu: str | None = None  # LLVM CPU name to compile for (None: host); must run on this host
+    cpu_features: str | None = None
     inputs: str | None = None  # npz file; None: seeded random inputs
     seed: int = 0
     compare: tuple[str, ...] | None = None  # None: numpy when applicable, plus jax
@@ -189,7 +191,14 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
     source = read_source(config.file)
     given = load_npz_inputs(config.inputs) if config.inputs else None
     threads = config.threads if config.threads is not None else len(os.sched_getaffinity(0))
-    options = CompileOptions(entry=config.entry, schedule=config.schedule, opt_level=config.opt_level, threads=threads)
+    options = CompileOptions(
+        entry=config.entry,
+        schedule=config.schedule,
+        opt_level=config.opt_level,
+        threads=threads,
+        cpu=config.cpu,
+        cpu_features=config.cpu_features,
+    )
 
     log("compiling with tilewright")
     with warnings.catch_warnings(record=True) as caught:  # kept in the report, shown as before

@@ -27,6 +27,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--schedule", help="schedule to apply before bufferization: .mlir script, .py file or built-in name")
     p.add_argument("-O", dest="opt_level", type=int, default=3, choices=[0, 1, 2, 3], help="LLVM optimization level")
     p.add_argument(
+        "--cpu",
+        help="LLVM CPU name to compile for (haswell, znver4, skylake-avx512, x86-64-v3, ..., host; default: host)",
+    )
+    p.add_argument("--cpu-features", help="LLVM target features on top of the CPU's, e.g. +avx512f,-avx512bw")
+    p.add_argument(
         "--threads", type=int, help="cores for tilewright and every peer (default: all this process may use)"
     )
     group = p.add_mutually_exclusive_group()
@@ -62,6 +67,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         schedule=args.schedule,
         opt_level=args.opt_level,
         threads=args.threads,
+        cpu=args.cpu,
+        cpu_features=args.cpu_features,
         inputs=args.inputs,
         seed=args.seed,
         compare=compare,

@@ -34,6 +34,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dump-dir", help="write the IR after every stage into this directory")
     p.add_argument("-O", dest="opt_level", type=int, default=3, choices=[0, 1, 2, 3], help="LLVM optimization level")
     p.add_argument("--threads", type=int, help="cores for parallel loops (default: all this process may use)")
+    p.add_argument(
+        "--cpu",
+        help="LLVM CPU name to compile for (haswell, znver4, skylake-avx512, x86-64-v3, ..., host; default: host)",
+    )
+    p.add_argument("--cpu-features", help="LLVM target features on top of the CPU's, e.g. +avx512f,-avx512bw")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,6 +100,8 @@ def _options(args: argparse.Namespace) -> Any:
         opt_level=args.opt_level,
         dump_dir=Path(args.dump_dir) if args.dump_dir else None,
         threads=getattr(args, "threads", None),
+        cpu=args.cpu,
+        cpu_features=args.cpu_features,
     )
 
 

@@ -9,8 +9,8 @@
 ``tw-lower-to-loops``             remaining structured ops -> scf loops
 ``tw-approximate-vector-math``    f32 vector exp/tanh -> FMA polynomials
 ``tw-widen-i1-storage``           ``memref<..xi1>`` -> ``memref<..xi8>``
-``tw-cpu-tuning``                 ``tune_cpu`` of LLVM functions (``generic`` on AMD Zen)
-``tw-lower-to-llvm-cpu{threads}`` loops -> LLVM dialect for the host CPU
+``tw-cpu-target{cpu,features}``   ``target_cpu``/``tune_cpu`` of LLVM functions
+``tw-lower-to-llvm-cpu{threads}`` loops -> LLVM dialect for the host (or ``cpu``)
 ``tw-cpu-default{threads}``       linalg cleanup, bufferize, lower to LLVM
 ================================  ==================================================
 

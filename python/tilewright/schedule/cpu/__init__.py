@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tilewright.schedule import OpHandle, Schedule, patterns
-from tilewright.target.cpu.host import HostCpu, host_cpu
+from tilewright.target.cpu.host import HostCpu, target_cpu
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,9 @@ CONFIGS = {c.name: c for c in (AVX2, AVX512, SSE)}
 
 
 def config_for(cpu: HostCpu | None = None) -> CpuConfig:
-    """The configuration for ``cpu`` (default: the host this process runs on)."""
-    bits = (cpu or host_cpu()).vector_bits
+    """The configuration for ``cpu`` (default: the CPU being compiled for, see
+    :func:`tilewright.target.cpu.host.targeting`; the host unless ``--cpu`` names another)."""
+    bits = (cpu or target_cpu()).vector_bits
     return AVX512 if bits >= 512 else AVX2 if bits >= 256 else SSE
 
 

@@ -1,7 +1,7 @@
 """The LLVM CPU target: ``llvm-dialect`` -> ``llvm-ir`` -> ``asm`` / ``obj``, and the JIT.
 
 ======================  =====================================================
-:mod:`.host`            the host CPU (name, ISA features) and the tuning of generated code
+:mod:`.host`            the CPU compiled for (host or ``--cpu``): ISA, caches, FMA units; tuning
 :mod:`.lowering`        ``tw-lower-to-llvm-cpu{threads}``: bufferized IR -> LLVM dialect
 :mod:`.llvm`            JIT runtime libraries, ``mlir-translate`` and ``llc``
 ======================  =====================================================
@@ -14,12 +14,32 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tilewright.target import Stage, Target
-from tilewright.target.cpu.host import TUNE_CPU_ENV, HostCpu, codegen_tune_cpu, host_cpu
+from tilewright.target.cpu.host import (
+    KNOWN_CPUS,
+    TUNE_CPU_ENV,
+    HostCpu,
+    codegen_tune_cpu,
+    cpu_model,
+    host_cpu,
+    target_cpu,
+    targeting,
+)
 
 if TYPE_CHECKING:
     from tilewright.compiler import Compilation
 
-__all__ = ["TARGET", "TUNE_CPU_ENV", "CpuTarget", "HostCpu", "codegen_tune_cpu", "host_cpu"]
+__all__ = [
+    "KNOWN_CPUS",
+    "TARGET",
+    "TUNE_CPU_ENV",
+    "CpuTarget",
+    "HostCpu",
+    "codegen_tune_cpu",
+    "cpu_model",
+    "host_cpu",
+    "target_cpu",
+    "targeting",
+]
 
 
 class CpuTarget(Target):
@@ -38,8 +58,12 @@ class CpuTarget(Target):
         from tilewright.diagnostics import enter_stage
         from tilewright.target.cpu import llvm
 
+        cpu = compilation.options.cpu_model
         if stage == "llvm-dialect":
-            steps = pipeline.steps("tw-lower-to-llvm-cpu", threads=compilation.options.num_threads)
+            target = (
+                {} if cpu.host and not cpu.llvm_features else {"cpu": cpu.name, "features": cpu.llvm_feature_string}
+            )
+            steps = pipeline.steps("tw-lower-to-llvm-cpu", threads=compilation.options.num_threads, **target)
             compilation.run_passes(stage, steps)
             return
         enter_stage(stage)
@@ -47,7 +71,13 @@ class CpuTarget(Target):
             compilation.record(stage, llvm.translate_to_llvm_ir(compilation.artifacts["llvm-dialect"]))
         elif stage in ("asm", "obj"):
             opt_level = compilation.options.opt_level
-            code = llvm.compile_llvm_ir(compilation.artifacts["llvm-ir"], stage, opt_level=opt_level)
+            code = llvm.compile_llvm_ir(
+                compilation.artifacts["llvm-ir"],
+                stage,
+                cpu=cpu.name,
+                features=cpu.llvm_feature_string,
+                opt_level=opt_level,
+            )
             compilation.record(stage, code.decode() if stage == "asm" else code)  # text stages are str
         else:
             raise ValueError(f"the cpu target has no stage '{stage}'")
@@ -57,10 +87,17 @@ class CpuTarget(Target):
         entry's C interface (the runtime calls it on numpy arrays)."""
         from mlir.execution_engine import ExecutionEngine
 
-        from tilewright.diagnostics import InternalError, enter_stage
+        from tilewright.diagnostics import InternalError, TilewrightError, enter_stage
         from tilewright.target.cpu import llvm
 
         enter_stage("jit")
+        cpu = compilation.options.cpu_model
+        missing = cpu.missing_on(host_cpu())
+        if missing:
+            raise TilewrightError(
+                f"code compiled for CPU '{cpu.name}' cannot run on this machine ({host_cpu().name}), which lacks "
+                f"{', '.join(missing)}; cross-compile with --emit asm|obj|llvm-ir instead"
+            )
         with compilation.context:
             try:
                 engine = ExecutionEngine(

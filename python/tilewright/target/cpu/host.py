@@ -1,25 +1,53 @@
-"""The host CPU: LLVM's name for it, its ISA features, and the tuning generated code gets.
+"""The CPU code is generated for: the host, or one named by ``--cpu``.
 
-Read without MLIR (``/proc/cpuinfo``, ``llc --version``), so the CLIs and the schedule
-library can ask cheaply.
+A :class:`HostCpu` is the model of a CPU the schedule library and LLVM need: LLVM's name
+for it, its ISA features (``/proc/cpuinfo`` spelling), its caches and its FMA units. The
+host's is read without MLIR (``/proc/cpuinfo``, ``/sys/devices/system/cpu/cpu0/cache``,
+``llc --version``), so the CLIs and the schedule library can ask cheaply; other CPUs come
+from a table of the LLVM CPU names the model knows (:data:`KNOWN_CPUS`), so code for an
+AVX-512 server can be compiled, and its assembly checked, on an AVX2 laptop.
+:func:`targeting` sets the CPU being compiled for while a schedule is built.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from tilewright.diagnostics import TilewrightError
+
+KIB, MIB = 1 << 10, 1 << 20
 
 
 @dataclass(frozen=True)
 class HostCpu:
-    """The CPU code is generated for: LLVM's name for it plus the ISA features that matter."""
+    """A CPU code is generated for: LLVM's name for it, the ISA features that matter, its caches
+    (bytes of one instance; ``l3_sharing`` cores share the L3) and its FMA units.
+
+    ``llvm_features`` are explicit LLVM target features (``+avx512f``, ``-avx512bw``) given on
+    top of the CPU's own, as ``--cpu-features`` spells them; ``host`` says whether this is the
+    machine the process runs on (its code runs here; another CPU's only if the host has every
+    feature it uses).
+    """
 
     name: str
     features: frozenset[str]
+    l1d: int = 32 * KIB
+    l2: int = 512 * KIB
+    l3: int = 8 * MIB
+    l3_sharing: int = 1
+    cores: int = 1
+    fma_units: int = 2  # FMA pipes per core
+    fma_bits: int = 0  # datapath width of one FMA pipe; 0: the vector width (full-width units)
+    llvm_features: tuple[str, ...] = ()
+    host: bool = False
 
     @property
     def vector_bits(self) -> int:
@@ -33,6 +61,159 @@ class HostCpu:
     @property
     def has_fma(self) -> bool:
         return "fma" in self.features
+
+    @property
+    def vector_registers(self) -> int:
+        """Architectural vector registers: 32 zmm with AVX-512, else 16."""
+        return 32 if "avx512f" in self.features else 16
+
+    @property
+    def fma_lanes_per_cycle(self) -> int:
+        """f32 FMAs per cycle (all pipes): what a register-only kernel can reach at best."""
+        width = min(self.fma_bits or self.vector_bits, self.vector_bits)
+        return self.fma_units * width // 32 if self.has_fma else self.vector_bits // 32
+
+    @property
+    def llvm_feature_string(self) -> str:
+        """The explicit LLVM target features, comma-separated ("" when none)."""
+        return ",".join(self.llvm_features)
+
+    def missing_on(self, other: HostCpu) -> list[str]:
+        """The ISA features this CPU's code may use that ``other`` lacks (sorted)."""
+        return sorted((self.features & MODEL_FEATURES) - other.features)
+
+
+# The features the model tracks (``/proc/cpuinfo`` spelling): what the library and LLVM's
+# choice of instructions depend on. A named CPU has exactly these of its own.
+MODEL_FEATURES = frozenset(
+    {"avx", "avx2", "fma", "f16c", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
+    | {"avx512_bf16", "avx512_fp16", "avx512_vnni", "avx_vnni"}
+)
+_V3 = frozenset({"avx", "avx2", "fma", "f16c"})
+_V4 = _V3 | {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
+
+
+def _named(name: str, features: frozenset[str], l1d: int, l2: int, l3: int, fma_bits: int = 0) -> HostCpu:
+    return HostCpu(name, frozenset(features), l1d=l1d, l2=l2, l3=l3, fma_bits=fma_bits)
+
+
+# LLVM CPU names the model knows: ISA features and per-core caches from the vendors' manuals
+# (L3: one socket's or CCD's); Zen 4 runs 512-bit FMAs on two 256-bit halves.
+KNOWN_CPUS: dict[str, HostCpu] = {
+    c.name: c
+    for c in (
+        _named("x86-64", frozenset(), 32 * KIB, 256 * KIB, 8 * MIB),
+        _named("x86-64-v2", frozenset(), 32 * KIB, 256 * KIB, 8 * MIB),
+        _named("x86-64-v3", _V3, 32 * KIB, 256 * KIB, 8 * MIB),
+        _named("x86-64-v4", _V4, 32 * KIB, 1 * MIB, 16 * MIB),
+        _named("haswell", _V3, 32 * KIB, 256 * KIB, 8 * MIB),
+        _named("skylake", _V3, 32 * KIB, 256 * KIB, 8 * MIB),
+        _named("skylake-avx512", _V4, 32 * KIB, 1 * MIB, 16 * MIB),
+        _named("cascadelake", _V4 | {"avx512_vnni"}, 32 * KIB, 1 * MIB, 16 * MIB),
+        _named("icelake-server", _V4 | {"avx512_vnni"}, 48 * KIB, 1280 * KIB, 32 * MIB),
+        _named("sapphirerapids", _V4 | {"avx512_vnni", "avx512_bf16", "avx512_fp16"}, 48 * KIB, 2 * MIB, 64 * MIB),
+        _named("znver2", _V3, 32 * KIB, 512 * KIB, 16 * MIB),
+        _named("znver3", _V3, 32 * KIB, 512 * KIB, 32 * MIB),
+        _named("znver4", _V4 | {"avx512_vnni", "avx512_bf16"}, 32 * KIB, 1 * MIB, 32 * MIB, fma_bits=256),
+        _named("znver5", _V4 | {"avx512_vnni", "avx512_bf16", "avx_vnni"}, 48 * KIB, 1 * MIB, 32 * MIB),
+    )
+}
+
+# LLVM target-feature names whose /proc/cpuinfo spelling differs.
+_CPUINFO_SPELLING = {
+    "avx512bf16": "avx512_bf16",
+    "avx512fp16": "avx512_fp16",
+    "avx512vnni": "avx512_vnni",
+    "avxvnni": "avx_vnni",
+}
+
+
+def _parse_llvm_features(text: str) -> tuple[str, ...]:
+    """``+avx512f,-avx512bw`` -> ("+avx512f", "-avx512bw"); a bad entry is an error."""
+    out = []
+    for item in (t.strip() for t in text.split(",") if t.strip()):
+        if not re.fullmatch(r"[+-][A-Za-z0-9_.-]+", item):
+            raise TilewrightError(f"bad CPU feature '{item}' (expected +name or -name, as LLVM spells them)")
+        out.append(item)
+    return tuple(out)
+
+
+def cpu_model(name: str | None = None, features: str | None = None) -> HostCpu:
+    """The model of the CPU ``name`` (an LLVM CPU name; None or "host": this machine) with the
+    explicit LLVM ``features`` (``+avx512f,-avx512bw``) applied on top."""
+    if name in (None, "", "host") or name == host_cpu().name:
+        base = host_cpu()
+    elif name in KNOWN_CPUS:
+        base = KNOWN_CPUS[name]
+    else:
+        known = ", ".join(sorted(KNOWN_CPUS))
+        raise TilewrightError(f"unknown CPU '{name}' (known: host, {known})")
+    extra = _parse_llvm_features(features or "")
+    if not extra:
+        return base
+    feats = set(base.features)
+    for item in extra:
+        feature = _CPUINFO_SPELLING.get(item[1:], item[1:])
+        (feats.add if item[0] == "+" else feats.discard)(feature)
+    return replace(base, features=frozenset(feats), llvm_features=extra)
+
+
+_TARGET: contextvars.ContextVar[HostCpu | None] = contextvars.ContextVar("tilewright_target_cpu", default=None)
+
+
+@contextlib.contextmanager
+def targeting(cpu: HostCpu) -> Iterator[HostCpu]:
+    """Compile for ``cpu`` inside the block: :func:`target_cpu` (and so the schedule library's
+    choice of tiles) answers ``cpu``."""
+    token = _TARGET.set(cpu)
+    try:
+        yield cpu
+    finally:
+        _TARGET.reset(token)
+
+
+def target_cpu() -> HostCpu:
+    """The CPU being compiled for: set by :func:`targeting`, else the host."""
+    return _TARGET.get() or host_cpu()
+
+
+def _cache_sizes(root: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> dict[str, int]:
+    """``l1d``, ``l2``, ``l3`` (bytes of one instance) and ``l3_sharing`` from sysfs; missing
+    entries are left out (the model keeps its defaults)."""
+    out: dict[str, int] = {}
+    for index in sorted(root.glob("index*")) if root.is_dir() else []:
+        try:
+            level = int((index / "level").read_text())
+            kind = (index / "type").read_text().strip()
+            size = _bytes((index / "size").read_text().strip())
+            shared = (index / "shared_cpu_list").read_text().strip()
+        except (OSError, ValueError):
+            continue
+        if kind == "Instruction":
+            continue
+        key = {1: "l1d", 2: "l2", 3: "l3"}.get(level)
+        if key is not None:
+            out[key] = size
+            if key == "l3":
+                out["l3_sharing"] = _count_cpus(shared)
+    return out
+
+
+def _bytes(text: str) -> int:
+    """``48K``, ``1024K``, ``32M`` -> bytes."""
+    match = re.fullmatch(r"(\d+)\s*([KMG]?)", text)
+    if match is None:
+        raise ValueError(text)
+    return int(match.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[match.group(2)]
+
+
+def _count_cpus(cpu_list: str) -> int:
+    """``0-3,8`` -> 5."""
+    count = 0
+    for part in cpu_list.split(","):
+        lo, _, hi = part.partition("-")
+        count += int(hi or lo) - int(lo) + 1
+    return max(count, 1)
 
 
 @functools.cache
@@ -54,7 +235,16 @@ def host_cpu() -> HostCpu:
             if line.startswith("flags"):
                 features = set(line.split(":", 1)[1].split())
                 break
-    return HostCpu(name, frozenset(features))
+    known = KNOWN_CPUS.get(name)
+    fma_bits = known.fma_bits if known is not None else 0
+    return HostCpu(
+        name,
+        frozenset(features),
+        **_cache_sizes(),
+        cores=os.cpu_count() or 1,
+        fma_bits=fma_bits,
+        host=True,
+    )
 
 
 # Overrides the tuning of generated functions: an LLVM CPU name, or "host" for the host's own model.

@@ -70,8 +70,11 @@ def translate_to_llvm_ir(llvm_dialect: str) -> str:
     return _run_tool("llvm-ir", [tool_path("mlir-translate"), "--mlir-to-llvmir"], llvm_dialect.encode()).decode()
 
 
-def compile_llvm_ir(llvm_ir: str, filetype: str, cpu: str | None = None, opt_level: int = 3) -> bytes:
-    """LLVM IR -> ``asm`` (text bytes) or ``obj`` (ELF bytes) for ``cpu`` (default: host).
+def compile_llvm_ir(
+    llvm_ir: str, filetype: str, cpu: str | None = None, features: str = "", opt_level: int = 3
+) -> bytes:
+    """LLVM IR -> ``asm`` (text bytes) or ``obj`` (ELF bytes) for ``cpu`` (default: host) with
+    the LLVM target ``features`` (``+avx512f,-avx512bw``) on top of its own.
 
     ``opt -O<n>`` runs first, as the JIT's optimizing transformer does: it is LLVM's
     middle end (inlining, loop and vector passes), and it lowers the coroutines that
@@ -79,8 +82,8 @@ def compile_llvm_ir(llvm_ir: str, filetype: str, cpu: str | None = None, opt_lev
     how to promote this operator's operand").
     """
     assert filetype in ("asm", "obj")
-    mcpu = f"-mcpu={cpu or host_cpu().name}"
-    optimized = _run_tool(filetype, [tool_path("opt"), f"-O{opt_level}", mcpu, "-o", "-", "-"], llvm_ir.encode())
-    argv = [tool_path("llc"), f"-O{opt_level}", f"--filetype={filetype}", mcpu]
+    target = [f"-mcpu={cpu or host_cpu().name}", *([f"-mattr={features}"] if features else [])]
+    optimized = _run_tool(filetype, [tool_path("opt"), f"-O{opt_level}", *target, "-o", "-", "-"], llvm_ir.encode())
+    argv = [tool_path("llc"), f"-O{opt_level}", f"--filetype={filetype}", *target]
     argv += ["--relocation-model=pic", "-o", "-", "-"]
     return _run_tool(filetype, argv, optimized)

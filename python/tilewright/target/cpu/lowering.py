@@ -20,7 +20,7 @@ from tilewright.lower import (
 from tilewright.lower.i1_storage import widen_i1_storage_pass
 from tilewright.lower.math_approx import approximate_vector_math_pass
 from tilewright.pipeline import NamedPipeline, PipelineOption, PythonPass, Step
-from tilewright.target.cpu.host import codegen_tune_cpu
+from tilewright.target.cpu.host import HostCpu, codegen_tune_cpu, cpu_model
 
 
 def set_tune_cpu(root: ir.Operation, tune: str | None) -> int:
@@ -37,22 +37,57 @@ def set_tune_cpu(root: ir.Operation, tune: str | None) -> int:
     return count
 
 
-def tune_cpu_pass(op: ir.Operation, pass_: object) -> None:
-    """``PassManager.add`` entry point of ``tw-cpu-tuning``."""
-    with op.context:
-        set_tune_cpu(op, codegen_tune_cpu())
+def set_target_cpu(root: ir.Operation, cpu: HostCpu) -> int:
+    """Give every ``llvm.func`` definition under ``root`` the CPU it is compiled for: for a CPU
+    other than the host, ``target_cpu`` and the explicit ``target_features`` (LLVM generates
+    each function for its own attributes, in the JIT too); then the tuning (``tune_cpu``).
+    A function that names its own keeps it. Returns how many functions got a ``target_cpu``."""
+    count = 0
+    if not cpu.host or cpu.llvm_features:
+        features = ir.Attribute.parse("#llvm.target_features<[" + ", ".join(f'"{f}"' for f in cpu.llvm_features) + "]>")
+        for op in root.regions[0].blocks[0].operations:
+            op = op.operation
+            if op.name == "llvm.func" and len(op.regions[0].blocks) and "target_cpu" not in op.attributes:
+                op.attributes["target_cpu"] = ir.StringAttr.get(cpu.name)
+                if cpu.llvm_features:
+                    op.attributes["target_features"] = features
+                count += 1
+    set_tune_cpu(root, codegen_tune_cpu(cpu))
+    return count
+
+
+def cpu_target_pass(cpu: str = "host", features: str = "") -> PythonPass:
+    """``tw-cpu-target``: :func:`set_target_cpu` for the CPU named ``cpu`` with ``features``."""
+    model = cpu_model(cpu, features)
+
+    def run(op: ir.Operation, pass_: object) -> None:
+        with op.context:
+            set_target_cpu(op, model)
+
+    return PythonPass("tw-cpu-target", run)
 
 
 WIDEN_I1_STORAGE = PythonPass("tw-widen-i1-storage", widen_i1_storage_pass)
 APPROXIMATE_VECTOR_MATH = PythonPass("tw-approximate-vector-math", approximate_vector_math_pass)
-CPU_TUNING = PythonPass("tw-cpu-tuning", tune_cpu_pass)
 
 THREADS = PipelineOption("threads", int, 1, "cores the parallel loops (scf.forall) run on; 1: sequential loops")
+CPU = PipelineOption("cpu", str, "host", "LLVM CPU name to generate code for (host: this machine)")
+FEATURES = PipelineOption("features", str, "", "LLVM target features on top of the CPU's (+avx512f,-avx512bw)")
 
 
-def lower_to_llvm_cpu(threads: int) -> list[Step]:
+def _cpu_target(cpu: str, features: str) -> list[Step]:
+    from tilewright.diagnostics import TilewrightError
+    from tilewright.pipeline import PipelineSyntaxError
+
+    try:
+        return [cpu_target_pass(cpu, features)]
+    except TilewrightError as exc:
+        raise PipelineSyntaxError(exc.message) from None
+
+
+def lower_to_llvm_cpu(threads: int, cpu: str = "host", features: str = "") -> list[Step]:
     """Loops (parallel on the async runtime with several threads), vector exp/tanh polynomials,
-    booleans stored as bytes, then the LLVM dialect, tuned for the host (``tw-cpu-tuning``)."""
+    booleans stored as bytes, then the LLVM dialect for ``cpu`` (``tw-cpu-target``)."""
     if threads < 1:
         from tilewright.pipeline import PipelineSyntaxError
 
@@ -67,7 +102,7 @@ def lower_to_llvm_cpu(threads: int) -> list[Step]:
     ]
     if threads > 1:
         steps.append(ASYNC_TO_LLVM)
-    steps += [LOWER_TO_LLVM_AFTER_MEMREF, CPU_TUNING]
+    steps += [LOWER_TO_LLVM_AFTER_MEMREF, *_cpu_target(cpu, features)]
     return steps
 
 
@@ -79,12 +114,15 @@ PIPELINES: tuple[NamedPipeline, ...] = (
     ),
     NamedPipeline("tw-widen-i1-storage", "store booleans as bytes (memref<..xi1> -> xi8)", (WIDEN_I1_STORAGE,)),
     NamedPipeline(
-        "tw-cpu-tuning", "llvm.func tune_cpu: 'generic' on AMD Zen (TILEWRIGHT_TUNE_CPU overrides)", (CPU_TUNING,)
+        "tw-cpu-target",
+        "llvm.func target_cpu/target_features for a named CPU; tune_cpu 'generic' on AMD Zen (TILEWRIGHT_TUNE_CPU)",
+        _cpu_target,
+        options=(CPU, FEATURES),
     ),
     NamedPipeline(
         "tw-lower-to-llvm-cpu",
-        "bufferized IR -> LLVM dialect for the host CPU (the driver's llvm-dialect stage)",
+        "bufferized IR -> LLVM dialect for the host or a named CPU (the driver's llvm-dialect stage)",
         lower_to_llvm_cpu,
-        options=(THREADS,),
+        options=(THREADS, CPU, FEATURES),
     ),
 )
