@@ -30,6 +30,8 @@ def unscheduled(report: dict[str, Any]) -> str | None:
     if warned:
         return "; ".join(warned)
     applied = ours.get("default_schedule_applied")
+    if applied is False and ours.get("linalg_ops") == 0:
+        return None  # no linalg op: lowered to vector code at ingress (scans, sort), nothing to schedule
     if applied is False:
         return "the default library does not apply to this program (no warning)"
     if applied is None:

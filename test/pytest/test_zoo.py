@@ -25,7 +25,7 @@ sys.path.insert(0, str(BENCHMARKS))
 from export import PROGRAMS_DIR  # noqa: E402 - after the path setup
 from export import export as export_full  # noqa: E402
 from zoo import ZOO, export  # noqa: E402
-from zoo_report import geometric_mean, zoo_markdown  # noqa: E402
+from zoo_report import geometric_mean, unscheduled, zoo_markdown  # noqa: E402
 
 import tilewright  # noqa: E402
 
@@ -99,6 +99,7 @@ def test_bench_report_records_the_default_schedule_and_its_warnings(tmp_path: Pa
     )  # fmt: skip
     report = run_bench(config)
     assert report["tilewright"]["default_schedule_applied"] is True
+    assert report["tilewright"]["linalg_ops"] > 0
     assert report["tilewright"]["compile_warnings"] == []
     assert report["peers"]["jax"]["status"] == "ok"
 
@@ -148,3 +149,13 @@ def test_zoo_markdown_reports_mismatches_unscheduled_programs_and_the_geometric_
     assert rows["softmax"].split(" | ")[6] == "no"
     assert "**ERROR**: timed out" in rows["train_step"]
     assert geometric_mean([2.0, 8.0]) == pytest.approx(4.0)
+
+
+def test_a_program_with_no_linalg_op_is_not_unscheduled():
+    """Lowered to vector code at ingress (scans, sort): nothing for the library to schedule."""
+    vectorized = _report("zoo_cumsum", speedup=20.0, applied=False)
+    vectorized["tilewright"]["linalg_ops"] = 0
+    assert unscheduled(vectorized) is None
+    loops = _report("zoo_sort", speedup=0.5, applied=False)
+    loops["tilewright"]["linalg_ops"] = 3
+    assert unscheduled(loops) == "the default library does not apply to this program (no warning)"

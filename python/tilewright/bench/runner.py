@@ -121,6 +121,18 @@ def compare_results(ours: list[np.ndarray], theirs: list[np.ndarray]) -> dict[st
     return {"passed": True, "max_err_relative_to_max": worst, "results": details}
 
 
+def _count_linalg_ops(compilation: Any) -> int:
+    """Linalg ops of the program's linalg stage: what a schedule has to schedule."""
+    from tilewright.mlir_env import find_ops
+
+    module = compilation.artifacts.operation("linalg")
+    if module is None:
+        return 0
+    return len(
+        find_ops(module, lambda op: op.name.startswith("linalg.") and op.name not in ("linalg.yield", "linalg.index"))
+    )
+
+
 def host_description(threads: int) -> dict[str, Any]:
     from tilewright.target.cpu import host_cpu
 
@@ -216,6 +228,7 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
     # The default schedule's outcome: applied, or not (with a warning when it failed, silently
     # when the library does not apply to the payload); None for any other schedule.
     default_applied = compilation.scheduled_by_default if options.schedule_source.falls_back else None
+    linalg_ops = _count_linalg_ops(compilation)
 
     signature = executable.signature
     if given is not None:
@@ -305,6 +318,7 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
             "compile_s": compile_s,
             "time": _stats_json(ours_stats, flops),
             "default_schedule_applied": default_applied,
+            "linalg_ops": linalg_ops,  # 0: nothing for a schedule to do (e.g. lowered to vectors at ingress)
             "compile_warnings": compile_warnings,
         },
         "peers": {},
