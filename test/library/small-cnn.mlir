@@ -1,25 +1,36 @@
 // zoo_small_cnn at batch 2 (NHWC 2x32x32x3: 2 x (conv 3x3 SAME + bias + relu + 2x2 max-pool), dense 10),
 // as JAX exports it. The SAME paddings are tensor.pads of over MAX_PAD_ELEMENTS (2x34x34x3, 2x18x18x8)
-// beside a matmul: the module is scheduled all the same (it once stayed loops, 0.05x XLA). The large
-// pads stay at the top level (bufferized to a fill and a copy), each convolution runs on a parallel loop
-// over output rows with a vector FMA kernel, and no warning says anything was left unscheduled.
+// beside a matmul: the module is scheduled all the same (it once stayed loops, 0.05x XLA). Each large
+// pad becomes a buffer filled and copied in small vector tiles (left to bufferization, the copy into
+// the strided interior was a memrefCopy element by element), each convolution runs on a parallel
+// loop over output rows with a vector FMA kernel reading that buffer, and no warning says anything
+// was left unscheduled.
 // RUN: %tilewright compile %s --threads 1 --emit scheduled 2>&1 | FileCheck %s
+// RUN: %tilewright compile %s --threads 1 --emit bufferized | FileCheck %s --check-prefix=BUF
 // RUN: %tilewright run %s --threads 1 --random-inputs | FileCheck %s --check-prefix=EXEC
 
 // CHECK-NOT: warning
 // CHECK-LABEL: func.func public @main
-// CHECK: %[[PAD1:.+]] = tensor.pad %arg0 low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK-NOT: tensor.pad
+// CHECK: %[[BUF1:.+]] = memref.alloc() : memref<2x34x34x3xf32>
+// CHECK: scf.for
+// CHECK: vector.transfer_write {{.*}} : vector<{{.*}}xf32>, memref<1x{{.*}}>
+// CHECK: scf.for
+// CHECK: %[[IN1:.+]] = vector.transfer_read {{.*}} : memref<1x{{.*}}>, vector<{{.*}}xf32>
+// CHECK-NEXT: vector.transfer_write %[[IN1]], {{.*}} : vector<{{.*}}xf32>, memref<1x{{.*}}>
+// CHECK: %[[PAD1:.+]] = bufferization.to_tensor %[[BUF1]]
 // CHECK: scf.forall ({{.*}}) in (2, 32)
 // CHECK: vector.transfer_read %[[PAD1]]
 // CHECK: vector.fma {{.*}} : vector<{{[0-9]+}}xf32>
 // CHECK: scf.forall.in_parallel
-// CHECK: %[[PAD2:.+]] = tensor.pad {{.*}} low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: %[[BUF2:.+]] = memref.alloc() : memref<2x18x18x8xf32>
+// CHECK: %[[PAD2:.+]] = bufferization.to_tensor %[[BUF2]]
 // CHECK: scf.forall ({{.*}}) in (2, 16)
 // CHECK: vector.transfer_read %[[PAD2]]
 // CHECK: vector.fma {{.*}} : vector<{{[0-9]+}}xf32>
 // CHECK: scf.forall.in_parallel
-// CHECK-NOT: tensor.pad
 // CHECK: return
+// BUF-NOT: memref.copy
 // EXEC: result0: float32[2, 10]
 
 module @jit_small_cnn attributes {mhlo.num_partitions = 1 : i32, mhlo.num_replicas = 1 : i32} {

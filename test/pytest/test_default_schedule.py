@@ -232,34 +232,39 @@ def test_column_reductions_are_tiled_and_vectorized(rng):
 
 
 @pytest.mark.parametrize("shape", [(7, 13), (60, 60), (512, 512)])
-def test_large_pads_are_left_to_bufferization(rng, shape):
+def test_large_pads_are_filled_and_copied_in_tiles(rng, shape):
     """The vectorization turned a whole 514x514 pad into one masked vector (over 5 minutes in
-    LLVM), and tiled pads ran 10x slower than loops: with a large pad the rest of the payload is
-    scheduled and vectorized, the pad itself is not (it bufferizes to a fill and a copy)."""
+    LLVM), tiled pads ran 10x slower than loops, and a pad left to bufferization copied its
+    source element by element (``memrefCopy`` into a strided view): a large pad becomes a buffer
+    whose fill and copy are tiled and vectorized; a small one is still vectorized whole."""
     x = f32(rng, *shape)
     fn = lambda x: jnp.pad(jnp.tanh(x), 1)  # noqa: E731
     assert plan_of(stablehlo_of(fn, x)) is not None
     exe = check(fn, x)
     scheduled = exe.compilation.artifacts["scheduled"]
-    assert "vector." in scheduled
+    assert "vector." in scheduled and "tensor.pad" not in scheduled
     small = (shape[0] + 2) * (shape[1] + 2) <= MAX_PAD_ELEMENTS
-    assert ("tensor.pad" in scheduled) == (not small)
+    assert ("memref.alloc" in scheduled) == (not small)
+    if not small:
+        assert largest_vector(scheduled) <= MAX_TILE_ELEMENTS
+        assert "memref.copy" not in exe.compilation.artifacts["bufferized"]
 
 
 @pytest.mark.parametrize("n", [1, 70, 97])
 def test_large_pad_next_to_a_matmul_is_scheduled(rng, n):
-    """A large payload pad (a convolution's SAME padding) beside matmul kernels: the module is
-    scheduled, the large pad is left to bufferization and the pads of the kernels' partial
-    tiles (3, 72, 99 rows, 6 to 102 columns fit no tile) fold into their vector reads, none
-    left in loops."""
+    """Large payload pads (a convolution's SAME padding) beside matmul kernels, whose partial
+    tiles (3, 72, 99 rows, 6 to 102 columns fit no tile) are padded too: the module is scheduled
+    (it once stayed loops), the payload's pads become tiled buffers, the kernels' pads fold into
+    their vector reads."""
     a, b, x = f32(rng, n, 70), f32(rng, 70, n + 3), f32(rng, 70, 70)
     fn = lambda a, b, x: (jnp.pad(a, 1) @ jnp.pad(b, 1), jnp.pad(x, 1))  # noqa: E731
     text = stablehlo_of(fn, a, b, x)
     assert plan_of(text) is not None
     exe = compile_default(text)
     scheduled = exe.compilation.artifacts["scheduled"]
-    assert "vector.fma" in scheduled
-    assert scheduled.count("tensor.pad ") == 3  # the program's three, at the top level
+    assert "vector.fma" in scheduled and "tensor.pad" not in scheduled
+    assert scheduled.count("memref.alloc") == 3  # one large pad: all three are buffers
+    assert largest_vector(scheduled) <= MAX_TILE_ELEMENTS
     for got, expected in zip(exe(a, b, x), jax.jit(fn)(a, b, x), strict=True):
         np.testing.assert_allclose(got, np.asarray(expected), rtol=1e-4, atol=1e-4)
 

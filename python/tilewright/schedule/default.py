@@ -19,8 +19,8 @@ Ops that upstream cannot tile are left as they are (loops): indexing maps with n
 coefficients (``rev``: tiling asserts in MLIR 22). Payloads the library must not touch
 at all stay unscheduled, with a RuntimeWarning saying why: a ``tensor.insert_slice`` with
 non-unit strides (the vectorizer drops the strides, wrong results), dynamic shapes. A
-``tensor.pad`` of more than ``MAX_PAD_ELEMENTS`` (a convolution's SAME padding) is never
-vectorized whole: it bufferizes to a fill and a copy. Linalg ops inside loop bodies
+``tensor.pad`` of more than ``MAX_PAD_ELEMENTS`` (a convolution's SAME padding) becomes a
+buffer filled and copied in vector tiles (:mod:`.cpu.pad`), never one vector. Linalg ops inside loop bodies
 are scheduled like the others, each loop body a dataflow graph of its own.
 
 Ops are addressed by position: every linalg op of the (untransformed) payload is
@@ -34,6 +34,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from mlir import ir
 
@@ -44,11 +45,18 @@ from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
 CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul")
 
 # The library's final vectorization with pad vectorization on turns every top-level tensor.pad
-# into one vector of its whole result (a 514x514 pad: over 5 minutes in LLVM), and tiled pads
-# allocate per tile (10x slower than loops; a convolution's input pad fused into its row loop:
-# 2-2.5x slower): with larger pads only the pads that vector reads consume directly are folded.
+# into one vector of its whole result (a 514x514 pad: over 5 minutes in LLVM): larger pads are
+# bufferized in tiles first (the "pads" part), and the vectorization then folds only the pads
+# that vector reads consume directly (the matmul kernels' partial tiles).
 MAX_PAD_ELEMENTS = 4096
 CONVOLUTIONS = ("linalg.conv_2d_nhwc_hwcf",)
+
+
+class PadShapes(NamedTuple):
+    """Static shapes of a payload ``tensor.pad``: what it reads and what it makes."""
+
+    source: tuple[int, ...]
+    result: tuple[int, ...]
 
 
 @dataclass
@@ -77,7 +85,7 @@ class Payload:
 
     info: ModuleInfo
     nodes: list[Node]
-    pads: list[tuple[int, ...]] = field(default_factory=list)  # result shape of each top-level tensor.pad
+    pads: list[PadShapes] = field(default_factory=list)  # each top-level tensor.pad, in module order
 
     @staticmethod
     def of(module: ir.Module) -> Payload | None:
@@ -191,10 +199,10 @@ def _strided_insert_slice(func: ir.Operation) -> bool:
     return found
 
 
-def _top_level_pads(func: ir.Operation, top: list[ir.Operation]) -> list[tuple[int, ...]] | None:
-    """Result shapes of the ``tensor.pad`` ops of ``func`` (all at the top level, static), or
-    None when one is nested or dynamic (the vectorization would reach it whole too)."""
-    shapes: list[tuple[int, ...]] = []
+def _top_level_pads(func: ir.Operation, top: list[ir.Operation]) -> list[PadShapes] | None:
+    """Shapes of the ``tensor.pad`` ops of ``func`` (all at the top level, static), or None
+    when one is nested or dynamic (the vectorization would reach it whole too)."""
+    shapes: list[PadShapes] = []
     count = 0
 
     def visit(op: ir.Operation) -> ir.WalkResult:
@@ -206,9 +214,10 @@ def _top_level_pads(func: ir.Operation, top: list[ir.Operation]) -> list[tuple[i
     for op in top:
         if op.name == "tensor.pad":
             shape = ir.RankedTensorType(op.results[0].type).shape
-            if any(ir.ShapedType.is_dynamic_size(d) for d in shape):
+            source = ir.RankedTensorType(op.operands[0].type).shape
+            if any(ir.ShapedType.is_dynamic_size(d) for d in [*shape, *source]):
                 return None
-            shapes.append(tuple(shape))
+            shapes.append(PadShapes(tuple(source), tuple(shape)))
     return shapes if len(shapes) == count else None
 
 
@@ -538,7 +547,7 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     that the driver can apply the parts one by one and leave a failing group unscheduled
     while every other group is scheduled. The last part vectorizes the function.
     """
-    from tilewright.schedule.cpu import attention, config_for, conv, elementwise, matmul, vectorize
+    from tilewright.schedule.cpu import attention, config_for, conv, elementwise, matmul, pad, vectorize
 
     payload = Payload.build(module)
     if not isinstance(payload, Payload):
@@ -549,10 +558,11 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     alone = [i for i in p.alone if payload.nodes[i].name != "linalg.fill"]
     if not (p.attention or p.contractions or p.convolutions or p.groups or alone):
         return None
-    # A large payload pad must not be vectorized whole (minutes in LLVM) nor tiled (10x slower
-    # than loops): it is left to bufferization (a fill and a copy) by vectorizing no pad whole;
-    # the pads of the matmul kernels' partial tiles still fold into their vector reads.
-    large_pads = any(math.prod(shape) > MAX_PAD_ELEMENTS for shape in payload.pads)
+    # A large payload pad must not be vectorized whole (minutes in LLVM): the "pads" part makes
+    # every payload pad a buffer filled and copied in tiles, and the vectorization leaves pads
+    # alone (if that part fails, they bufferize as they are) but for the matmul kernels' padded
+    # tiles, which fold into their vector reads.
+    large_pads = any(math.prod(shapes.result) > MAX_PAD_ELEMENTS for shapes in payload.pads)
     cfg = config_for()
     tag_ops(module)
     s = Schedule(name, context=module.context)  # built in the payload's context: applied without printing
@@ -586,6 +596,14 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
             location=info[root].location,
         )
 
+    if large_pads:
+
+        def buffers(scope: OpHandle) -> None:
+            handles = scope.match("tensor.pad").split(len(payload.pads))  # the payload's: before any kernel's
+            for handle, shapes in zip(handles, payload.pads, strict=True):
+                pad.materialize_pad(s, handle, shapes.source, shapes.result)
+
+        s.part("pads", buffers, what=f"buffers for the tensor.pads (one of over {MAX_PAD_ELEMENTS} elements)")
     for root, fused in p.attention:
         part(
             "attention",
