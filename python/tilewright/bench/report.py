@@ -105,6 +105,18 @@ def print_report(report: dict[str, Any], console: Any = None) -> None:
         highlight=False,
     )
     console.print(f"speedup = {report['speedup_definition']}", highlight=False)
+    peak = report.get("peak")
+    if peak:
+        fractions = [
+            f"{name} {entry['time']['of_peak']:.0%}"
+            for name, entry in [(TILEWRIGHT, report[TILEWRIGHT]), *report["peers"].items()]
+            if entry.get("time") and entry["time"].get("of_peak") is not None
+        ]
+        console.print(
+            f"FMA peak (measured, one core): {peak['gflops']:.1f} GFLOP/s ({peak['kernel']})"
+            + (f"; of peak x {peak['threads']} thread(s): {', '.join(fractions)}" if fractions else ""),
+            highlight=False,
+        )
     if not report["ok"]:
         console.print("[bold red]some peers failed or disagree with tilewright: see the table[/]")
 

@@ -50,6 +50,7 @@ class BenchConfig:
     compare: tuple[str, ...] | None = None  # None: numpy when applicable, plus jax
     repetitions: int = 10
     min_time_s: float = 0.2
+    peak: bool = False  # also measure the core's FMA peak (bench/peak.py) and report the fraction of it
 
     def __post_init__(self) -> None:
         if self.repetitions < 1:
@@ -337,6 +338,16 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
             entry["time"] = _stats_json(stats[name], flops)
             entry["speedup"] = stats[name].median_s / ours_stats.median_s
         report["peers"][name] = entry
+    if config.peak:
+        from tilewright.bench.peak import measure_peak
+
+        log("measuring the FMA peak")
+        peak = measure_peak(options.cpu_model, config.min_time_s)
+        report["peak"] = peak.as_json() | {"threads": threads}
+        for entry in [report[TILEWRIGHT], *report["peers"].values()]:
+            t = entry.get("time")
+            if t and t.get("gflops"):
+                t["of_peak"] = t["gflops"] / (peak.gflops * threads)
     report["ok"] = all(o.status in ("ok", "skipped") for o in outcomes.values())
     return report
 

@@ -4,11 +4,14 @@
 
     tilewright bench FILE [--schedule S] [--inputs IN.npz | --random-inputs] [--compare numpy,jax,iree]
                           [--threads N] [--repetitions R] [--min-time SEC] [--json OUT] [--plot OUT.png]
+                          [--cpu NAME] [--cpu-features +F,-G] [--peak]
 
 Prints a table: median time per call over interleaved rounds, spread (IQR as a
 percentage of the median) and minimum, GFLOP/s when the flop count is known,
 compile time, the result check of each peer, the kernel it used, and
 ``speedup = peer median / tilewright median`` (> 1: tilewright is faster).
+``--peak`` also measures the core's f32 FMA throughput with a register-only kernel
+tilewright compiles itself, and reports each GFLOP/s as a percentage of it.
 Exits 1 when a peer's result differs from tilewright's or a peer fails.
 Pin with ``taskset -c 0 tilewright bench ... --threads 1``; the peers inherit it.
 """
@@ -45,6 +48,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--repetitions", "-r", type=int, default=10, help="interleaved timing rounds (default: 10)")
     p.add_argument("--min-time", type=float, default=0.2, help="seconds per calibrated batch (default: 0.2)")
     p.add_argument("--json", dest="json_path", help="write the whole report (times, checks, kernels, host) here")
+    p.add_argument(
+        "--peak",
+        action="store_true",
+        help="also measure the core's FMA peak (a register-only kernel) and report GFLOP/s as a fraction of it",
+    )
     p.add_argument("--plot", help="draw a bar chart of the times into this PNG file (needs matplotlib)")
     p.set_defaults(run=cmd_bench)
 
@@ -74,6 +82,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         compare=compare,
         repetitions=args.repetitions,
         min_time_s=args.min_time,
+        peak=args.peak,
     )
     progress = Console(stderr=True)
     log = (lambda msg: progress.print(f"[dim]bench: {msg}[/]")) if sys.stderr.isatty() else (lambda _msg: None)
