@@ -13,6 +13,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 import pytest
 import tilewright
@@ -160,3 +161,31 @@ def test_row_scatter_add_of_broadcast_rows(rng, width):
         )
 
     _check(f, x, i, v, c)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("rows", ROWS)
+def test_embedding_bag_mean(rng, rows, width):
+    """``table[tokens].mean(axis=1)``: the gather's only use sums over a token dim, so rows are
+    added into the result as they are gathered (duplicates and negative tokens included)."""
+    table = rng.standard_normal((rows, width)).astype(np.float32)
+    tokens = _tokens(rng, rows, (3, 11), low=-rows)
+    _check(lambda t, i: t[i].mean(axis=1), table, tokens, op="stablehlo.gather")
+
+
+def test_embedding_bag_sums_of_integers_over_two_dims(rng):
+    """Sums over both token dims of a 3-D token grid, and over the first only, with an init."""
+    table = rng.integers(-99, 99, (97, 5)).astype(np.int32)
+    tokens = _tokens(rng, 97, (4, 3, 7))
+
+    def f(t, i):
+        return t[i].sum(axis=(0, 2)), lax.reduce(t[i], np.int32(5), lax.add, (0,))
+
+    _check(f, table, tokens, op="stablehlo.gather")
+
+
+def test_embedding_bag_not_a_sum(rng):
+    """A maximum over tokens and a sum over the row dim still gather the rows first."""
+    table = rng.standard_normal((7, 130)).astype(np.float32)
+    tokens = _tokens(rng, 7, (3, 11))
+    _check(lambda t, i: (t[i].max(axis=1), t[i * 1].sum(axis=2)), table, tokens, op="stablehlo.gather")
