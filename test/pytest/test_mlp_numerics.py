@@ -3,7 +3,9 @@
 Rows 1 and 7 take the unpacked microkernel, 97 the packed path (K = 300 spans two K slabs);
 the hidden width 1000 is no multiple of the microkernel's nr. The zoo's shapes (few rows, wide
 weights) pack B one K slab at a time (``b_per_slab``): checked at rows 8, 97 and 256, K 97 (one
-slab) and 512, on one and two threads, beside layers that take the other paths.
+slab) and 512, on one and two threads, beside layers that take the other paths. On one thread
+the packed path also takes the elementwise epilogue (bias, GELU, relu) into its unpack tiles:
+checked with edge tiles in M and N, and where the result has another user (no fusion).
 """
 
 from __future__ import annotations
@@ -77,3 +79,28 @@ def test_mlp_gelu_b_per_slab(rng: np.random.Generator, rows: int) -> None:
     )
     got = compile_scheduled(stablehlo_of(mlp_gelu, *args))(*args)
     assert_matches_jax(got, mlp_gelu, *args, rtol=2e-4, atol=2e-4)
+
+
+@pytest.mark.parametrize(("rows", "d", "hidden"), [(1, 300, 1000), (7, 97, 1000), (97, 300, 1000), (256, 512, 1024)])
+def test_mlp_gelu_one_thread_epilogues(rng: np.random.Generator, rows: int, d: int, hidden: int) -> None:
+    args = (
+        f32(rng, rows, d),
+        f32(rng, d, hidden) / np.float32(np.sqrt(d)),
+        f32(rng, hidden) * np.float32(0.1),
+        f32(rng, hidden, 97) / np.float32(np.sqrt(hidden)),
+        f32(rng, 97) * np.float32(0.1),
+    )
+    got = compile_scheduled(stablehlo_of(mlp_gelu, *args), threads=1)(*args)
+    assert_matches_jax(got, mlp_gelu, *args, rtol=2e-4, atol=2e-4)
+
+
+def dense_relu_and_raw(x, w, b):
+    y = x @ w
+    return jax.nn.relu(y + b), y  # y has two users: the relu is no epilogue
+
+
+@pytest.mark.parametrize("fn", [lambda x, w, b: jax.nn.relu(x @ w + b), dense_relu_and_raw], ids=["relu", "two-users"])
+def test_dense_epilogue_one_thread(rng: np.random.Generator, fn) -> None:
+    args = (f32(rng, 97, 300), f32(rng, 300, 1000) / np.float32(np.sqrt(300)), f32(rng, 1000))
+    got = compile_scheduled(stablehlo_of(fn, *args), threads=1)(*args)
+    assert_matches_jax(got, fn, *args, rtol=2e-4, atol=2e-4)

@@ -397,6 +397,22 @@ def plan(payload: Payload) -> Plan:
     return out
 
 
+def epilogue_of(payload: Payload, p: Plan, contraction: int) -> int | None:
+    """The fusion group that is ``contraction``'s epilogue (bias + GELU after a dense layer), if
+    any: a group of its root alone, all-parallel over the result's shape, the result's only user,
+    reading it in place (identity map) into a fresh tensor; :func:`.cpu.matmul.fuses_epilogue`."""
+    node = payload.nodes[contraction]
+    root = payload.nodes[node.users[0]] if len(node.users) == 1 and not node.escapes else None
+    if root is None or (root.index, []) not in p.groups or not root.tileable or not root.info.is_elementwise:
+        return None
+    op, result = root.info, node.info.outputs[0]
+    inits = root.operand_producers[len(op.inputs) :]
+    if result is None or tuple(op.loop_ranges) != result.shape or any(q is not None for q in inits):
+        return None
+    maps = [op.indexing_maps[i] for i, q in enumerate(root.operand_producers[: len(op.inputs)]) if q == contraction]
+    return root.index if all(_axis_dims(m) == list(range(op.num_loops)) for m in maps) else None
+
+
 def _group_root(op: LinalgOpInfo) -> bool:
     """Whether ``op`` can root a fusion group: a parallel loop to tile by rows, reductions only
     innermost (row reductions)."""
@@ -613,17 +629,21 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
                 s, ops, info, root, fused, cfg=cfg, threads=threads
             ),
         )
+    epilogues: set[int] = set()  # group roots scheduled with their contraction
     for index, fill in p.contractions:
         o = info[index]
         m, n, k = o.size("m"), o.size("n"), o.size("k")
         batch = len(o.contraction_dims["batch"]) if o.contraction_dims else 0
         assert m is not None and n is not None and k is not None
+        fuses = fill is not None and matmul.fuses_epilogue(m, n, k, cfg, threads)
+        epilogue = epilogue_of(payload, p, index) if fuses else None
+        epilogues.update([epilogue] if epilogue is not None else [])
         part(
             "contraction",
             index,
-            [fill] if fill is not None else [],
-            lambda ops, index=index, fill=fill, m=m, n=n, k=k, batch=batch: matmul.schedule_contraction(
-                s, ops[index], m, n, k, batch=batch, fill=ops.get(fill), cfg=cfg, threads=threads
+            [q for q in (fill, epilogue) if q is not None],
+            lambda ops, index=index, fill=fill, m=m, n=n, k=k, batch=batch, e=epilogue: matmul.schedule_contraction(
+                s, ops[index], m, n, k, batch=batch, fill=ops.get(fill), cfg=cfg, threads=threads, epilogue=ops.get(e)
             ),
         )
     for index, fill in p.convolutions:
@@ -636,6 +656,8 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
             ),
         )
     for root, producers in p.groups:
+        if root in epilogues:
+            continue
         n_in = len(info[root].inputs)
         inits = [q for q in payload.nodes[root].operand_producers[n_in:] if q is not None]
         whole = group_whole_dims(payload, root, producers)
