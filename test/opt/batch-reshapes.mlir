@@ -104,3 +104,41 @@ func.func @heads_read_apart(%a: tensor<6x4x8xf32>, %b: tensor<6x8x5xf32>) -> (te
   } -> tensor<2x3x4x5xf32>
   return %t, %i : tensor<3x2x4x5xf32>, tensor<2x3x4x5xf32>
 }
+
+// -----
+
+// A padding mask [batch, keys] beside the merged (batch, head) dims: it is broadcast to
+// [batch, heads, keys] (no query loop: small) and merged like the scores, so the op still runs on
+// 6x4x5. A bias [heads, q, k] would need a copy of all heads' scores' size: the op that reads it
+// stays on the expanded tensor.
+// CHECK-LABEL: func.func @partial_reads
+// CHECK:         %[[S:.*]] = linalg.batch_matmul
+// CHECK:         %[[B:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x5xf32>) outs(%{{.*}} : tensor<2x3x5xf32>)
+// CHECK:         %[[M:.*]] = tensor.collapse_shape %[[B]] {{\[}}[0, 1], [2]] : tensor<2x3x5xf32> into tensor<6x5xf32>
+// CHECK:         %[[G:.*]] = linalg.generic {{.*}} ins(%[[M]], %[[S]] : tensor<6x5xf32>, tensor<6x4x5xf32>) outs(%{{.*}} : tensor<6x4x5xf32>)
+// CHECK:         %[[X:.*]] = tensor.expand_shape %[[G]]
+// CHECK:         linalg.generic {{.*}} ins(%[[X]], %{{.*}} : tensor<2x3x4x5xf32>, tensor<3x4x5xf32>) outs(%{{.*}} : tensor<2x3x4x5xf32>)
+#m = affine_map<(b, h, q, k) -> (b, k)>
+#hb = affine_map<(b, h, q, k) -> (h, q, k)>
+#i4 = affine_map<(b, h, q, k) -> (b, h, q, k)>
+func.func @partial_reads(%a: tensor<6x4x8xf32>, %b: tensor<6x8x5xf32>, %mask: tensor<2x5xf32>, %bias: tensor<3x4x5xf32>) -> tensor<2x3x4x5xf32> {
+  %z = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<6x4x5xf32>
+  %f0 = linalg.fill ins(%z : f32) outs(%e0 : tensor<6x4x5xf32>) -> tensor<6x4x5xf32>
+  %s = linalg.batch_matmul ins(%a, %b : tensor<6x4x8xf32>, tensor<6x8x5xf32>) outs(%f0 : tensor<6x4x5xf32>) -> tensor<6x4x5xf32>
+  %x = tensor.expand_shape %s [[0, 1], [2], [3]] output_shape [2, 3, 4, 5] : tensor<6x4x5xf32> into tensor<2x3x4x5xf32>
+  %e1 = tensor.empty() : tensor<2x3x4x5xf32>
+  %masked = linalg.generic {indexing_maps = [#m, #i4, #i4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%mask, %x : tensor<2x5xf32>, tensor<2x3x4x5xf32>) outs(%e1 : tensor<2x3x4x5xf32>) {
+  ^bb0(%w: f32, %in: f32, %out: f32):
+    %v = arith.addf %in, %w : f32
+    linalg.yield %v : f32
+  } -> tensor<2x3x4x5xf32>
+  %biased = linalg.generic {indexing_maps = [#i4, #hb, #i4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%masked, %bias : tensor<2x3x4x5xf32>, tensor<3x4x5xf32>) outs(%e1 : tensor<2x3x4x5xf32>) {
+  ^bb0(%in: f32, %w: f32, %out: f32):
+    %v = arith.addf %in, %w : f32
+    linalg.yield %v : f32
+  } -> tensor<2x3x4x5xf32>
+  return %biased : tensor<2x3x4x5xf32>
+}

@@ -103,3 +103,23 @@ def test_grouped_kv_heads_and_bias_match_jax():
     """GQA (8 query heads over 2 K/V heads) with an additive bias per head pair."""
     q, k, v, bias = _inputs([(2, 97, 8, 32), (2, 97, 2, 32), (2, 97, 2, 32), (2, 8, 97, 97)], seed=7)
     _check(lambda q, k, v, bias: jax.nn.dot_product_attention(q, k, v, bias=bias), [q, k, v, bias], fused=False)
+
+
+def _masked_heads(q, k, v, keep):
+    """A padding mask over the keys of each sequence ([batch, keys], as BERT-style models pass it)."""
+    scores = jnp.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.shape[-1])
+    scores = jnp.where(keep[:, None, None, :] > 0, scores, -1e9)
+    return jnp.einsum("bhqk,bhkd->bhqd", jax.nn.softmax(scores, axis=-1), v)
+
+
+def test_padding_mask_over_keys_matches_jax():
+    q, k, v, keep = _inputs([(2, 3, 97, 32)] * 3 + [(2, 97)], seed=11)
+    _check(_masked_heads, [q, k, v, keep])
+
+
+@pytest.mark.parametrize("bias_shape", [(3, 97, 97), (2, 1, 97, 97)], ids=["heads-bias", "batch-mask"])
+def test_bias_without_the_batch_or_head_dim_matches_jax(bias_shape):
+    """A per-head bias (ALiBi, relative positions) or a [batch, 1, q, k] mask: broadcasting it over
+    the merged (batch, head) dims would copy all heads' scores, so the attention runs unfused."""
+    q, k, v, bias = _inputs([(2, 97, 3, 32)] * 3 + [bias_shape], seed=13)
+    _check(lambda q, k, v, bias: jax.nn.dot_product_attention(q, k, v, bias=bias), [q, k, v, bias], fused=False)

@@ -38,6 +38,7 @@ class _Space:
 
     new_dim: dict[int, int]  # old loop dim -> new loop dim (merged dims share one; dropped unit dims absent)
     merges: list[tuple[int, ...]]  # old loop dims merged into one, in order
+    ranges: dict[int, int]  # old loop dim -> extent
 
 
 def _owner(value: ir.Value) -> ir.Operation | None:
@@ -110,7 +111,7 @@ def _space(op: ir.Operation, maps: list[tuple[int, ...]], merged_from: tuple[int
         new_dim[d] = len(set(new_dim.values()))
         for other in first.get(d, ())[1:]:
             new_dim[other] = new_dim[d]
-    return _Space(new_dim, merges)
+    return _Space(new_dim, merges, ranges)
 
 
 def _index_dims(op: ir.Operation) -> list[ir.Operation]:
@@ -161,20 +162,32 @@ def collapse_consumer(op: ir.Operation, operand: int, reassociation: list[list[i
     merged = {d for merge in space.merges for d in merge}
     if any(ir.IntegerAttr(i.attributes["dim"]).value in merged for i in indices):
         return None
+    num_inputs = len(op.operands) - len(op.results)
     layouts = [_operand_groups(d, space) for d in dims]
+    # An input reading only part of a merge (a padding mask [batch, keys] beside [batch, heads]) is
+    # broadcast along the missing dims first, when the copy still leaves out one of the op's loops
+    # ([batch, heads, keys] for that mask, never a copy of all heads' scores for a [heads, q, k] bias).
+    broadcasts: dict[int, tuple[int, ...]] = {}
+    loops_of_op = {d for d, r in space.ranges.items() if r != 1}
+    for i in range(num_inputs):
+        whole = _merges_whole(dims[i], space) if layouts[i] is None else None
+        if whole is not None and {d for d in whole if space.ranges[d] != 1} != loops_of_op:
+            broadcasts[i] = whole
+            layouts[i] = _operand_groups(whole, space)
     if any(layout is None for layout in layouts):
         return None
     n_loops = len(set(space.new_dim.values()))
-    num_inputs = len(op.operands) - len(op.results)
     iterators = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
     new_iterators = [""] * n_loops
     for d, new in space.new_dim.items():
         new_iterators[new] = iterators[d]
     with ir.InsertionPoint(op), op.location:
         values, new_maps, expands = [], [], []
-        for value, layout in zip(op.operands, layouts, strict=True):
+        for i, (value, layout) in enumerate(zip(op.operands, layouts, strict=True)):
             assert layout is not None
             new_dims, groups = layout
+            if i in broadcasts:
+                value = _broadcast(value, dims[i], broadcasts[i], space.ranges)
             shape = [_extent(g, value) for g in groups]
             values.append(_collapsed(value, shape, groups))
             exprs = [ir.AffineDimExpr.get(d) for d in new_dims]
@@ -196,6 +209,36 @@ def collapse_consumer(op: ir.Operation, operand: int, reassociation: list[list[i
             expands.append(_owner(expanded))
     op.erase()
     return [e for e in expands if e is not None]
+
+
+def _merges_whole(dims: tuple[int, ...], space: _Space) -> tuple[int, ...] | None:
+    """``dims`` with the members of each merge it reads in part inserted beside the ones it reads
+    (which must be adjacent and in the merge's order); None if it cannot be made whole so."""
+    out = list(dims)
+    for merge in space.merges:
+        present = [d for d in out if d in merge]
+        if not present or len(present) == len(merge):
+            continue
+        first = out.index(present[0])
+        if present != [d for d in merge if d in present] or out[first : first + len(present)] != present:
+            return None
+        out[first : first + len(present)] = merge
+    return tuple(out)
+
+
+def _broadcast(value: ir.Value, dims: tuple[int, ...], whole: tuple[int, ...], ranges: dict[int, int]) -> ir.Value:
+    """``value`` (axes reading loop dims ``dims``) broadcast to axes reading ``whole``."""
+    element = ir.RankedTensorType(value.type).element_type
+    init = tensor.empty([ranges[d] for d in whole], element)
+    loops = len(whole)
+    read = ir.AffineMap.get(loops, 0, [ir.AffineDimExpr.get(whole.index(d)) for d in dims])
+    maps = ir.ArrayAttr.get([ir.AffineMapAttr.get(read), ir.AffineMapAttr.get(ir.AffineMap.get_identity(loops))])
+    kinds = ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * loops)
+    generic = linalg.GenericOp([init.type], [value], [init], maps, kinds)
+    block = generic.regions[0].blocks.append(element, element)
+    with ir.InsertionPoint(block):
+        linalg.YieldOp([block.arguments[0]])
+    return generic.results[0]
 
 
 def _extent(group: list[int], value: ir.Value) -> int:
