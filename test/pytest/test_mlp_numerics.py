@@ -15,9 +15,11 @@ import numpy as np
 from test_library_numerics import compile_scheduled, f32, kinds
 
 import pytest
+import tilewright
 from conftest import assert_matches_jax, stablehlo_of
 from tilewright.schedule.cpu import config_for
 from tilewright.schedule.cpu.matmul import choose_packed_tiles, packing_pays
+from tilewright.target.cpu.host import cpu_model, host_cpu, targeting
 
 
 def mlp_gelu(x, w1, b1, w2, b2):
@@ -104,3 +106,21 @@ def test_dense_epilogue_one_thread(rng: np.random.Generator, fn) -> None:
     args = (f32(rng, 97, 300), f32(rng, 300, 1000) / np.float32(np.sqrt(300)), f32(rng, 1000))
     got = compile_scheduled(stablehlo_of(fn, *args), threads=1)(*args)
     assert_matches_jax(got, fn, *args, rtol=2e-4, atol=2e-4)
+
+
+@pytest.mark.skipif(not {"avx2", "fma"} <= host_cpu().features, reason="the host cannot run AVX2 code")
+@pytest.mark.parametrize("rows", [7, 97, 256])
+def test_mlp_gelu_avx2_tiles(rng: np.random.Generator, rows: int) -> None:
+    """The AVX2 tiles (6 x 16 kernel, column blocks of 256 per slab, the epilogue fused) on any host."""
+    with targeting(cpu_model("haswell")):
+        assert per_slab(256, 1024, 512)
+    d, hidden, out = 512, 1024, 1000
+    args = (
+        f32(rng, rows, d),
+        f32(rng, d, hidden) / np.float32(np.sqrt(d)),
+        f32(rng, hidden) * np.float32(0.1),
+        f32(rng, hidden, out) / np.float32(np.sqrt(hidden)),
+        f32(rng, out) * np.float32(0.1),
+    )
+    got = tilewright.compile(stablehlo_of(mlp_gelu, *args), cpu="haswell", threads=1)(*args)
+    assert_matches_jax(got, mlp_gelu, *args, rtol=2e-4, atol=2e-4)

@@ -13,6 +13,18 @@ sizes that are not multiples of the microkernel (97, 999, 1001) cost only the pa
 flops: no remainder kernels, no masks in the hot loop. The packs and the unpack are
 tiled and vectorized (masked at the edges, with full tiles peeled off first).
 
+With few rows and a wide B (a dense layer: 256 x 1024 @ 1024 x 4096), B is packed per slab
+instead (``PackedTiles.b_per_slab``, BLIS's order): the forall takes column blocks only, and
+each kc x nc block of B is packed in the K-slab loop, read by whole rows of B, right before the
+kernels read it from L2; a whole packed copy of B is never written to memory and read back::
+
+    scf.forall (N/nc) over C packed, zeroed per task
+      scf.for K / kc    pack B's kc x nc block -> [nc/nr][kc][nr]; then M/mc, N-panel, M-panel, k
+
+On one thread, an elementwise epilogue of the result (bias, GELU: :func:`fuses_epilogue`)
+takes the unpack's place: it is tiled mr x nr with the unpack of its C tile fused in, so C
+goes from the packed tile through the epilogue to its output in registers.
+
 Small contractions (and the attention schedule, which reuses :func:`microkernel`) keep
 the unpacked loop nest, outermost first::
 
