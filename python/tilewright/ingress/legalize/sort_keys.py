@@ -149,6 +149,14 @@ def _splat_int(vt: ir.VectorType, value: int) -> Any:
     return arith.constant(vt, ir.DenseElementsAttr.get_splat(vt, ir.IntegerAttr.get(elem, value)))
 
 
+def _float_bits(key: SortKey, elem: ir.Type) -> tuple[int, int, int]:
+    """``(magnitude mask, +inf, the quiet NaN)`` of a float element's bits."""
+    w = key.width
+    exponent_bits = 8 if w == 32 or isinstance(elem, ir.BF16Type) else 5
+    inf = ((1 << exponent_bits) - 1) << (w - 1 - exponent_bits)
+    return (1 << (w - 1)) - 1, inf, inf | (1 << (w - 2 - exponent_bits))
+
+
 def keys32(key: SortKey, v: Any) -> Any:
     """``vector<W x elem>`` (signless; floats as floats) -> ``vector<W x i32>`` keys, signed ``<`` = the order."""
     vt = ir.VectorType(v.type)
@@ -158,19 +166,14 @@ def keys32(key: SortKey, v: Any) -> Any:
     i32 = ir.VectorType.get([lanes], ir.IntegerType.get_signless(32))
     if key.kind == "float":
         bits = arith.bitcast(it, v)
-        magnitude = (1 << (w - 1)) - 1
+        magnitude, inf, quiet_nan = _float_bits(key, vt.element_type)
         if key.canonical:
-            exponent_bits = 8 if w == 32 or isinstance(vt.element_type, ir.BF16Type) else 5
-            inf = ((1 << exponent_bits) - 1) << (w - 1 - exponent_bits)
-            quiet_nan = inf | (1 << (w - 2 - exponent_bits))
             absolute = arith.andi(bits, _splat_int(it, magnitude))
             is_zero = arith.cmpi(arith.CmpIPredicate.eq, absolute, _splat_int(it, 0))
             bits = arith.select(is_zero, _splat_int(it, 0), bits)
             is_nan = arith.cmpi(arith.CmpIPredicate.sgt, absolute, _splat_int(it, inf))
             bits = arith.select(is_nan, _splat_int(it, quiet_nan), bits)
-        # Negative floats order backwards by their bits: flip all but the sign bit.
-        sign = arith.shrsi(bits, _splat_int(it, w - 1))
-        bits = arith.xori(bits, arith.andi(sign, _splat_int(it, magnitude)))
+        bits = _flip_negative(bits, w)
     elif key.kind == "unsigned":
         bits = arith.xori(v, _splat_int(it, 1 << (w - 1)))
     else:
@@ -179,3 +182,41 @@ def keys32(key: SortKey, v: Any) -> Any:
     if key.descending:
         k = arith.xori(k, _splat_int(i32, -1))
     return k
+
+
+def _flip_negative(bits: Any, w: int) -> Any:
+    """Negative floats order backwards by their bits: flip all but the sign bit (its own inverse)."""
+    it = ir.VectorType(bits.type)
+    sign = arith.shrsi(bits, _splat_int(it, w - 1))
+    return arith.xori(bits, arith.andi(sign, _splat_int(it, (1 << (w - 1)) - 1)))
+
+
+def values_of(key: SortKey, k: Any, elem: ir.Type) -> Any:
+    """The inverse of :func:`keys32`: the elements (signless ``elem``) of ``vector<W x i32>`` keys.
+    Exact where equal keys mean equal bits: not for -0.0 and NaNs other than the quiet one under
+    JAX's canonicalization (see :func:`breaks_ties`)."""
+    lanes = ir.VectorType(k.type).shape[0]
+    w = key.width
+    it = ir.VectorType.get([lanes], ir.IntegerType.get_signless(w))
+    if key.descending:
+        k = arith.xori(k, _splat_int(ir.VectorType(k.type), -1))
+    bits = k if w == 32 else arith.trunci(it, k)
+    if key.kind == "float":
+        return arith.bitcast(ir.VectorType.get([lanes], elem), _flip_negative(bits, w))
+    if key.kind == "unsigned":
+        return arith.xori(bits, _splat_int(it, 1 << (w - 1)))
+    return bits
+
+
+def breaks_ties(key: SortKey, v: Any) -> Any:
+    """The lanes of ``v`` (floats) whose bits the canonicalized key does not keep: -0.0 and
+    NaNs but the quiet one (their order among equal keys is the input's, so a row holding
+    any needs the positions)."""
+    vt = ir.VectorType(v.type)
+    it = ir.VectorType.get(vt.shape, ir.IntegerType.get_signless(key.width))
+    bits = arith.bitcast(it, v)
+    magnitude, inf, quiet_nan = _float_bits(key, vt.element_type)
+    negative_zero = arith.cmpi(arith.CmpIPredicate.eq, bits, _splat_int(it, 1 << (key.width - 1)))
+    is_nan = arith.cmpi(arith.CmpIPredicate.sgt, arith.andi(bits, _splat_int(it, magnitude)), _splat_int(it, inf))
+    other_nan = arith.andi(is_nan, arith.cmpi(arith.CmpIPredicate.ne, bits, _splat_int(it, quiet_nan)))
+    return arith.ori(negative_zero, other_nan)

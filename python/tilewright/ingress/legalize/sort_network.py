@@ -3,23 +3,31 @@
 The comparators JAX emits (``jnp.sort``, ``jnp.argsort``, ``lax.sort`` with
 one key, ``lax.sort_key_val``; :mod:`sort_keys`) order the first operand by a
 signed 32-bit key. Each row (the sorted dimension, moved last by a transpose
-when it is not) is sorted as 64-bit integers ``key << 32 | position``: all
-distinct, so any sorting network gives the one stable order, ``is_stable`` or
-not, including the order of zeros and NaNs that JAX's comparator ties. Then
-every operand, the key included, is gathered from its row at the sorted
-positions (bit-exact: -0.0 and NaN payloads are moved, never rebuilt).
+when it is not) is sorted in one of two forms:
+
+- with positions: as 64-bit integers ``key << 32 | position``, all distinct,
+  so any sorting network gives the one stable order, ``is_stable`` or not;
+  then every operand, the key included, is gathered from its row at the
+  sorted positions (bit-exact: -0.0 and NaN payloads are moved, never
+  rebuilt). Needed with several operands, and for JAX's float comparator on a
+  row holding -0.0 or a NaN other than the quiet one (it ties them with 0.0
+  and the quiet NaN, and the result keeps their input order);
+- keys alone: one operand whose equal keys are equal bits (integers, the
+  plain total order, or a float row without such elements, checked per row):
+  the 32-bit keys sorted, twice the lanes per vector, and decoded back.
 
 The network is Batcher's bitonic sort on ``N`` = the row length rounded up
-to a power of two (at least one vector), padded with the largest ``i64``,
-in ``vector<8xi64>`` (one AVX-512 register, two AVX2 ones): every stage is
-``min``/``max`` of two vectors, lanes paired by ``vector.shuffle`` when the
-distance is below a vector. The formulation is all ascending: at each merge
-size ``s`` one stage pairs each element with its mirror in its block of ``s``
-(the second half read reversed), then half-cleaners at distances ``s/4 ..
-1``. Stages at distances below a block of 8 vectors run in registers on a
-whole block (one load and one store per element for all of them); wider ones
-are loops over vector pairs of the row. O(n log² n) comparisons, but 8 per
-instruction and no branches.
+to a power of two (at least one vector), padded with the largest integer,
+in 512-bit vectors (``vector<8xi64>`` or ``vector<16xi32>``: one AVX-512
+register, two AVX2 ones): every stage is ``min``/``max`` of two vectors,
+lanes paired by ``vector.shuffle`` when the distance is below a vector. The
+formulation is all ascending: at each merge size ``s`` one stage pairs each
+element with its mirror in its block of ``s`` (the second half read
+reversed), then half-cleaners at distances ``s/4 .. 1``. Stages at distances
+below a block of 8 vectors run in registers on a whole block (one load and
+one store per element for all of them); wider ones are loops over vector
+pairs of the row. O(n log² n) comparisons, but 8 or 16 per instruction and
+no branches.
 """
 
 from __future__ import annotations
@@ -31,9 +39,9 @@ from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import arith, scf, stablehlo, vector
 
 from tilewright.ingress.legalize import _build as b
-from tilewright.ingress.legalize.sort_keys import SortKey, keys32, match_key
+from tilewright.ingress.legalize.sort_keys import SortKey, breaks_ties, keys32, match_key, values_of
 
-LANES = 8  # i64 lanes of a vector: 512 bits
+VECTOR_BITS = 512  # one AVX-512 register, two AVX2 ones: 8 i64 (positions) or 16 i32 (keys alone)
 BLOCK_VECTORS = 8  # vectors kept in registers by the in-block stages
 
 # Element types a non-key operand may have (gathered by vector.gather).
@@ -42,26 +50,47 @@ _GATHERABLE = (ir.F32Type, ir.F64Type, ir.F16Type, ir.BF16Type)
 Stage = tuple[str, int]  # ("mirror", s): pair i with its mirror in blocks of s; ("half", d): i with i + d
 
 
-def _i64() -> ir.Type:
-    return ir.IntegerType.get_signless(64)
+def _int(bits: int) -> ir.Type:
+    return ir.IntegerType.get_signless(bits)
 
 
-def _vec(elem: ir.Type) -> ir.VectorType:
-    return ir.VectorType.get([LANES], elem)
+def _vec(elem: ir.Type, lanes: int) -> ir.VectorType:
+    return ir.VectorType.get([lanes], elem)
 
 
-def _read(vt: ir.VectorType, tensor: Any, indices: list[Any], in_bounds: bool = True) -> Any:
+def _lanes(value: Any) -> int:
+    """Lanes of a vector value, or the lanes a network on this scratch tensor's elements uses."""
+    if isinstance(value.type, ir.VectorType):
+        return ir.VectorType(value.type).shape[0]
+    return VECTOR_BITS // ir.IntegerType(ir.RankedTensorType(value.type).element_type).width
+
+
+def _scratch_vec(scratch: Any) -> ir.VectorType:
+    return _vec(ir.RankedTensorType(scratch.type).element_type, _lanes(scratch))
+
+
+def _read(vt: ir.VectorType, tensor: Any, indices: list[Any], tail: int | None = None) -> Any:
+    """``vt`` at ``indices``; with ``tail``, only that many lanes exist there (the others repeat
+    the first). The partial vector is read in bounds and widened by a shuffle, never masked:
+    LLVM 22 turns a masked i8 store with one lane into a 4-byte store (past the row's end)."""
     t = ir.RankedTensorType(tensor.type)
     elem = t.element_type
     zero = ir.FloatAttr.get(elem, 0.0) if isinstance(elem, ir.FloatType) else ir.IntegerAttr.get(elem, 0)
     padding = arith.constant(elem, zero)
-    return vector.transfer_read(vt, tensor, indices, ir.AffineMap.get_minor_identity(t.rank, 1), padding, [in_bounds])
+    identity = ir.AffineMap.get_minor_identity(t.rank, 1)
+    if tail is None:
+        return vector.transfer_read(vt, tensor, indices, identity, padding, [True])
+    part = vector.transfer_read(_vec(elem, tail), tensor, indices, identity, padding, [True])
+    return vector.shuffle(part, part, [lane if lane < tail else 0 for lane in range(vt.shape[0])])
 
 
-def _write(value: Any, tensor: Any, indices: list[Any], in_bounds: bool = True) -> Any:
+def _write(value: Any, tensor: Any, indices: list[Any], tail: int | None = None) -> Any:
+    """``value`` at ``indices``; with ``tail``, only its first lanes (in bounds, see :func:`_read`)."""
+    if tail is not None:
+        value = vector.shuffle(value, value, list(range(tail)))
     rank = ir.RankedTensorType(tensor.type).rank
     return vector.TransferWriteOp(
-        tensor.type, value, tensor, indices, ir.AffineMap.get_minor_identity(rank, 1), [in_bounds]
+        tensor.type, value, tensor, indices, ir.AffineMap.get_minor_identity(rank, 1), [True]
     ).result
 
 
@@ -86,24 +115,26 @@ def _exchange(lo: Any, hi: Any) -> tuple[Any, Any]:
 
 def _in_vector(v: Any, partner: Callable[[int], int], low: Callable[[int], bool]) -> Any:
     """One stage inside a vector: lane ``l`` meets lane ``partner(l)``; the ``low`` lanes keep the minimum."""
-    other = vector.shuffle(v, v, [partner(lane) for lane in range(LANES)])
+    lanes = _lanes(v)
+    other = vector.shuffle(v, v, [partner(lane) for lane in range(lanes)])
     small, large = _exchange(v, other)
-    return vector.shuffle(small, large, [lane if low(lane) else LANES + lane for lane in range(LANES)])
+    return vector.shuffle(small, large, [lane if low(lane) else lanes + lane for lane in range(lanes)])
 
 
 def _reverse(v: Any) -> Any:
-    return vector.shuffle(v, v, list(range(LANES - 1, -1, -1)))
+    return vector.shuffle(v, v, list(range(_lanes(v) - 1, -1, -1)))
 
 
 def _stage(vs: list[Any], stage: Stage) -> list[Any]:
     """``stage`` on the elements of ``vs`` (consecutive vectors of a block aligned to its size)."""
     kind, d = stage
     vs = list(vs)
-    if kind == "mirror" and d <= LANES:
+    lanes = _lanes(vs[0])
+    if kind == "mirror" and d <= lanes:
         return [_in_vector(v, lambda lane: lane ^ (d - 1), lambda lane: not lane & (d // 2)) for v in vs]
-    if kind == "half" and d < LANES:
+    if kind == "half" and d < lanes:
         return [_in_vector(v, lambda lane: lane ^ d, lambda lane: not lane & d) for v in vs]
-    span = d // LANES  # in vectors
+    span = d // lanes  # in vectors
     for q in range(len(vs)):
         if kind == "mirror":
             p = q - q % span + span - 1 - q % span
@@ -129,16 +160,16 @@ def _stages(lo: int, hi: int) -> list[Stage]:
     return out
 
 
-# --- the network on a row buffer (tensor<N x i64>) -----------------------------------------
+# --- the network on a row buffer (tensor<N x i64> or tensor<N x i32>) -----------------------
 
 
 def _per_block(scratch: Any, n_vectors: int, block: int, stages: list[Stage]) -> Any:
     """``stages`` on every aligned block of ``block`` vectors, in registers."""
-    vt = _vec(_i64())
+    vt, lanes = _scratch_vec(scratch), _lanes(scratch)
 
     def body(ivs: list[Any], carried: list[Any]) -> list[Any]:
-        base = arith.muli(ivs[0], b.const_index(block * LANES))
-        at = [arith.addi(base, b.const_index(k * LANES)) for k in range(block)]
+        base = arith.muli(ivs[0], b.const_index(block * lanes))
+        at = [arith.addi(base, b.const_index(k * lanes)) for k in range(block)]
         vs = [_read(vt, carried[0], [i]) for i in at]
         for stage in stages:
             vs = _stage(vs, stage)
@@ -151,12 +182,12 @@ def _per_block(scratch: Any, n_vectors: int, block: int, stages: list[Stage]) ->
 
 
 def _pairs(scratch: Any, n: int, mirror: bool, log_group: Any) -> Any:
-    """One stage wider than a block, a loop over its ``n / 16`` pairs of vectors: in groups of
+    """One stage wider than a block, a loop over its ``n / (2 lanes)`` pairs of vectors: in groups of
     ``2^log_group`` elements, the first half meets the second half, element for element
     (``mirror``: read backwards). ``log_group`` is an index value, so one loop serves every
     width (a loop per stage, unrolled, makes one-shot bufferization's analysis exponential)."""
-    vt = _vec(_i64())
-    log_lanes = LANES.bit_length() - 1
+    vt, lanes = _scratch_vec(scratch), _lanes(scratch)
+    log_lanes = lanes.bit_length() - 1
     c = b.const_index
 
     def body(ivs: list[Any], carried: list[Any]) -> list[Any]:
@@ -169,7 +200,7 @@ def _pairs(scratch: Any, n: int, mirror: bool, log_group: Any) -> Any:
         i = arith.addi(start, offset)
         half = arith.shli(c(1), arith.subi(log_group, c(1)))
         if mirror:  # the vector ending where i's mirror starts
-            j = arith.subi(arith.addi(start, arith.shli(half, c(1))), arith.addi(offset, c(LANES)))
+            j = arith.subi(arith.addi(start, arith.shli(half, c(1))), arith.addi(offset, c(lanes)))
         else:
             j = arith.addi(i, half)
         x, y = _read(vt, carried[0], [i]), _read(vt, carried[0], [j])
@@ -180,14 +211,14 @@ def _pairs(scratch: Any, n: int, mirror: bool, log_group: Any) -> Any:
             small, large = _exchange(x, y)
         return [_write(large, _write(small, carried[0], [i]), [j])]
 
-    return b.loop_nest([n // (2 * LANES)], [scratch], body)[0]
+    return b.loop_nest([n // (2 * lanes)], [scratch], body)[0]
 
 
 def bitonic_sort(scratch: Any, n: int) -> Any:
-    """Sort ``scratch`` (``tensor<n x i64>``, ``n`` a power of two, at least ``LANES``) ascending."""
-    n_vectors = n // LANES
+    """Sort ``scratch`` (``tensor<n x i64|i32>``, ``n`` a power of two, at least a vector) ascending."""
+    n_vectors = n // _lanes(scratch)
     block = min(n_vectors, BLOCK_VECTORS)
-    width = block * LANES
+    width = block * _lanes(scratch)
     scratch = _per_block(scratch, n_vectors, block, _stages(2, width))
     levels = (n // width).bit_length() - 1
     if not levels:
@@ -216,69 +247,150 @@ def bitonic_sort(scratch: Any, n: int) -> Any:
 # --- rows: keys in, sorted operands out ----------------------------------------------------
 
 
-def _rows(key: SortKey, operands: list[Any], padded: int) -> list[Any]:
-    """Sort every row of the 2-D signless ``operands`` (rows x n) by the first one."""
+def _mask(lanes: int, valid: int) -> Any:
+    """``vector<lanes x i1>``: the first ``valid`` lanes."""
+    return _const_vector(_vec(_int(1), lanes), [int(lane < valid) for lane in range(lanes)])
+
+
+BlockBody = Callable[[Any, int | None, list[Any]], list[Any]]
+
+
+def _row_blocks(n: int, lanes: int, init: list[Any], body: BlockBody) -> list[Any]:
+    """``body(c, tail, carried)`` on ``[c, c + lanes)`` for every vector of a row of ``n``: a loop
+    over the full ones (``tail`` None), then the partial one (``tail`` = its valid lanes)."""
+    full, tail = divmod(n, lanes)
+    carried = b.loop_nest([full], init, lambda ivs, c: body(arith.muli(ivs[0], b.const_index(lanes)), None, c))
+    if tail:
+        carried = body(b.const_index(full * lanes), tail, carried)
+    return carried
+
+
+def _fill(scratch: Any, n: int, vector_at: Callable[[Any, int | None], Any]) -> Any:
+    """``scratch`` = the row's ``n`` values (``vector_at(c, tail)``), then the largest integer."""
+    vt, lanes = _scratch_vec(scratch), _lanes(scratch)
+    width = ir.IntegerType(vt.element_type).width
+    sentinel = _const_vector(vt, [(1 << (width - 1)) - 1] * lanes)
+
+    def body(c: Any, tail: int | None, carried: list[Any]) -> list[Any]:
+        v = vector_at(c, tail)
+        if tail is not None:
+            v = arith.select(_mask(lanes, tail), v, sentinel)
+        return [_write(v, carried[0], [c])]
+
+    scratch = _row_blocks(n, lanes, [scratch], body)[0]
+    used, padded = -(-n // lanes), ir.RankedTensorType(scratch.type).shape[0] // lanes
+    if used < padded:
+
+        def pad(ivs: list[Any], carried: list[Any]) -> list[Any]:
+            return [_write(sentinel, carried[0], [arith.muli(ivs[0], b.const_index(lanes))])]
+
+        scratch = b.loop_nest([padded], [scratch], pad, lower=[used])[0]
+    return scratch
+
+
+def _sort_with_positions(key: SortKey, operands: list[Any], row: Any, scratch: Any, outs: list[Any]) -> list[Any]:
+    """One row as ``key << 32 | position`` (``tensor<N x i64>`` scratch), every operand gathered."""
+    n = ir.RankedTensorType(operands[0].type).shape[1]
+    i64v = _scratch_vec(scratch)
+    lanes = _lanes(scratch)
+    lane_numbers = _const_vector(i64v, list(range(lanes)))
+
+    def composite(c: Any, tail: int | None) -> Any:
+        elem_vt = _vec(ir.RankedTensorType(operands[0].type).element_type, lanes)
+        k = arith.extui(i64v, keys32(key, _read(elem_vt, operands[0], [row, c], tail)))
+        position = arith.addi(vector.broadcast(i64v, arith.index_cast(_int(64), c)), lane_numbers)
+        return arith.ori(arith.shli(k, _const_vector(i64v, [32] * lanes)), position)
+
+    scratch = bitonic_sort(_fill(scratch, n, composite), ir.RankedTensorType(scratch.type).shape[0])
+
+    def take(c: Any, tail: int | None, outs: list[Any]) -> list[Any]:
+        positions = arith.trunci(_vec(_int(32), lanes), _read(i64v, scratch, [c]))
+        result = []
+        for src, out in zip(operands, outs, strict=True):
+            vt = _vec(ir.RankedTensorType(src.type).element_type, lanes)
+            pass_thru = arith.constant(vt, ir.DenseElementsAttr.get_splat(vt, _zero(vt.element_type)))
+            g = vector.gather(vt, src, [row, b.const_index(0)], positions, _mask(lanes, tail or lanes), pass_thru)
+            result.append(_write(g, out, [row, c], tail))
+        return result
+
+    return [scratch, *_row_blocks(n, lanes, outs, take)]
+
+
+def _sort_keys_alone(key: SortKey, operand: Any, row: Any, scratch: Any, out: Any) -> list[Any]:
+    """One row of one operand as its keys (``tensor<N x i32>`` scratch), twice the lanes of
+    :func:`_sort_with_positions` and no gather: the values are the keys decoded."""
+    t = ir.RankedTensorType(operand.type)
+    vt, lanes = _scratch_vec(scratch), _lanes(scratch)
+    elem_vt = _vec(t.element_type, lanes)
+
+    def keys(c: Any, tail: int | None) -> Any:
+        return keys32(key, _read(elem_vt, operand, [row, c], tail))
+
+    scratch = bitonic_sort(_fill(scratch, t.shape[1], keys), ir.RankedTensorType(scratch.type).shape[0])
+
+    def put(c: Any, tail: int | None, carried: list[Any]) -> list[Any]:
+        v = values_of(key, _read(vt, scratch, [c]), t.element_type)
+        return [_write(v, carried[0], [row, c], tail)]
+
+    return [scratch, *_row_blocks(t.shape[1], lanes, [out], put)]
+
+
+def _row_breaks_ties(key: SortKey, operand: Any, row: Any) -> Any:
+    """Whether the row holds an element whose bits its key does not keep (:func:`breaks_ties`)."""
+    t = ir.RankedTensorType(operand.type)
+    lanes = VECTOR_BITS // 32
+    elem_vt = _vec(t.element_type, lanes)
+    kind = ir.Attribute.parse("#vector.kind<or>")
+
+    def body(c: Any, tail: int | None, carried: list[Any]) -> list[Any]:
+        lanes_hit = breaks_ties(key, _read(elem_vt, operand, [row, c], tail))  # padding lanes: lane 0 again
+        return [arith.ori(carried[0], vector.reduction(_int(1), kind, lanes_hit))]
+
+    return _row_blocks(t.shape[1], lanes, [b.const_bool(False)], body)[0]
+
+
+def _rows(key: SortKey, operands: list[Any]) -> list[Any]:
+    """Sort every row of the 2-D signless ``operands`` (rows x n) by the first one.
+
+    One operand sorts its keys alone when equal keys are equal bits (integers, the plain
+    total order), or when the row holds no -0.0 and no NaN but the quiet one (JAX's
+    canonicalized floats: a check per row); otherwise the row needs the positions."""
     types = [ir.RankedTensorType(v.type) for v in operands]
     rows, n = types[0].shape
-    full, tail = divmod(n, LANES)
-    i64v, i32v = _vec(_i64()), _vec(ir.IntegerType.get_signless(32))
-    lanes = _const_vector(i64v, list(range(LANES)))
-    sentinel = _const_vector(i64v, [(1 << 63) - 1] * LANES)
-    tail_mask = ir.VectorType.get([LANES], ir.IntegerType.get_signless(1))
-
-    def composite(row: Any, c: Any, in_bounds: bool) -> Any:
-        """``key << 32 | position`` of the 8 elements at ``[row, c]`` (past the end: anything)."""
-        elem_vt = ir.VectorType.get([LANES], types[0].element_type)
-        k = arith.extui(i64v, keys32(key, _read(elem_vt, operands[0], [row, c], in_bounds)))
-        position = arith.addi(vector.broadcast(i64v, arith.index_cast(_i64(), c)), lanes)
-        return arith.ori(arith.shli(k, _const_vector(i64v, [32] * LANES)), position)
+    alone = len(operands) == 1
+    check = alone and key.canonical
+    scratches = []
+    if not alone or check:
+        scratches.append(_empty(ir.RankedTensorType.get([_padded(n, 64)], _int(64))))
+    if alone:
+        scratches.append(_empty(ir.RankedTensorType.get([_padded(n, 32)], _int(32))))
 
     def per_row(ivs: list[Any], carried: list[Any]) -> list[Any]:
         row = ivs[0]
-        scratch, outs = carried[0], carried[1:]
+        if not alone:
+            return _sort_with_positions(key, operands, row, carried[0], carried[1:])
+        if not check:
+            return _sort_keys_alone(key, operands[0], row, carried[0], carried[1])
+        wide, narrow, out = carried
 
-        def fill(kivs: list[Any], c: list[Any]) -> list[Any]:
-            at = arith.muli(kivs[0], b.const_index(LANES))
-            return [_write(composite(row, at, True), c[0], [at])]
+        def with_positions() -> list[Any]:
+            scratch, result = _sort_with_positions(key, operands, row, wide, [out])
+            return [scratch, narrow, result]
 
-        scratch = b.loop_nest([full], [scratch], fill)[0]
-        at = full * LANES
-        if tail:
-            keep = _const_vector(ir.VectorType(tail_mask), [int(lane < tail) for lane in range(LANES)])
-            v = arith.select(keep, composite(row, b.const_index(at), False), sentinel)
-            scratch = _write(v, scratch, [b.const_index(at)])
-            at += LANES
-        if at < padded:
+        def keys_alone() -> list[Any]:
+            scratch, result = _sort_keys_alone(key, operands[0], row, narrow, out)
+            return [wide, scratch, result]
 
-            def pad(kivs: list[Any], c: list[Any]) -> list[Any]:
-                return [_write(sentinel, c[0], [arith.muli(kivs[0], b.const_index(LANES))])]
+        flag = _row_breaks_ties(key, operands[0], row)
+        return b.if_else(flag, [v.type for v in carried], with_positions, keys_alone)
 
-            scratch = b.loop_nest([padded // LANES], [scratch], pad, lower=[at // LANES])[0]
-        scratch = bitonic_sort(scratch, padded)
+    results = b.loop_nest([rows], [*scratches, *(_empty(t) for t in types)], per_row)
+    return results[len(scratches) :]
 
-        def take(c: Any, mask: Any | None, outs: list[Any]) -> list[Any]:
-            positions = arith.trunci(i32v, _read(i64v, scratch, [c]))
-            result = []
-            for src, t, out in zip(operands, types, outs, strict=True):
-                vt = _vec(t.element_type)
-                all_lanes = mask if mask is not None else _const_vector(ir.VectorType(tail_mask), [1] * LANES)
-                pass_thru = arith.constant(vt, ir.DenseElementsAttr.get_splat(vt, _zero(t.element_type)))
-                g = vector.gather(vt, src, [row, b.const_index(0)], positions, all_lanes, pass_thru)
-                result.append(_write(g, out, [row, c], in_bounds=mask is None))
-            return result
 
-        def gather_full(kivs: list[Any], c: list[Any]) -> list[Any]:
-            return take(arith.muli(kivs[0], b.const_index(LANES)), None, c)
-
-        outs = b.loop_nest([full], outs, gather_full)
-        if tail:
-            keep = _const_vector(ir.VectorType(tail_mask), [int(lane < tail) for lane in range(LANES)])
-            outs = take(b.const_index(full * LANES), keep, outs)
-        return [scratch, *outs]
-
-    scratch = _empty(ir.RankedTensorType.get([padded], _i64()))
-    results = b.loop_nest([rows], [scratch, *(_empty(t) for t in types)], per_row)
-    return results[1:]
+def _padded(n: int, bits: int) -> int:
+    """The network's length for a row of ``n`` in ``bits``-bit lanes: a power of two, a vector at least."""
+    return max(VECTOR_BITS // bits, 1 << (n - 1).bit_length())
 
 
 def _zero(elem: ir.Type) -> ir.Attribute:
@@ -322,8 +434,7 @@ def lower_sort_network(op: Any) -> bool:
             v = stablehlo.TransposeOp(v, perm).result
         v = stablehlo.ReshapeOp(ir.RankedTensorType.get([rows, n], t.element_type), v).result
         flat.append(b.to_signless(v))
-    padded = max(LANES, 1 << (n - 1).bit_length())
-    sorted_rows = _rows(key, flat, padded)
+    sorted_rows = _rows(key, flat)
     inverse = [perm.index(d) for d in range(rank)]
     results = []
     for v, t in zip(sorted_rows, types, strict=True):
