@@ -55,14 +55,14 @@ def _inputs(shapes: list[tuple[int, ...]], seed: int) -> list[np.ndarray]:
     return [rng.standard_normal(s, dtype=np.float32) for s in shapes]
 
 
-def _check(fn, args: list[np.ndarray], fused: bool = True) -> None:
+def _check(fn, args: list[np.ndarray], fused: bool = True, threads: int = 1) -> None:
     """tilewright's default schedule matches JAX (and fuses the attention, where asked)."""
     with jax.enable_x64(False):
         text = jax.jit(fn).lower(*args).as_text()
         expected = np.asarray(jax.jit(fn)(*args))
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # nothing left unscheduled
-        exe = tilewright.compile(text, target="cpu", entry="main", threads=1)
+        exe = tilewright.compile(text, target="cpu", entry="main", threads=threads)
     got = exe(*args)
     np.testing.assert_allclose(got, expected, rtol=2e-4, atol=2e-5 * float(np.max(np.abs(expected))))
     if fused:
@@ -103,6 +103,11 @@ def test_grouped_kv_heads_and_bias_match_jax():
     """GQA (8 query heads over 2 K/V heads) with an additive bias per head pair."""
     q, k, v, bias = _inputs([(2, 97, 8, 32), (2, 97, 2, 32), (2, 97, 2, 32), (2, 8, 97, 97)], seed=7)
     _check(lambda q, k, v, bias: jax.nn.dot_product_attention(q, k, v, bias=bias), [q, k, v, bias], fused=False)
+
+
+def test_head_pairs_and_row_blocks_on_two_threads_match_jax():
+    """The parallel loop over (head pair, row block) on two cores, causal."""
+    _check(_einsum_attention(True), _inputs([(2, 3, 97, 64)] * 3, seed=17), threads=2)
 
 
 def _masked_heads(q, k, v, keep):
