@@ -11,9 +11,24 @@ into those forms, so one schedule covers every layout a framework exports:
                                    elementwise work that fusion folded into a
                                    contraction's factors is split out first
                                    (``split_contractions.py``)
+``tw-duplicate-cheap-producers``  cheap elementwise producers of reductions copied
+                                   per consumer, to be fused (``rows.py``)
+``tw-hoist-row-invariants``       per-row work fused into elementwise bodies moved
+                                   into generics of its own (``rows.py``)
+``tw-distinct-destinations``       a ``tensor.empty`` per linalg init (``rows.py``)
 =================================  ===================================================
 """
 
 from tilewright.linalg.contractions import canonicalize_contractions_pass
+from tilewright.linalg.rows import (
+    distinct_destinations_pass,
+    duplicate_cheap_producers_pass,
+    hoist_row_invariants_pass,
+)
 
-__all__ = ["canonicalize_contractions_pass"]
+__all__ = [
+    "canonicalize_contractions_pass",
+    "distinct_destinations_pass",
+    "duplicate_cheap_producers_pass",
+    "hoist_row_invariants_pass",
+]

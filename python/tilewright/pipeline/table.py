@@ -4,7 +4,10 @@
 ``tw-stablehlo-to-linalg``        StableHLO/CHLO -> linalg on tensors (jaxlib's MLIR)
 ``tw-linalg-cleanup``             inline, DCE, canonicalize, fuse elementwise ops
 ``tw-canonicalize-contractions``  generic contractions -> transposes + named matmuls
-``tw-linalg``                     the linalg stage: cleanup, then canonical contractions
+``tw-duplicate-cheap-producers``  cheap producers of reductions copied per consumer
+``tw-hoist-row-invariants``       per-row work out of elementwise bodies
+``tw-distinct-destinations``      a ``tensor.empty`` per linalg init
+``tw-linalg``                     the linalg stage: cleanup, canonical contractions, rows
 ``tw-bufferize``                  one-shot bufferization, results -> out-params
 ``tw-lower-to-loops``             remaining structured ops -> scf loops
 ``tw-approximate-vector-math``    f32 vector exp/tanh -> FMA polynomials
@@ -22,7 +25,12 @@ from __future__ import annotations
 from tilewright.bufferize import BUFFERIZE
 from tilewright.bufferize.arguments import readonly_arguments_pass
 from tilewright.bufferize.distinct_results import distinct_results_pass
-from tilewright.linalg import canonicalize_contractions_pass
+from tilewright.linalg import (
+    canonicalize_contractions_pass,
+    distinct_destinations_pass,
+    duplicate_cheap_producers_pass,
+    hoist_row_invariants_pass,
+)
 from tilewright.lower import LOWER_TO_LOOPS
 from tilewright.pipeline import NamedPipeline, PythonPass, Step
 from tilewright.target.cpu import lowering as cpu_lowering
@@ -35,8 +43,21 @@ LINALG_CLEANUP = "inline,symbol-dce,canonicalize,cse,linalg-fuse-elementwise-ops
 
 CANONICALIZE_CONTRACTIONS = PythonPass("tw-canonicalize-contractions", canonicalize_contractions_pass)
 
-# What the compiler runs on linalg before any schedule (the ``linalg`` stage).
-LINALG_STAGE: tuple[Step, ...] = (LINALG_CLEANUP, CANONICALIZE_CONTRACTIONS, "canonicalize,cse")
+DUPLICATE_CHEAP_PRODUCERS = PythonPass("tw-duplicate-cheap-producers", duplicate_cheap_producers_pass)
+HOIST_ROW_INVARIANTS = PythonPass("tw-hoist-row-invariants", hoist_row_invariants_pass)
+DISTINCT_DESTINATIONS = PythonPass("tw-distinct-destinations", distinct_destinations_pass)
+
+# What the compiler runs on linalg before any schedule (the ``linalg`` stage). Distinct
+# destinations come last: a CSE would merge them again before the schedule fuses its groups.
+LINALG_STAGE: tuple[Step, ...] = (
+    LINALG_CLEANUP,
+    DUPLICATE_CHEAP_PRODUCERS,
+    "linalg-fuse-elementwise-ops,canonicalize,cse",
+    CANONICALIZE_CONTRACTIONS,
+    HOIST_ROW_INVARIANTS,
+    "canonicalize,cse",
+    DISTINCT_DESTINATIONS,
+)
 
 BUFFERIZE_STAGE: tuple[Step, ...] = (
     PythonPass("tw-readonly-arguments", readonly_arguments_pass),
@@ -64,7 +85,14 @@ PIPELINES: dict[str, NamedPipeline] = {
             "generic matmul-like contractions -> transposes + linalg.matmul / batch_matmul",
             (CANONICALIZE_CONTRACTIONS,),
         ),
-        NamedPipeline("tw-linalg", "the linalg stage: cleanup, then canonical contractions", LINALG_STAGE),
+        NamedPipeline(
+            "tw-duplicate-cheap-producers",
+            "cheap elementwise producers of reductions copied per consumer",
+            (DUPLICATE_CHEAP_PRODUCERS,),
+        ),
+        NamedPipeline("tw-hoist-row-invariants", "per-row work out of elementwise bodies", (HOIST_ROW_INVARIANTS,)),
+        NamedPipeline("tw-distinct-destinations", "a tensor.empty per linalg init", (DISTINCT_DESTINATIONS,)),
+        NamedPipeline("tw-linalg", "the linalg stage: cleanup, canonical contractions, rows", LINALG_STAGE),
         NamedPipeline("tw-bufferize", "one-shot bufferization with results as out-params", BUFFERIZE_STAGE),
         NamedPipeline("tw-lower-to-loops", "remaining structured and vector ops -> scf loops", (LOWER_TO_LOOPS,)),
         *cpu_lowering.PIPELINES,
