@@ -42,7 +42,11 @@ class _Space:
 
 
 def _owner(value: ir.Value) -> ir.Operation | None:
-    owner = value.owner
+    return _as_op(value.owner)
+
+
+def _as_op(owner: object) -> ir.Operation | None:
+    """The operation of a value's owner or a use's owner (None for a block)."""
     return owner.operation if isinstance(owner, ir.Operation | ir.OpView) else None
 
 
@@ -114,7 +118,8 @@ def _space(op: ir.Operation, maps: list[tuple[int, ...]], merged_from: tuple[int
     return _Space(new_dim, merges, ranges)
 
 
-def _index_dims(op: ir.Operation) -> list[ir.Operation]:
+def _index_ops(op: ir.Operation) -> list[ir.Operation]:
+    """The ``linalg.index`` ops of ``op``'s body, nested regions included."""
     found: list[ir.Operation] = []
 
     def visit(inner: ir.Operation) -> ir.WalkResult:
@@ -158,7 +163,7 @@ def collapse_consumer(op: ir.Operation, operand: int, reassociation: list[list[i
     space = _space(op, dims, (operand, reassociation))
     if space is None:
         return None
-    indices = _index_dims(op)
+    indices = _index_ops(op)
     merged = {d for merge in space.merges for d in merge}
     if any(ir.IntegerAttr(i.attributes["dim"]).value in merged for i in indices):
         return None
@@ -326,7 +331,7 @@ def collapse_batch_reshapes(module: ir.Operation) -> int:
         reassociation = _reassociation(expand)
         users: dict[int, tuple[ir.Operation, int]] = {}
         for use in expand.results[0].uses:
-            user = _owner_op(use.owner)
+            user = _as_op(use.owner)
             if user is not None and user.name == "linalg.generic":
                 users.setdefault(hash(user), (user, use.operand_number))
         for user, operand in users.values():
@@ -336,7 +341,3 @@ def collapse_batch_reshapes(module: ir.Operation) -> int:
                 work.extend(new)
     fold_reshape_pairs(module)
     return rebuilt
-
-
-def _owner_op(owner: object) -> ir.Operation | None:
-    return owner.operation if isinstance(owner, ir.Operation | ir.OpView) else None
