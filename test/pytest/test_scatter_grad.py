@@ -189,3 +189,38 @@ def test_embedding_bag_not_a_sum(rng):
     table = rng.standard_normal((7, 130)).astype(np.float32)
     tokens = _tokens(rng, 7, (3, 11))
     _check(lambda t, i: (t[i].max(axis=1), t[i * 1].sum(axis=2)), table, tokens, op="stablehlo.gather")
+
+
+# x.at[0].add(u) with the index as a plain constant (JAX broadcasts a scalar constant instead, which
+# legalization does not fold): the single position's loop folds away.
+ONE_POSITION = """
+func.func @main(%x: tensor<ROWSx130xf32>, %u: tensor<WINDOWxf32>) -> tensor<ROWSx130xf32> {
+  %i = stablehlo.constant dense<0> : tensor<1xi64>
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<
+      update_window_dims = [0], inserted_window_dims = [INSERTED], scatter_dims_to_operand_dims = [INSERTED]>,
+      unique_indices = true}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<ROWSx130xf32>, tensor<1xi64>, tensor<WINDOWxf32>) -> tensor<ROWSx130xf32>
+  return %0 : tensor<ROWSx130xf32>
+}
+"""
+
+
+@pytest.mark.parametrize("rows", [1, 3, 97])
+@pytest.mark.parametrize("what", ["row", "column"])
+def test_scatter_at_one_constant_position(rng, rows, what):
+    """One update at constant index 0 (a row, or the first column): the rest of the operand is
+    kept (a row written at offsets 0 out of place was once taken for a write of the whole operand,
+    and the copy of the operand dropped)."""
+    window, inserted = (130, 0) if what == "row" else (rows, 1)
+    text = ONE_POSITION.replace("ROWS", str(rows)).replace("WINDOW", str(window)).replace("INSERTED", str(inserted))
+    x = rng.standard_normal((rows, 130)).astype(np.float32)
+    u = rng.standard_normal(window).astype(np.float32)
+    expected = x.copy()
+    if what == "row":
+        expected[0] += u
+    else:
+        expected[:, 0] += u
+    np.testing.assert_allclose(tilewright.compile(text)(x, u), expected, rtol=1e-6)

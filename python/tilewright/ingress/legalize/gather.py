@@ -61,7 +61,9 @@ def lower_gather(op: Any) -> None:
     row_in_result = [1 if d in batch_dims else n for d, n in enumerate(result_type.shape)]
     if not (b.drops_leading_units(slice_sizes, kept) and b.drops_leading_units(row_in_result, kept)):
         return  # offset dims before index dims (x[:, i] as rows): see b.drops_leading_units
-    summed = _sum_over_index_dims(op, batch_dims)
+    # A single position leaves no loop around the writes (see scatter.py: upstream bufferization
+    # then drops the copy of a destination that a row written at offsets 0 does not cover).
+    summed = _sum_over_index_dims(op, batch_dims) if math.prod(batch_shape) > 1 else None
     if summed is not None:
         # Rows of the sum: the result without the summed dims; a leading unit dim where there is
         # one (a 1xW row op is kept whole by the library and added in place, see scatter.py).

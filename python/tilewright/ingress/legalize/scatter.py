@@ -153,7 +153,14 @@ def lower_scatter(op: Any) -> None:
             window = (starts, window_size, update_starts, update_sizes)
             return [_combine_window(region, carried[0], source, window, op_types[0])]
 
-        whole = _whole_window(n_ops, window_size, [1 if d in usd else n for d, n in enumerate(update_shape)], uwd)
+        # One position: no loop is left around the write, which then happens out of place, and
+        # upstream bufferization takes a row written at offsets 0 for a write of the whole
+        # operand (it compares the vector's shape with the leading dims): the copy of the rest
+        # of the operand was dropped (x.at[0].add(row) with a constant index).
+        positions = math.prod(update_shape[d] for d in usd)
+        whole = positions > 1 and _whole_window(
+            n_ops, window_size, [1 if d in usd else n for d, n in enumerate(update_shape)], uwd
+        )
         body = update_window if whole else apply_window
         if not in_bounds:
             return body()
