@@ -226,3 +226,29 @@ func.func @two_keys(%k: tensor<7xi32>, %v: tensor<7xi32>) -> (tensor<7xi32>, ten
   }) : (tensor<7xi32>, tensor<7xi32>) -> (tensor<7xi32>, tensor<7xi32>)
   return %0#0, %0#1 : tensor<7xi32>, tensor<7xi32>
 }
+
+// -----
+
+// jnp.argsort: the values sorted along are an iota, so the result is the
+// positions themselves (no gather), and the sorted keys, unused, are not
+// gathered either.
+// CHECK-LABEL: func.func @argsort_iota
+// CHECK-NOT: vector.gather
+// CHECK: scf.for {{.*}} -> (tensor<16xi64>, tensor<3x16xi32>)
+// CHECK: arith.maxsi
+// CHECK: scf.for {{.*}} -> (tensor<3x16xi32>)
+// CHECK-NEXT: arith.muli
+// CHECK-NEXT: %[[SORTED:[^ ]+]] = vector.transfer_read
+// CHECK-NEXT: %[[POS:[^ ]+]] = arith.trunci %[[SORTED]] : vector<8xi64> to vector<8xi32>
+// CHECK-NEXT: vector.transfer_write %[[POS]]
+// CHECK-NOT: vector.gather
+// CHECK: return
+func.func @argsort_iota(%x: tensor<3x16xi32>) -> tensor<3x16xi32> {
+  %i = stablehlo.iota dim = 1 : tensor<3x16xi32>
+  %0:2 = "stablehlo.sort"(%x, %i) <{dimension = 1 : i64, is_stable = true}> ({
+  ^bb0(%a: tensor<i32>, %b: tensor<i32>, %c: tensor<i32>, %d: tensor<i32>):
+    %lt = stablehlo.compare LT, %a, %b, SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>
+    stablehlo.return %lt : tensor<i1>
+  }) : (tensor<3x16xi32>, tensor<3x16xi32>) -> (tensor<3x16xi32>, tensor<3x16xi32>)
+  return %0#1 : tensor<3x16xi32>
+}

@@ -122,6 +122,18 @@ def test_key_value_sorts(rng):
     other = rng.integers(-9, 9, (7, 1000)).astype(np.int32)
     _check(lambda k, v: lax.sort_key_val(k, v), keys, other)
     _check(lambda k, v: lax.sort_key_val(k, v, dimension=0), keys, other)
+    # One result unused (not gathered), either one.
+    _check(lambda k, v: lax.sort_key_val(k, v)[1], keys, other)
+    _check(lambda k, v: lax.sort_key_val(k, v)[0] * 2, keys, other)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.float32])
+def test_argsort_iota_is_the_positions(rng, dtype):
+    # int8 rows of 1000 indices: the iota (int64 here, x64) is the positions, widened.
+    x = rng.integers(-5, 5, (7, 1000)).astype(dtype)
+    _check(jnp.argsort, x)
+    _check(lambda x: jnp.argsort(x, axis=0), x)
+    _check(lambda x: jnp.argsort(x.astype(np.int16)).astype(np.int32), x)
 
 
 def test_other_axes(rng):

@@ -288,8 +288,12 @@ def _fill(scratch: Any, n: int, vector_at: Callable[[Any, int | None], Any]) -> 
     return scratch
 
 
-def _sort_with_positions(key: SortKey, operands: list[Any], row: Any, scratch: Any, outs: list[Any]) -> list[Any]:
-    """One row as ``key << 32 | position`` (``tensor<N x i64>`` scratch), every operand gathered."""
+def _sort_with_positions(
+    key: SortKey, operands: list[Any], skip: dict[int, str], row: Any, scratch: Any, outs: list[Any]
+) -> list[Any]:
+    """One row as ``key << 32 | position`` (``tensor<N x i64>`` scratch), every operand gathered
+    but those in ``skip``: ``"iota"`` (an integer iota along the row, as ``jnp.argsort`` sorts:
+    its values are the positions) and ``"unused"`` (a result nothing reads, as argsort's keys)."""
     n = ir.RankedTensorType(operands[0].type).shape[1]
     i64v = _scratch_vec(scratch)
     lanes = _lanes(scratch)
@@ -306,8 +310,16 @@ def _sort_with_positions(key: SortKey, operands: list[Any], row: Any, scratch: A
     def take(c: Any, tail: int | None, outs: list[Any]) -> list[Any]:
         positions = arith.trunci(_vec(_int(32), lanes), _read(i64v, scratch, [c]))
         result = []
-        for src, out in zip(operands, outs, strict=True):
+        for k, (src, out) in enumerate(zip(operands, outs, strict=True)):
             vt = _vec(ir.RankedTensorType(src.type).element_type, lanes)
+            if skip.get(k) == "unused":
+                result.append(out)
+                continue
+            if skip.get(k) == "iota":
+                width = ir.IntegerType(vt.element_type).width
+                cast = arith.extui if width > 32 else arith.trunci
+                result.append(_write(positions if width == 32 else cast(vt, positions), out, [row, c], tail))
+                continue
             pass_thru = arith.constant(vt, ir.DenseElementsAttr.get_splat(vt, _zero(vt.element_type)))
             g = vector.gather(vt, src, [row, b.const_index(0)], positions, _mask(lanes, tail or lanes), pass_thru)
             result.append(_write(g, out, [row, c], tail))
@@ -349,8 +361,9 @@ def _row_breaks_ties(key: SortKey, operand: Any, row: Any) -> Any:
     return _row_blocks(t.shape[1], lanes, [b.const_bool(False)], body)[0]
 
 
-def _rows(key: SortKey, operands: list[Any]) -> list[Any]:
-    """Sort every row of the 2-D signless ``operands`` (rows x n) by the first one.
+def _rows(key: SortKey, operands: list[Any], skip: dict[int, str]) -> list[Any]:
+    """Sort every row of the 2-D signless ``operands`` (rows x n) by the first one (``skip``:
+    :func:`_sort_with_positions`).
 
     One operand sorts its keys alone when equal keys are equal bits (integers, the plain
     total order), or when the row holds no -0.0 and no NaN but the quiet one (JAX's
@@ -368,13 +381,13 @@ def _rows(key: SortKey, operands: list[Any]) -> list[Any]:
     def per_row(ivs: list[Any], carried: list[Any]) -> list[Any]:
         row = ivs[0]
         if not alone:
-            return _sort_with_positions(key, operands, row, carried[0], carried[1:])
+            return _sort_with_positions(key, operands, skip, row, carried[0], carried[1:])
         if not check:
             return _sort_keys_alone(key, operands[0], row, carried[0], carried[1])
         wide, narrow, out = carried
 
         def with_positions() -> list[Any]:
-            scratch, result = _sort_with_positions(key, operands, row, wide, [out])
+            scratch, result = _sort_with_positions(key, operands, skip, row, wide, [out])
             return [scratch, narrow, result]
 
         def keys_alone() -> list[Any]:
@@ -399,6 +412,17 @@ def _zero(elem: ir.Type) -> ir.Attribute:
 
 def _empty(t: ir.RankedTensorType) -> Any:
     return ir.Operation.create("tensor.empty", results=[t]).result
+
+
+def _is_iota(value: Any, dimension: int) -> bool:
+    """``value`` is a ``stablehlo.iota`` of integers along ``dimension`` (its element ``i`` is ``i``)."""
+    owner = value.owner
+    if not isinstance(owner, ir.Operation) and hasattr(owner, "operation"):
+        owner = owner.operation
+    if not isinstance(owner, ir.Operation) or owner.name != "stablehlo.iota":
+        return False
+    elem = ir.RankedTensorType(value.type).element_type
+    return isinstance(elem, ir.IntegerType) and ir.IntegerAttr(owner.attributes["iota_dimension"]).value == dimension
 
 
 def lower_sort_network(op: Any) -> bool:
@@ -434,7 +458,10 @@ def lower_sort_network(op: Any) -> bool:
             v = stablehlo.TransposeOp(v, perm).result
         v = stablehlo.ReshapeOp(ir.RankedTensorType.get([rows, n], t.element_type), v).result
         flat.append(b.to_signless(v))
-    sorted_rows = _rows(key, flat)
+    skip = {k: "iota" for k, v in enumerate(inputs) if k and _is_iota(v, dimension)}
+    if len(inputs) > 1:  # (one operand: its result is the op's only one)
+        skip.update({k: "unused" for k, r in enumerate(op.results) if not list(r.uses)})
+    sorted_rows = _rows(key, flat, skip)
     inverse = [perm.index(d) for d in range(rank)]
     results = []
     for v, t in zip(sorted_rows, types, strict=True):
