@@ -16,6 +16,9 @@ into those forms, so one schedule covers every layout a framework exports:
 ``tw-hoist-row-invariants``       per-row work fused into elementwise bodies moved
                                    into generics of its own (``rows.py``)
 ``tw-distinct-destinations``       a ``tensor.empty`` per linalg init (``rows.py``)
+``tw-unit-stride-inserts``         strided ``tensor.insert_slice`` into a fill (a
+                                   convolution's ``lhs_dilation``) -> expand_shape,
+                                   pad, collapse_shape, pad (``strided_inserts.py``)
 =================================  ===================================================
 """
 
@@ -25,10 +28,12 @@ from tilewright.linalg.rows import (
     duplicate_cheap_producers_pass,
     hoist_row_invariants_pass,
 )
+from tilewright.linalg.strided_inserts import unit_stride_inserts_pass
 
 __all__ = [
     "canonicalize_contractions_pass",
     "distinct_destinations_pass",
     "duplicate_cheap_producers_pass",
     "hoist_row_invariants_pass",
+    "unit_stride_inserts_pass",
 ]

@@ -4,6 +4,7 @@
 ``tw-stablehlo-to-linalg``        StableHLO/CHLO -> linalg on tensors (jaxlib's MLIR)
 ``tw-linalg-cleanup``             inline, DCE, canonicalize, fuse elementwise ops
 ``tw-canonicalize-contractions``  generic contractions -> transposes + named matmuls
+``tw-unit-stride-inserts``        strided ``insert_slice`` into a fill -> reshapes, pads
 ``tw-duplicate-cheap-producers``  cheap producers of reductions copied per consumer
 ``tw-hoist-row-invariants``       per-row work out of elementwise bodies
 ``tw-distinct-destinations``      a ``tensor.empty`` per linalg init
@@ -30,6 +31,7 @@ from tilewright.linalg import (
     distinct_destinations_pass,
     duplicate_cheap_producers_pass,
     hoist_row_invariants_pass,
+    unit_stride_inserts_pass,
 )
 from tilewright.lower import LOWER_TO_LOOPS
 from tilewright.pipeline import NamedPipeline, PythonPass, Step
@@ -42,6 +44,7 @@ INGRESS_FINISH = "inline,symbol-dce,canonicalize,cse"
 LINALG_CLEANUP = "inline,symbol-dce,canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,cse"
 
 CANONICALIZE_CONTRACTIONS = PythonPass("tw-canonicalize-contractions", canonicalize_contractions_pass)
+UNIT_STRIDE_INSERTS = PythonPass("tw-unit-stride-inserts", unit_stride_inserts_pass)
 
 DUPLICATE_CHEAP_PRODUCERS = PythonPass("tw-duplicate-cheap-producers", duplicate_cheap_producers_pass)
 HOIST_ROW_INVARIANTS = PythonPass("tw-hoist-row-invariants", hoist_row_invariants_pass)
@@ -54,6 +57,7 @@ LINALG_STAGE: tuple[Step, ...] = (
     DUPLICATE_CHEAP_PRODUCERS,
     "linalg-fuse-elementwise-ops,canonicalize,cse",
     CANONICALIZE_CONTRACTIONS,
+    UNIT_STRIDE_INSERTS,
     HOIST_ROW_INVARIANTS,
     "canonicalize,cse",
     DISTINCT_DESTINATIONS,
@@ -84,6 +88,11 @@ PIPELINES: dict[str, NamedPipeline] = {
             "tw-canonicalize-contractions",
             "generic matmul-like contractions -> transposes + linalg.matmul / batch_matmul",
             (CANONICALIZE_CONTRACTIONS,),
+        ),
+        NamedPipeline(
+            "tw-unit-stride-inserts",
+            "strided tensor.insert_slice into a fill (lhs_dilation) -> reshapes and pads",
+            (UNIT_STRIDE_INSERTS,),
         ),
         NamedPipeline(
             "tw-duplicate-cheap-producers",
