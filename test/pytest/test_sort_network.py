@@ -18,6 +18,7 @@ from jax import lax
 import pytest
 import tilewright
 from conftest import stablehlo_of
+from tilewright.target.cpu.host import host_cpu
 
 
 def _bits(a: np.ndarray) -> np.ndarray:
@@ -25,10 +26,10 @@ def _bits(a: np.ndarray) -> np.ndarray:
     return a.view(f"u{a.dtype.itemsize}") if a.dtype.kind in "fV" or a.dtype == ml_dtypes.bfloat16 else a
 
 
-def _check(fn, *args) -> None:
+def _check(fn, *args, cpu: str | None = None) -> None:
     text = stablehlo_of(fn, *args)
     assert "stablehlo.sort" in text
-    exe = tilewright.compile(text)
+    exe = tilewright.compile(text, cpu=cpu) if cpu else tilewright.compile(text)
     linalg = exe.compilation.artifacts["linalg"]
     # The network (vector min/max/shuffles), not the element-wise merge (tensor.insert);
     # rows of one element need no sort at all.
@@ -140,3 +141,13 @@ def test_other_axes(rng):
     x = _specials(rng, (5, 97, 3))
     _check(lambda x: jnp.sort(x, axis=1), x)
     _check(lambda x: jnp.argsort(x, axis=0), x)
+
+
+@pytest.mark.skipif(not {"avx2", "fma"} <= host_cpu().features, reason="the host cannot run AVX2 code")
+def test_avx2_code(rng):
+    """The 512-bit vectors split in two AVX2 registers (no 64-bit min/max there: compares and blends)."""
+    x = _specials(rng, (7, 1025))
+    _check(jnp.sort, x, cpu="haswell")
+    _check(jnp.argsort, x, cpu="haswell")
+    keys = rng.integers(0, 5, (7, 97)).astype(np.int32)
+    _check(lambda k, v: lax.sort_key_val(k, v), keys, keys * 3, cpu="haswell")
