@@ -1,7 +1,8 @@
 // RUN: %tilewright-opt %s --split-input-file --pass-pipeline='builtin.module(tw-stablehlo-to-linalg)' | FileCheck %s
 
-// x.at[idx].add(u) on a vector: one loop over the indices, a bounds check,
-// the update computation inlined on rank-0 tensors.
+// x.at[idx].add(u) on a vector: one loop over the indices, a bounds check, the element sliced
+// out as a 1-element tensor and combined by one elementwise op (no rank-0 temporaries, which
+// bufferization would allocate per element).
 // CHECK-LABEL: func.func @scatter_add_1d
 // CHECK-SAME: (%[[X:[^ ,]+]]: tensor<7xf32>, %[[I:[^ ,]+]]: tensor<3x1xi32>, %[[U:[^ ,]+]]: tensor<3xf32>)
 // CHECK: %[[R:[^ ,]+]] = scf.for %[[K:[^ ,]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:[^ ,]+]] = %[[X]]) -> (tensor<7xf32>)
@@ -10,10 +11,11 @@
 // CHECK:   arith.cmpi sge, %[[POS]]
 // CHECK:   arith.cmpi sle, %[[POS]]
 // CHECK:   scf.if
-// CHECK:     %[[OLD:[^ ,]+]] = tensor.extract %[[ACC]][%[[POS]]] : tensor<7xf32>
-// CHECK:     %[[NEW:[^ ,]+]] = tensor.extract %[[U]][%[[K]]] : tensor<3xf32>
-// CHECK:     arith.addf
-// CHECK:     tensor.insert %{{.*}} into %[[ACC]][%[[POS]]] : tensor<7xf32>
+// CHECK:     %[[OLD:[^ ,]+]] = tensor.extract_slice %[[ACC]][%[[POS]]] [1] [1] : tensor<7xf32> to tensor<1xf32>
+// CHECK:     %[[NEW:[^ ,]+]] = tensor.extract_slice %[[U]][%[[K]]] [1] [1] : tensor<3xf32> to tensor<1xf32>
+// CHECK:     %[[SUM:[^ ,]+]] = linalg.generic {{.*}} ins(%[[OLD]], %[[NEW]] : tensor<1xf32>, tensor<1xf32>)
+// CHECK:       arith.addf
+// CHECK:     tensor.insert_slice %[[SUM]] into %[[ACC]][%[[POS]]] [1] [1] : tensor<1xf32> into tensor<7xf32>
 // CHECK:   } else {
 // CHECK:     scf.yield %[[ACC]] : tensor<7xf32>
 // CHECK: return %[[R]] : tensor<7xf32>
@@ -48,13 +50,14 @@ func.func @scatter_set_rows(%x: tensor<5x4xf32>, %i: tensor<2x1xi64>, %u: tensor
 // -----
 
 // Unsigned elements: the loop carries signless tensors (legalization only
-// converts StableHLO ops' types); batching dims index the operand directly.
+// converts StableHLO ops' types); batching dims index the operand directly;
+// one element is a 1x1 row.
 // CHECK-LABEL: func.func @scatter_max_batched_ui8
 // CHECK: scf.for %[[B:[^ ,]+]] = {{.*}} -> (tensor<3x6xi8>)
 // CHECK:   scf.for %[[K:[^ ,]+]] = {{.*}} -> (tensor<3x6xi8>)
 // CHECK:     tensor.extract %{{.*}}[%[[B]], %[[K]], %{{.*}}] : tensor<3x2x1xi64>
 // CHECK:     scf.if
-// CHECK:       tensor.extract %{{.*}}[%[[B]], %{{.*}}] : tensor<3x6xi8>
+// CHECK:       tensor.extract_slice %{{.*}}[%[[B]], %{{.*}}] [1, 1] [1, 1] : tensor<3x6xi8> to tensor<1x1xi8>
 // CHECK:       arith.maxui
 func.func @scatter_max_batched_ui8(%x: tensor<3x6xui8>, %i: tensor<3x2x1xi32>, %u: tensor<3x2xui8>) -> tensor<3x6xui8> {
   %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [1], input_batching_dims = [0], scatter_indices_batching_dims = [0], scatter_dims_to_operand_dims = [1], index_vector_dim = 2>}> ({

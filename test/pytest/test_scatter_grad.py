@@ -2,10 +2,9 @@
 ``take_along_axis``) vs JAX.
 
 Row gathers take the row-copy path of ``ingress/legalize/gather.py``; the gradients' scatter-adds
-the whole-window path of ``ingress/legalize/scatter.py`` (a row per index, combined as one
-elementwise op) unless the window is one element. Odd table sizes, widths that
-fill no vector (1, 5, 130), duplicate tokens (their rows accumulate) and out-of-range tokens
-(dropped or clamped as JAX's mode says).
+the whole-window path of ``ingress/legalize/scatter.py`` (a row or an element per index, combined
+as one elementwise op). Odd table sizes, widths that fill no vector (1, 5, 130), duplicate tokens
+(their rows accumulate) and out-of-range tokens (dropped or clamped as JAX's mode says).
 """
 
 from __future__ import annotations

@@ -12,14 +12,16 @@ that does not fit entirely inside the operand is skipped. The loops are
                 operand[start + window] = computation(operand[...], update[...])
 
 with the update computation's StableHLO ops (on rank-0 tensors) inlined into
-the innermost body; ``stablehlo-legalize-to-linalg`` lowers them there. A
-window of several elements of a single-operand scatter (the rows that
-``jax.grad`` of a gather adds into a table) is combined whole instead:
+the innermost body; ``stablehlo-legalize-to-linalg`` lowers them there. The
+window of a single-operand scatter (a row that ``jax.grad`` of a gather adds
+into a table, or one element) is combined whole instead, when it can be sliced
+out by dropping leading unit dims only:
 
         if the whole window fits:
             operand[start : start + window] = map(computation, operand[...], update[...])
 
-one elementwise op per index that the default schedule vectorizes.
+one elementwise op per index that the default schedule vectorizes (a rank-0
+element would be a heap temporary per element after bufferization).
 ``indices_are_sorted``/``unique_indices`` are hints that permit reordering;
 sequential order satisfies them, so they need no special case.
 """
@@ -224,16 +226,20 @@ def _update_source(
 
 def _whole_window(n_ops: int, window_size: list[int], update_sizes: list[int], uwd: list[int]) -> bool:
     """Whether the update window is combined as one tensor (``_combine_window``) rather than
-    element by element: one operand (``stablehlo.map`` has one result), a window of more than
-    one element (a scalar window gains nothing from slicing), and slices of the operand and
-    of the updates that only drop leading unit dims (see ``b.drops_leading_units``)."""
-    compact = [update_sizes[d] for d in uwd]
-    return (
-        n_ops == 1
-        and math.prod(window_size) > 1
-        and b.drops_leading_units(window_size, compact)
-        and b.drops_leading_units(update_sizes, compact)
-    )
+    element by element: one operand (``stablehlo.map`` has one result) and slices of the operand
+    and of the updates that only drop leading unit dims (see ``b.drops_leading_units``)."""
+    row = _row_shape([update_sizes[d] for d in uwd], window_size, update_sizes)
+    return n_ops == 1 and b.drops_leading_units(window_size, row) and b.drops_leading_units(update_sizes, row)
+
+
+def _row_shape(window: list[int], *slices: list[int]) -> list[int]:
+    """The shape the window is combined in: its dims, with leading unit dims up to two dims where
+    every slice has them. The library keeps a row (``1xW``) of up to 32 vectors whole, so it is
+    written straight into the destination, where a 1-D op is cut into a loop of vector pieces
+    written to a temporary, then copied; a single element is a ``1x1`` row (rank-0 tensors
+    would be allocated on the heap per element)."""
+    rank = min(2, *(len(s) for s in slices))
+    return [1] * max(0, rank - len(window)) + window
 
 
 def _combine_window(
@@ -259,9 +265,9 @@ def _combine_window(
     where a 1-D op is cut into a loop of vector pieces written to a temporary, then copied.
     """
     starts, window_size, update_starts, update_sizes = window
-    compact = [n for n, s in zip(update_sizes, update_starts, strict=True) if s is None]
-    if len(compact) == 1 and len(window_size) > 1 and len(update_sizes) > 1:
-        compact = [1, *compact]
+    compact = _row_shape(
+        [n for n, s in zip(update_sizes, update_starts, strict=True) if s is None], window_size, update_sizes
+    )
     update_starts = [s if s is not None else b.const_index(0) for s in update_starts]
     elem = operand_type.element_type
     compact_type = ir.RankedTensorType.get(compact, b.signless_element(elem))
