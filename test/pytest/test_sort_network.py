@@ -107,6 +107,22 @@ def test_sort_integers(rng, dtype):
     _check(lambda x: jnp.argsort(x, axis=-1), x)
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64])
+def test_sort_64_bit_integers(rng, dtype):
+    """64-bit keys sort alone (vector<8xi64>); with another operand (argsort) there is no room for
+    the position: the merge sort."""
+    info = np.iinfo(dtype)
+    x = rng.integers(info.min, info.max, (7, 1000), dtype=dtype, endpoint=True)
+    x[:, :5] = info.min
+    x[:, 5:9] = info.max
+    _check(lambda x: jnp.sort(x, axis=-1), x)
+    _check(lambda x: jnp.sort(x, axis=0, descending=True), x)
+    text = stablehlo_of(jnp.argsort, x)
+    exe = tilewright.compile(text)
+    assert "tensor.insert " in exe.compilation.artifacts["linalg"]
+    np.testing.assert_array_equal(exe(x), jax.jit(jnp.argsort)(x))
+
+
 @pytest.mark.parametrize("dtype", [np.float16, ml_dtypes.bfloat16])
 def test_sort_half_floats(rng, dtype):
     x = _specials(rng, (7, 97)).astype(dtype)

@@ -5,8 +5,9 @@ needs each comparator as a map from the first operand's elements to a signed
 32-bit key whose ``<`` is the comparator. Only one-key comparators on the
 first operand are recognized (the other operands are carried along):
 
-- ``compare LT|GT, a, b, SIGNED|UNSIGNED`` on integers of at most 32 bits
-  (``jnp.sort``, ``lax.sort_key_val`` on integers);
+- ``compare LT|GT, a, b, SIGNED|UNSIGNED`` on integers of 8 to 64 bits
+  (``jnp.sort``, ``lax.sort_key_val`` on integers; 64-bit keys are their own
+  key, for :mod:`sort_network` to sort alone);
 - ``compare LT|GT, a, b, TOTALORDER`` on f16/bf16/f32 (the total order:
   -NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN, by the bits);
 - the same after JAX's canonicalization of both sides (``jnp.sort``,
@@ -16,7 +17,7 @@ first operand are recognized (the other operands are carried along):
   order in the input (stable), which the position in the low half keeps.
 
 ``GT`` (or ``LT`` with the arguments swapped) is a descending order: the key
-is complemented. Anything else (several keys, 64-bit keys, booleans, other
+is complemented. Anything else (several keys, 64-bit floats, booleans, other
 expressions) is not recognized: :func:`match_key` returns None and the sort
 keeps the general merge sort.
 """
@@ -132,7 +133,7 @@ def match_key(comparator: ir.Region, count: int) -> SortKey | None:
     descending = direction == "GT"
     if isinstance(elem, ir.IntegerType):
         it = ir.IntegerType(elem)
-        if it.width not in (8, 16, 32) or compare_type not in ("SIGNED", "UNSIGNED"):
+        if it.width not in (8, 16, 32, 64) or compare_type not in ("SIGNED", "UNSIGNED"):
             return None
         if (compare_type == "UNSIGNED") != it.is_unsigned:
             return None
@@ -158,12 +159,13 @@ def _float_bits(key: SortKey, elem: ir.Type) -> tuple[int, int, int]:
 
 
 def keys32(key: SortKey, v: Any) -> Any:
-    """``vector<W x elem>`` (signless; floats as floats) -> ``vector<W x i32>`` keys, signed ``<`` = the order."""
+    """``vector<W x elem>`` (signless; floats as floats) -> ``vector<W x i32>`` keys (``i64`` for
+    64-bit integers), signed ``<`` = the order."""
     vt = ir.VectorType(v.type)
     lanes = vt.shape[0]
     w = key.width
     it = ir.VectorType.get([lanes], ir.IntegerType.get_signless(w))
-    i32 = ir.VectorType.get([lanes], ir.IntegerType.get_signless(32))
+    i32 = ir.VectorType.get([lanes], ir.IntegerType.get_signless(max(w, 32)))
     if key.kind == "float":
         bits = arith.bitcast(it, v)
         magnitude, inf, quiet_nan = _float_bits(key, vt.element_type)
@@ -178,7 +180,7 @@ def keys32(key: SortKey, v: Any) -> Any:
         bits = arith.xori(v, _splat_int(it, 1 << (w - 1)))
     else:
         bits = v
-    k = bits if w == 32 else arith.extsi(i32, bits)
+    k = bits if w >= 32 else arith.extsi(i32, bits)
     if key.descending:
         k = arith.xori(k, _splat_int(i32, -1))
     return k
@@ -200,7 +202,7 @@ def values_of(key: SortKey, k: Any, elem: ir.Type) -> Any:
     it = ir.VectorType.get([lanes], ir.IntegerType.get_signless(w))
     if key.descending:
         k = arith.xori(k, _splat_int(ir.VectorType(k.type), -1))
-    bits = k if w == 32 else arith.trunci(it, k)
+    bits = k if w >= 32 else arith.trunci(it, k)
     if key.kind == "float":
         return arith.bitcast(ir.VectorType.get([lanes], elem), _flip_negative(bits, w))
     if key.kind == "unsigned":

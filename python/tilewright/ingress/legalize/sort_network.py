@@ -14,7 +14,8 @@ when it is not) is sorted in one of two forms:
   and the quiet NaN, and the result keeps their input order);
 - keys alone: one operand whose equal keys are equal bits (integers, the
   plain total order, or a float row without such elements, checked per row):
-  the 32-bit keys sorted, twice the lanes per vector, and decoded back.
+  the 32-bit keys sorted, twice the lanes per vector, and decoded back
+  (64-bit integers: their own 64-bit keys, and only this form).
 
 The network is Batcher's bitonic sort on ``N`` = the row length rounded up
 to a power of two (at least one vector), padded with the largest integer,
@@ -329,7 +330,7 @@ def _sort_with_positions(
 
 
 def _sort_keys_alone(key: SortKey, operand: Any, row: Any, scratch: Any, out: Any) -> list[Any]:
-    """One row of one operand as its keys (``tensor<N x i32>`` scratch), twice the lanes of
+    """One row of one operand as its keys (``tensor<N x i32|i64>`` scratch), twice the lanes of
     :func:`_sort_with_positions` and no gather: the values are the keys decoded."""
     t = ir.RankedTensorType(operand.type)
     vt, lanes = _scratch_vec(scratch), _lanes(scratch)
@@ -376,7 +377,8 @@ def _rows(key: SortKey, operands: list[Any], skip: dict[int, str]) -> list[Any]:
     if not alone or check:
         scratches.append(_empty(ir.RankedTensorType.get([_padded(n, 64)], _int(64))))
     if alone:
-        scratches.append(_empty(ir.RankedTensorType.get([_padded(n, 32)], _int(32))))
+        bits = max(32, key.width)  # 64-bit integers: their own keys
+        scratches.append(_empty(ir.RankedTensorType.get([_padded(n, bits)], _int(bits))))
 
     def per_row(ivs: list[Any], carried: list[Any]) -> list[Any]:
         row = ivs[0]
@@ -434,7 +436,7 @@ def lower_sort_network(op: Any) -> bool:
     if not all(t.has_static_shape for t in types) or not all(_gatherable(t) for t in types):
         return False
     key = match_key(op.regions[0], len(inputs))
-    if key is None:
+    if key is None or (key.width == 64 and len(inputs) > 1):  # no room for a position beside the key
         return False
     shape = list(types[0].shape)
     rank = len(shape)
