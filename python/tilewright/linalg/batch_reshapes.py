@@ -169,14 +169,15 @@ def collapse_consumer(op: ir.Operation, operand: int, reassociation: list[list[i
         return None
     num_inputs = len(op.operands) - len(op.results)
     layouts = [_operand_groups(d, space) for d in dims]
-    # An input reading only part of a merge (a padding mask [batch, keys] beside [batch, heads]) is
-    # broadcast along the missing dims first, when the copy still leaves out one of the op's loops
-    # ([batch, heads, keys] for that mask, never a copy of all heads' scores for a [heads, q, k] bias).
+    # An input reading only part of a merge (a padding mask [batch, keys], a bias [heads, q, k] beside
+    # [batch, heads]) is broadcast along the missing dims first. The copy is at most the op's size
+    # ([batch, heads, keys] for the mask; all heads' bias for the bias), and keeps the op on the
+    # merged layout: for attention, the fused row loop instead of every softmax stage of all heads'
+    # scores materialized (a [heads, q, k] bias at 2x8x512x64: 62.8 -> 41.8 ms, XLA 43.0).
     broadcasts: dict[int, tuple[int, ...]] = {}
-    loops_of_op = {d for d, r in space.ranges.items() if r != 1}
     for i in range(num_inputs):
         whole = _merges_whole(dims[i], space) if layouts[i] is None else None
-        if whole is not None and {d for d in whole if space.ranges[d] != 1} != loops_of_op:
+        if whole is not None:
             broadcasts[i] = whole
             layouts[i] = _operand_groups(whole, space)
     if any(layout is None for layout in layouts):
