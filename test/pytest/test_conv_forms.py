@@ -9,6 +9,7 @@ Each program must compile with no "left unscheduled" warning and give JAX's numb
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import jax
@@ -52,11 +53,27 @@ def conv(dimension_numbers, strides, padding, **kwargs):
         ((2, 13, 13, 3), (3, 3, 3, 5), conv(NHWC, (1, 1), "SAME", rhs_dilation=(2, 2))),
         ((1, 13, 13, 6), (3, 3, 3, 5 * 2), conv(NHWC, (1, 1), "SAME", feature_group_count=2)),
         ((2, 13, 7, 5), (3, 3, 1, 5), conv(NHWC, (1, 1), "SAME", feature_group_count=5)),
+        ((2, 3, 13, 7), (5, 3, 3, 3), conv(("NCHW", "OIHW", "NCHW"), (1, 1), "SAME")),
+        ((1, 5, 97), (3, 5, 4), conv(("NCW", "OIW", "NCW"), (2,), "SAME")),
+        ((1, 13, 9, 6), (3, 3, 2, 9), conv(("NHWC", "HWIO", "NCHW"), (1, 1), "SAME", feature_group_count=3)),
     ],
-    ids=["1d", "1d-strided", "2d", "2d-strided", "2d-dilated", "2d-grouped", "2d-depthwise"],
+    ids=[
+        "1d",
+        "1d-strided",
+        "2d",
+        "2d-strided",
+        "2d-dilated",
+        "2d-grouped",
+        "2d-depthwise",
+        "nchw",
+        "ncw",
+        "grouped-3",
+    ],
 )
 def test_forms_match_jax(rng, x_shape, w_shape, fn):
-    check(fn, f32(rng, *x_shape), f32(rng, *w_shape))
+    stages = check(fn, f32(rng, *x_shape), f32(rng, *w_shape))
+    assert re.search(r"linalg\.(depthwise_)?conv_", stages["linalg"])  # a named convolution, no generic
+    assert "vector." in stages["scheduled"]
 
 
 def test_audio_front_end(rng):

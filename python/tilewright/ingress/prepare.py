@@ -25,6 +25,8 @@ They run after CHLO legalization and before tilewright's own op lowerings and
   their f16/bf16 operands are converted to f32, the op produces f32, and a ``convert``
   rounds the result (accumulating in f16 landed up to 48x further from the float64
   result than XLA at K = 4096).
+* **Convolutions** in the layout the legalization names (channels last, no feature
+  groups): :mod:`tilewright.ingress.convolutions`.
 * **Complex bitcasts.** ``bitcast_convert`` to its own type is the identity
   (legalization crashes on complex ones); any other complex bitcast is
   reported as unsupported instead of crashing.
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tilewright.ingress.convolutions import canonicalize_convolutions
 from tilewright.mlir_env import find_ops
 
 
@@ -45,6 +48,7 @@ def prepare_for_legalization(module: Any) -> None:
         _accurate_expm1(module)
         _accumulate_in_f32(module)
         _complex_bitcasts(module)
+        canonicalize_convolutions(module)
 
 
 def _is_unsigned_tensor(t: Any) -> bool:
