@@ -49,7 +49,7 @@ CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul")
 # bufferized in tiles first (the "pads" part), and the vectorization then folds only the pads
 # that vector reads consume directly (the matmul kernels' partial tiles).
 MAX_PAD_ELEMENTS = 4096
-CONVOLUTIONS = ("linalg.conv_2d_nhwc_hwcf",)
+CONVOLUTIONS = ("linalg.conv_2d_nhwc_hwcf", "linalg.conv_1d_nwc_wcf")
 
 
 class PadShapes(NamedTuple):
@@ -651,7 +651,7 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
             "convolution",
             index,
             [fill] if fill is not None else [],
-            lambda ops, index=index, fill=fill: conv.schedule_conv_nhwc_hwcf(
+            lambda ops, index=index, fill=fill: conv.schedule_convolution(
                 s, ops[index], info[index], fill=ops.get(fill), cfg=cfg
             ),
         )

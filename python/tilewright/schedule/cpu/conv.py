@@ -1,4 +1,6 @@
-"""2-D convolutions as JAX emits them (``linalg.conv_2d_nhwc_hwcf``: NHWC input, HWIO filter).
+"""Convolutions as JAX emits them (``linalg.conv_2d_nhwc_hwcf``: NHWC input, HWIO filter; 1-D:
+``linalg.conv_1d_nwc_wcf``; other layouts and feature groups are brought to these at ingress,
+:mod:`tilewright.ingress.convolutions`).
 
 Loops ``(n, oh, ow, f, kh, kw, c)``. The output rows ``(n, oh)`` go to an
 ``scf.forall`` (the cores); inside, a register tile of ``ow_t`` output pixels by
@@ -48,3 +50,44 @@ def schedule_conv_nhwc_hwcf(
     tiled, _ = tiled.tile([0, 0, ow_t, f_t, 1, 1, c_t])
     tiled.decompose()
     return outer
+
+
+def schedule_conv_nwc_wcf(
+    s: Schedule,
+    op: OpHandle,
+    info: LinalgOpInfo,
+    *,
+    fill: OpHandle | None = None,
+    cfg: CpuConfig | None = None,
+) -> OpHandle:
+    """1-D convolutions (``linalg.conv_1d_nwc_wcf``, loops ``(n, ow, f, kw, c)``): blocks of output
+    positions on an ``scf.forall``, then the register tile of the 2-D case (``ow_t`` x ``f_t``
+    over one filter tap and ``c_t`` input channels), which upstream vectorizes to the same FMAs.
+
+    Left to a fusion group, the whole reduction over ``kw`` x ``c`` stayed in one tile (a kernel
+    of 400 taps: 0.03x XLA). Returns the outermost loop.
+    """
+    cfg = cfg or config_for()
+    n, ow, f, kw, c = (r or 1 for r in info.loop_ranges)
+    ow_t, f_t, c_t = conv_tiles(ow, f, c, cfg)
+    work = 2 * n * ow * f * kw * c
+    # Blocks of whole register tiles, each worth about PARALLEL_MIN_WORK flops (static: a divisor).
+    block = ow_t * largest_divisor(ow // ow_t, max(1, PARALLEL_MIN_WORK // (2 * ow_t * f * kw * c)))
+    tiled, outer = outer_tiles(op, [1, block], work)
+    if fill is not None and work >= PARALLEL_MIN_WORK:  # scf.for cannot take a fused init
+        _, outer = fill.fuse_into(outer)
+    tiled.tile([0, ow_t, f_t, 1, c_t])
+    return outer
+
+
+def schedule_convolution(
+    s: Schedule,
+    op: OpHandle,
+    info: LinalgOpInfo,
+    *,
+    fill: OpHandle | None = None,
+    cfg: CpuConfig | None = None,
+) -> OpHandle:
+    """The schedule for ``info.name`` (one of ``CONVOLUTIONS``); returns its outermost loop."""
+    schedule = schedule_conv_nwc_wcf if info.name == "linalg.conv_1d_nwc_wcf" else schedule_conv_nhwc_hwcf
+    return schedule(s, op, info, fill=fill, cfg=cfg)
