@@ -143,3 +143,30 @@ func.func @partial_reads(%a: tensor<6x4x8xf32>, %b: tensor<6x8x5xf32>, %mask: te
   } -> tensor<2x3x4x5xf32>
   return %biased : tensor<2x3x4x5xf32>
 }
+
+// -----
+
+// A [batch, 1, q, k] bias read at a constant 0 on its unit axis (as dot_product_attention's bias
+// reaches linalg): the broadcast reads that axis at 0 and writes [batch, heads, q, k], merged.
+// CHECK-LABEL: func.func @bias_read_at_zero
+// CHECK:         %[[S:.*]] = linalg.batch_matmul
+// CHECK:         %[[B:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x1x4x5xf32>) outs(%{{.*}} : tensor<2x3x4x5xf32>)
+// CHECK:         %[[M:.*]] = tensor.collapse_shape %[[B]] {{\[}}[0, 1], [2], [3]] : tensor<2x3x4x5xf32> into tensor<6x4x5xf32>
+// CHECK:         linalg.generic {{.*}} ins(%[[S]], %[[M]] : tensor<6x4x5xf32>, tensor<6x4x5xf32>) outs(%{{.*}} : tensor<6x4x5xf32>)
+#z0 = affine_map<(b, h, q, k) -> (b, 0, q, k)>
+#z4 = affine_map<(b, h, q, k) -> (b, h, q, k)>
+func.func @bias_read_at_zero(%a: tensor<6x4x8xf32>, %b: tensor<6x8x5xf32>, %bias: tensor<2x1x4x5xf32>) -> tensor<2x3x4x5xf32> {
+  %z = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<6x4x5xf32>
+  %f0 = linalg.fill ins(%z : f32) outs(%e0 : tensor<6x4x5xf32>) -> tensor<6x4x5xf32>
+  %s = linalg.batch_matmul ins(%a, %b : tensor<6x4x8xf32>, tensor<6x8x5xf32>) outs(%f0 : tensor<6x4x5xf32>) -> tensor<6x4x5xf32>
+  %x = tensor.expand_shape %s [[0, 1], [2], [3]] output_shape [2, 3, 4, 5] : tensor<6x4x5xf32> into tensor<2x3x4x5xf32>
+  %e1 = tensor.empty() : tensor<2x3x4x5xf32>
+  %r = linalg.generic {indexing_maps = [#z4, #z0, #z4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %bias : tensor<2x3x4x5xf32>, tensor<2x1x4x5xf32>) outs(%e1 : tensor<2x3x4x5xf32>) {
+  ^bb0(%in: f32, %w: f32, %out: f32):
+    %v = arith.addf %in, %w : f32
+    linalg.yield %v : f32
+  } -> tensor<2x3x4x5xf32>
+  return %r : tensor<2x3x4x5xf32>
+}

@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from mlir import ir
 from mlir.dialects import arith, linalg, tensor
 
-from tilewright.linalg.split_contractions import loop_ranges, map_dims
-
 _SEED_PRODUCERS = ("linalg.batch_matmul", "linalg.matmul")
+
+# Stands for a unit axis read at a constant 0 in an operand's dims: reshaped away like a unit loop.
+UNIT_READ = -1
 
 
 @dataclass
@@ -52,6 +53,23 @@ def _as_op(owner: object) -> ir.Operation | None:
 
 def _reassociation(op: ir.Operation) -> list[list[int]]:
     return [[ir.IntegerAttr(i).value for i in ir.ArrayAttr(g)] for g in ir.ArrayAttr(op.attributes["reassociation"])]
+
+
+def _read_dims(attr: ir.Attribute, value: ir.Value) -> tuple[int, ...] | None:
+    """The loop dim each axis of ``value`` is read along (``UNIT_READ`` for a unit axis read at a
+    constant 0, as a [batch, 1, q, k] bias is); None for any other map."""
+    shape = ir.RankedTensorType(value.type)
+    dims: list[int] = []
+    for axis, expr in enumerate(ir.AffineMapAttr(attr).value.results):
+        expr = expr.maybe_downcast()
+        if isinstance(expr, ir.AffineDimExpr):
+            dims.append(expr.position)
+        elif isinstance(expr, ir.AffineConstantExpr) and expr.value == 0 and shape.get_dim_size(axis) == 1:
+            dims.append(UNIT_READ)
+        else:
+            return None
+    real = [d for d in dims if d != UNIT_READ]
+    return tuple(dims) if len(set(real)) == len(real) else None
 
 
 def _operand_groups(dims: tuple[int, ...], space: _Space) -> tuple[list[int], list[list[int]]] | None:
@@ -87,9 +105,14 @@ def _space(op: ir.Operation, maps: list[tuple[int, ...]], merged_from: tuple[int
     """The loop space of ``op`` with the dims that operand ``merged_from[0]`` reads through the
     groups ``merged_from[1]`` merged, and every unit-extent loop dropped but one per group of
     unit dims (so that operand reads the expand_shape's source as it is)."""
-    ranges = loop_ranges(op, list(maps))
+    ranges: dict[int, int] = {}
+    for value, read in zip(op.operands, maps, strict=True):
+        shape = ir.RankedTensorType(value.type)
+        if not shape.has_static_shape:
+            return None
+        ranges.update((d, shape.get_dim_size(axis)) for axis, d in enumerate(read) if d != UNIT_READ)
     loops = len(ir.ArrayAttr(op.attributes["iterator_types"]))
-    if ranges is None or len(ranges) != loops:
+    if len(ranges) != loops:
         return None
     index, reassociation = merged_from
     merges = []
@@ -156,10 +179,12 @@ def collapse_consumer(op: ir.Operation, operand: int, reassociation: list[list[i
     of its new results (None: ``op`` left as it is)."""
     if op.name != "linalg.generic":
         return None
-    maps = [map_dims(a) for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    maps = [_read_dims(a, v) for a, v in zip(ir.ArrayAttr(op.attributes["indexing_maps"]), op.operands, strict=False)]
     if any(m is None for m in maps) or len(maps) != len(op.operands):
         return None
     dims: list[tuple[int, ...]] = [m for m in maps if m is not None]
+    if UNIT_READ in dims[operand]:
+        return None
     space = _space(op, dims, (operand, reassociation))
     if space is None:
         return None
@@ -176,7 +201,8 @@ def collapse_consumer(op: ir.Operation, operand: int, reassociation: list[list[i
     # scores materialized (a [heads, q, k] bias at 2x8x512x64: 62.8 -> 41.8 ms, XLA 43.0).
     broadcasts: dict[int, tuple[int, ...]] = {}
     for i in range(num_inputs):
-        whole = _merges_whole(dims[i], space) if layouts[i] is None else None
+        read = tuple(d for d in dims[i] if d != UNIT_READ)
+        whole = _merges_whole(read, space) if layouts[i] is None else None
         if whole is not None:
             broadcasts[i] = whole
             layouts[i] = _operand_groups(whole, space)
@@ -237,7 +263,8 @@ def _broadcast(value: ir.Value, dims: tuple[int, ...], whole: tuple[int, ...], r
     element = ir.RankedTensorType(value.type).element_type
     init = tensor.empty([ranges[d] for d in whole], element)
     loops = len(whole)
-    read = ir.AffineMap.get(loops, 0, [ir.AffineDimExpr.get(whole.index(d)) for d in dims])
+    exprs = [ir.AffineConstantExpr.get(0) if d == UNIT_READ else ir.AffineDimExpr.get(whole.index(d)) for d in dims]
+    read = ir.AffineMap.get(loops, 0, exprs)
     maps = ir.ArrayAttr.get([ir.AffineMapAttr.get(read), ir.AffineMapAttr.get(ir.AffineMap.get_identity(loops))])
     kinds = ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * loops)
     generic = linalg.GenericOp([init.type], [value], [init], maps, kinds)
