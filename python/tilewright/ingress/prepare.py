@@ -221,9 +221,7 @@ def _accumulate_in_f32(module: Any) -> None:
         if len(op.results) != 1 or not narrow(result_type):
             continue
         with jir.InsertionPoint(op), op.location:
-            operands = [
-                stablehlo.ConvertOp(widened(v.type), v).result if narrow(v.type) else v for v in op.operands
-            ]
+            operands = [stablehlo.ConvertOp(widened(v.type), v).result if narrow(v.type) else v for v in op.operands]
             attributes = {name: op.attributes[name] for name in _attribute_names(op)}
             wide_type = widened(result_type)
             wide = jir.Operation.create(op.name, results=[wide_type], operands=operands, attributes=attributes)

@@ -11,6 +11,8 @@ into those forms, so one schedule covers every layout a framework exports:
                                    elementwise work that fusion folded into a
                                    contraction's factors is split out first
                                    (``split_contractions.py``)
+``tw-select-branches``            branch-free ``scf.if`` in generic bodies (a
+                                   concatenate) -> ``arith.select`` (``branches.py``)
 ``tw-duplicate-cheap-producers``  cheap elementwise producers of reductions copied
                                    per consumer, to be fused (``rows.py``)
 ``tw-hoist-row-invariants``       per-row work fused into elementwise bodies moved
@@ -22,6 +24,7 @@ into those forms, so one schedule covers every layout a framework exports:
 =================================  ===================================================
 """
 
+from tilewright.linalg.branches import select_branches_pass
 from tilewright.linalg.contractions import canonicalize_contractions_pass
 from tilewright.linalg.rows import (
     distinct_destinations_pass,
@@ -35,5 +38,6 @@ __all__ = [
     "distinct_destinations_pass",
     "duplicate_cheap_producers_pass",
     "hoist_row_invariants_pass",
+    "select_branches_pass",
     "unit_stride_inserts_pass",
 ]

@@ -5,6 +5,7 @@
 ``tw-linalg-cleanup``             inline, DCE, canonicalize, fuse elementwise ops
 ``tw-canonicalize-contractions``  generic contractions -> transposes + named matmuls
 ``tw-unit-stride-inserts``        strided ``insert_slice`` into a fill -> reshapes, pads
+``tw-select-branches``            ``scf.if`` in elementwise bodies -> ``arith.select``
 ``tw-duplicate-cheap-producers``  cheap producers of reductions copied per consumer
 ``tw-hoist-row-invariants``       per-row work out of elementwise bodies
 ``tw-distinct-destinations``      a ``tensor.empty`` per linalg init
@@ -31,6 +32,7 @@ from tilewright.linalg import (
     distinct_destinations_pass,
     duplicate_cheap_producers_pass,
     hoist_row_invariants_pass,
+    select_branches_pass,
     unit_stride_inserts_pass,
 )
 from tilewright.lower import LOWER_TO_LOOPS
@@ -46,6 +48,7 @@ LINALG_CLEANUP = "inline,symbol-dce,canonicalize,cse,linalg-fuse-elementwise-ops
 CANONICALIZE_CONTRACTIONS = PythonPass("tw-canonicalize-contractions", canonicalize_contractions_pass)
 UNIT_STRIDE_INSERTS = PythonPass("tw-unit-stride-inserts", unit_stride_inserts_pass)
 
+SELECT_BRANCHES = PythonPass("tw-select-branches", select_branches_pass)
 DUPLICATE_CHEAP_PRODUCERS = PythonPass("tw-duplicate-cheap-producers", duplicate_cheap_producers_pass)
 HOIST_ROW_INVARIANTS = PythonPass("tw-hoist-row-invariants", hoist_row_invariants_pass)
 DISTINCT_DESTINATIONS = PythonPass("tw-distinct-destinations", distinct_destinations_pass)
@@ -54,6 +57,7 @@ DISTINCT_DESTINATIONS = PythonPass("tw-distinct-destinations", distinct_destinat
 # destinations come last: a CSE would merge them again before the schedule fuses its groups.
 LINALG_STAGE: tuple[Step, ...] = (
     LINALG_CLEANUP,
+    SELECT_BRANCHES,
     DUPLICATE_CHEAP_PRODUCERS,
     "linalg-fuse-elementwise-ops,canonicalize,cse",
     CANONICALIZE_CONTRACTIONS,
@@ -89,6 +93,7 @@ PIPELINES: dict[str, NamedPipeline] = {
             "generic matmul-like contractions -> transposes + linalg.matmul / batch_matmul",
             (CANONICALIZE_CONTRACTIONS,),
         ),
+        NamedPipeline("tw-select-branches", "scf.if in elementwise bodies -> arith.select", (SELECT_BRANCHES,)),
         NamedPipeline(
             "tw-unit-stride-inserts",
             "strided tensor.insert_slice into a fill (lhs_dilation) -> reshapes and pads",
