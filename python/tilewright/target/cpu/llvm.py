@@ -70,6 +70,10 @@ def translate_to_llvm_ir(llvm_dialect: str) -> str:
     return _run_tool("llvm-ir", [tool_path("mlir-translate"), "--mlir-to-llvmir"], llvm_dialect.encode()).decode()
 
 
+# The CPU target generates code for x86-64 Linux (the host's triple; --cpu picks among x86 CPUs).
+TARGET_TRIPLE = "x86_64-unknown-linux-gnu"
+
+
 def compile_llvm_ir(
     llvm_ir: str, filetype: str, cpu: str | None = None, features: str = "", opt_level: int = 3
 ) -> bytes:
@@ -82,7 +86,9 @@ def compile_llvm_ir(
     how to promote this operator's operand").
     """
     assert filetype in ("asm", "obj")
-    target = [f"-mcpu={cpu or host_cpu().name}", *([f"-mattr={features}"] if features else [])]
+    # The triple: without one, LLVM knows no libc and expands zero-fills (llvm.memset) into byte loops.
+    target = [f"-mtriple={TARGET_TRIPLE}", f"-mcpu={cpu or host_cpu().name}"]
+    target += [f"-mattr={features}"] if features else []
     optimized = _run_tool(filetype, [tool_path("opt"), f"-O{opt_level}", *target, "-o", "-", "-"], llvm_ir.encode())
     argv = [tool_path("llc"), f"-O{opt_level}", f"--filetype={filetype}", *target]
     argv += ["--relocation-model=pic", "-o", "-", "-"]
