@@ -3,9 +3,11 @@
 // beside a matmul: the module is scheduled all the same (it once stayed loops, 0.05x XLA). Each large
 // pad becomes a buffer filled and copied in small vector tiles (left to bufferization, the copy into
 // the strided interior was a memrefCopy element by element), each convolution runs on a parallel
-// loop over output rows with a vector FMA kernel reading that buffer, and no warning says anything
-// was left unscheduled.
+// loop over output rows with a vector FMA kernel reading that buffer, the max-pools are vectorized
+// (a loop over the window's rows carrying a vector of maxima; they stayed pooling ops on 1x1x1x8
+// tiles), and no warning says anything was left unscheduled.
 // RUN: %tilewright compile %s --threads 1 --emit scheduled 2>&1 | FileCheck %s
+// RUN: %tilewright compile %s --threads 1 --emit scheduled | FileCheck %s --check-prefix=NOPOOL
 // RUN: %tilewright compile %s --threads 1 --emit bufferized | FileCheck %s --check-prefix=BUF
 // RUN: %tilewright run %s --threads 1 --random-inputs | FileCheck %s --check-prefix=EXEC
 
@@ -23,6 +25,9 @@
 // CHECK: vector.transfer_read %[[PAD1]]
 // CHECK: vector.fma {{.*}} : vector<{{[0-9]+}}xf32>
 // CHECK: scf.forall.in_parallel
+// CHECK: arith.maximumf {{.*}} : vector<{{.*}}xf32>
+// CHECK: scf.for {{.*}} to %c2 step %c1 iter_args({{.*}}) -> (vector<{{[0-9]+}}x{{[0-9]+}}xf32>)
+// CHECK: arith.maximumf {{.*}} : vector<{{.*}}xf32>
 // CHECK: %[[BUF2:.+]] = memref.alloc() : memref<2x18x18x8xf32>
 // CHECK: %[[PAD2:.+]] = bufferization.to_tensor %[[BUF2]]
 // CHECK: scf.forall ({{.*}}) in (2, 16)
@@ -30,6 +35,7 @@
 // CHECK: vector.fma {{.*}} : vector<{{[0-9]+}}xf32>
 // CHECK: scf.forall.in_parallel
 // CHECK: return
+// NOPOOL-NOT: linalg.pooling
 // BUF-NOT: memref.copy
 // EXEC: result0: float32[2, 10]
 

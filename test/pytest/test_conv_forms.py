@@ -111,3 +111,25 @@ def test_gradients_of_a_strided_conv(rng, batch):
 
     check(jax.grad(loss, argnums=0), x, w)
     check(jax.grad(loss, argnums=1), x, w)
+
+
+@pytest.mark.parametrize(
+    ("shape", "window", "strides", "padding"),
+    [
+        ((2, 13, 7, 5), (1, 2, 2, 1), (1, 2, 2, 1), "VALID"),
+        ((1, 97, 7, 3), (1, 3, 3, 1), (1, 1, 1, 1), "SAME"),
+        ((2, 16, 16, 32), (1, 3, 3, 1), (1, 2, 2, 1), "SAME"),
+    ],
+)
+def test_pooling_is_vectorized(rng, shape, window, strides, padding):
+    """Max and average pools (``reduce_window``; ``linalg.pooling_nhwc_max``/``sum``) take the
+    convolution path: tiles of one window row decomposed to 1-D pooling, vectorized; as fusion
+    groups they stayed pooling ops on 1x1x1x8 tiles (the zoo CNN's pools: 0.56x XLA)."""
+    x = f32(rng, *shape)
+    size = window[1] * window[2]
+    for fn in (
+        lambda x: lax.reduce_window(x, -jnp.inf, lax.max, window, strides, padding),
+        lambda x: lax.reduce_window(x, 0.0, lax.add, window, strides, padding) / size,
+    ):
+        scheduled = check(fn, x)["scheduled"]
+        assert "linalg.pooling" not in scheduled and "vector." in scheduled

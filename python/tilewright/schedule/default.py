@@ -50,7 +50,13 @@ CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul")
 # bufferized in tiles first (the "pads" part), and the vectorization then folds only the pads
 # that vector reads consume directly (the matmul kernels' partial tiles).
 MAX_PAD_ELEMENTS = 4096
-CONVOLUTIONS = ("linalg.conv_2d_nhwc_hwcf", "linalg.conv_1d_nwc_wcf")
+# Convolutions and 2-D pools: the library's convolution schedules (:func:`.cpu.conv.schedule_convolution`).
+CONVOLUTIONS = (
+    "linalg.conv_2d_nhwc_hwcf",
+    "linalg.conv_1d_nwc_wcf",
+    "linalg.pooling_nhwc_max",
+    "linalg.pooling_nhwc_sum",
+)
 
 
 class PadShapes(NamedTuple):

@@ -89,5 +89,32 @@ def schedule_convolution(
     cfg: CpuConfig | None = None,
 ) -> OpHandle:
     """The schedule for ``info.name`` (one of ``CONVOLUTIONS``); returns its outermost loop."""
+    if info.name.startswith("linalg.pooling_nhwc_"):
+        return schedule_pooling_nhwc(s, op, info, fill=fill, cfg=cfg)
     schedule = schedule_conv_nwc_wcf if info.name == "linalg.conv_1d_nwc_wcf" else schedule_conv_nhwc_hwcf
     return schedule(s, op, info, fill=fill, cfg=cfg)
+
+
+def schedule_pooling_nhwc(
+    s: Schedule,
+    op: OpHandle,
+    info: LinalgOpInfo,
+    *,
+    fill: OpHandle | None = None,
+    cfg: CpuConfig | None = None,
+) -> OpHandle:
+    """2-D pooling (``linalg.pooling_nhwc_max``/``sum``, loops ``(n, oh, ow, c, kh, kw)``, what
+    ``reduce_window`` max/avg pools become): output rows on the outer loop, tiles of ``ow_t``
+    positions x ``c_t`` channels over one window row, decomposed to 1-D pooling, which upstream
+    vectorizes (a strided read of the input per window column, an elementwise max or add)."""
+    cfg = cfg or config_for()
+    n, oh, ow, c, kh, kw = (r or 1 for r in info.loop_ranges)
+    c_t = largest_divisor(c, 2 * cfg.lanes)
+    ow_t = largest_divisor(ow, cfg.mr)
+    work = n * oh * ow * c * kh * kw
+    tiled, outer = outer_tiles(op, [1, 1], work)
+    if fill is not None and work >= PARALLEL_MIN_WORK:  # scf.for cannot take a fused init
+        _, outer = fill.fuse_into(outer)
+    tiled, _ = tiled.tile([0, 0, ow_t, c_t, 1, 0])
+    tiled.decompose()
+    return outer
