@@ -133,3 +133,16 @@ def test_pooling_is_vectorized(rng, shape, window, strides, padding):
     ):
         scheduled = check(fn, x)["scheduled"]
         assert "linalg.pooling" not in scheduled and "vector." in scheduled
+
+
+@pytest.mark.parametrize("width", [13, 97])
+def test_prime_widths_take_full_kernel_tiles(rng, width):
+    """An output width with no divisor near the kernel's (13, 97: prime) took 1-pixel register tiles
+    (97 wide: 0.36x XLA): full kernel-width tiles now run first, the rest after (peeled)."""
+    from tilewright.schedule.cpu import config_for, largest_divisor
+
+    stages = check(conv(NHWC, (1, 1), "SAME"), f32(rng, 2, 5, width, 3), f32(rng, 3, 3, 3, 32))
+    cfg = config_for()
+    f_t = largest_divisor(32, cfg.nr)
+    wide = cfg.mr if f_t > cfg.lanes else 2 * cfg.mr
+    assert f"vector<{wide}x{f_t}xf32>" in stages["scheduled"]  # the accumulators of a full tile

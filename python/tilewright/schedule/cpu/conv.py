@@ -13,8 +13,8 @@ the same shape as the matmul microkernel (``ow`` playing M, ``f`` N, ``c`` K).
 
 from __future__ import annotations
 
-from tilewright.schedule import OpHandle, Schedule
-from tilewright.schedule.cpu import PARALLEL_MIN_WORK, CpuConfig, config_for, largest_divisor, outer_tiles
+from tilewright.schedule import OpHandle, Schedule, patterns
+from tilewright.schedule.cpu import PARALLEL_MIN_WORK, CpuConfig, config_for, largest_divisor, outer_tiles, peel
 from tilewright.schedule.info import LinalgOpInfo
 
 
@@ -47,6 +47,13 @@ def schedule_conv_nhwc_hwcf(
     tiled, outer = outer_tiles(op, [1, 1], work)
     if fill is not None and work >= PARALLEL_MIN_WORK:  # scf.for cannot take a fused init
         _, outer = fill.fuse_into(outer)
+    wide = cfg.mr if f_t > cfg.lanes else 2 * cfg.mr
+    if 2 * ow_t < wide < ow:  # no divisor near the kernel's width (97, 13): full tiles, then the rest
+        _, loops = tiled.tile([0, 0, wide, f_t, 1, 1, c_t])
+        peel(s, loops[0])
+        outer.apply_patterns(patterns.canonicalization())  # static tile sizes in both loops
+        outer.match("linalg.conv_2d_nhwc_hwcf").decompose()
+        return outer
     tiled, _ = tiled.tile([0, 0, ow_t, f_t, 1, 1, c_t])
     tiled.decompose()
     return outer
