@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from tilewright.diagnostics import TilewrightError
-from tilewright.runtime.memref import data_pointer, descriptor_for, static_descriptor
+from tilewright.runtime.memref import data_pointer, descriptor_for, empty_aligned, static_descriptor
 from tilewright.types import Signature, TensorType
 
 # Python scalars are weakly typed, as in JAX/XLA: they take the parameter's dtype when it
@@ -116,7 +116,7 @@ class CpuFunction:
                     break
                 inputs.append(arg)
             else:
-                outputs = [np.empty(shape, dtype=dtype) for shape, dtype in self._results]
+                outputs = [empty_aligned(shape, dtype) for shape, dtype in self._results]
                 descriptors, packed = self._frame()
                 for d, array in zip(descriptors, (*inputs, *outputs), strict=True):
                     d.allocated = d.aligned = data_pointer(array)
@@ -127,7 +127,7 @@ class CpuFunction:
     def _call_checked(self, args: Sequence[Any]) -> Any:
         """Any arguments: Python scalars converted, arrays checked (errors name the argument)."""
         inputs = check_inputs(self.signature, args, self._entry)
-        outputs = [np.empty(t.shape, dtype=t.dtype) for t in self.signature.results]
+        outputs = [empty_aligned(t.shape, t.dtype) for t in self.signature.results]
         descriptors = [descriptor_for(a) for a in (*inputs, *outputs)]
         pointers = [ctypes.pointer(d) for d in descriptors]
         packed = (ctypes.c_void_p * len(pointers))(*[ctypes.addressof(p) for p in pointers])

@@ -20,6 +20,7 @@ import numpy as np
 
 from tilewright.diagnostics import SourceLocation, TilewrightError
 from tilewright.runtime import check_inputs
+from tilewright.runtime.memref import empty_aligned
 from tilewright.types import Signature
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive (an empty one starts with its end record)
@@ -108,4 +109,12 @@ def random_inputs(signature: Signature, seed: int) -> list[np.ndarray]:
             arrays.append((rng.standard_normal(t.shape) + 1j * rng.standard_normal(t.shape)).astype(dtype))
         else:
             arrays.append(rng.standard_normal(t.shape).astype(dtype))
-    return arrays
+    return [_aligned(a) for a in arrays]
+
+
+def _aligned(array: np.ndarray) -> np.ndarray:
+    """``array`` in a cache-line aligned buffer, as XLA and IREE hold their arguments (see
+    :data:`tilewright.runtime.memref.ARRAY_ALIGNMENT`)."""
+    out = empty_aligned(array.shape, array.dtype)
+    out[...] = array
+    return out
