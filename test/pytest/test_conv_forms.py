@@ -146,3 +146,19 @@ def test_prime_widths_take_full_kernel_tiles(rng, width):
     f_t = largest_divisor(32, cfg.nr)
     wide = cfg.mr if f_t > cfg.lanes else 2 * cfg.mr
     assert f"vector<{wide}x{f_t}xf32>" in stages["scheduled"]  # the accumulators of a full tile
+
+
+def test_filter_tiles_fit_beside_the_accumulators(rng):
+    """The filter tile read per tap (input channels x filters) was 32 x 32 on AVX-512: 64 vector
+    registers beside 16 accumulators, spilled (1x56x56x64: 0.77x XLA). It is now half a vector
+    of channels (8 x 32 there)."""
+    from tilewright.schedule.cpu import config_for
+    from tilewright.schedule.cpu.conv import conv_tiles
+
+    x, w = f32(rng, 1, 8, 8, 64), f32(rng, 3, 3, 64, 64)
+    scheduled = check(conv(NHWC, (1, 1), "SAME"), x, w)["scheduled"]
+    cfg = config_for()
+    _, f_t, c_t = conv_tiles(8, 64, 64, cfg)
+    assert c_t * f_t <= 16 * cfg.lanes  # at most 16 vector registers of filter (it was 64)
+    reads = re.findall(r"vector\.transfer_read %arg1\[.*vector<(\d+)x(\d+)xf32>", scheduled)
+    assert reads and all(int(a) * int(b) == c_t * f_t for a, b in reads)
