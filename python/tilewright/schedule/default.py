@@ -38,7 +38,6 @@ from typing import NamedTuple
 
 from mlir import ir
 
-from tilewright.linalg.branches import extracts_read_contiguous
 from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.cpu.elementwise import MAX_GROUP_ROW_ELEMENTS
 from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
@@ -691,10 +690,9 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     for index in p.alone:
         r = info[index].loop_ranges
         part("alone", index, [], lambda ops, index=index, r=r: elementwise.schedule_bounded(ops[index], r))
-    nd_extract = extracts_read_contiguous(module.operation)  # element reads as gathers (linalg.branches)
     s.part(
         "vectorize",
-        lambda scope: vectorize(s, scope.match("func.func"), padding=not large_pads, nd_extract=nd_extract),
+        lambda scope: vectorize(s, scope.match("func.func"), padding=not large_pads),
         what="vectorization of the function",
     )
     return s

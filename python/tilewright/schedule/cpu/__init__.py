@@ -111,7 +111,7 @@ def peel(s: Schedule, loop: OpHandle) -> tuple[OpHandle, OpHandle]:
     return main, rest
 
 
-def vectorize(s: Schedule, func: OpHandle, *, padding: bool = True, nd_extract: bool = False) -> OpHandle:
+def vectorize(s: Schedule, func: OpHandle, *, padding: bool = True) -> OpHandle:
     """Vectorize every statically shaped op of ``func`` and lower the vector ops for the x86 backend.
 
     Run once on the function after every op was tiled: ops with static shapes
@@ -125,11 +125,6 @@ def vectorize(s: Schedule, func: OpHandle, *, padding: bool = True, nd_extract: 
     through tile slices) are left to bufferization, a fill and a copy. Returns the new function
     handle.
 
-    ``nd_extract`` vectorizes element reads in generic bodies (a concatenate's, see
-    :mod:`tilewright.linalg.branches`) into loads or gathers; only for payloads whose reads
-    all see contiguous tensors (``extracts_read_contiguous``): gather indices are linearized
-    as if they did.
-
     Reductions become ``vector.multi_reduction``s, lowered in two ways. Inside the row
     loops of fusion groups (marked ``ROW_LOOP_ATTR``) they reduce the contiguous dimension:
     ``innerreduction`` turns each into a ``vector.reduction``, which the LLVM lowering
@@ -138,7 +133,7 @@ def vectorize(s: Schedule, func: OpHandle, *, padding: bool = True, nd_extract: 
     Everywhere else (column reductions, contractions) ``innerparallel`` keeps the reduced
     dimension outermost, so the reduction is a chain of elementwise vector ops.
     """
-    func = func.vectorize_children_and_apply_patterns(vectorize_padding=padding, vectorize_nd_extract=nd_extract)
+    func = func.vectorize_children_and_apply_patterns(vectorize_padding=padding)
     func.match(attrs={ROW_LOOP_ATTR: "unit"}).apply_patterns(patterns.lower_multi_reduction("innerreduction"))
     func.apply_patterns(
         patterns.lower_contraction("outerproduct"),
