@@ -24,6 +24,8 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import tensor
 
+from tilewright.mlir_env import find_ops
+
 
 def _static(op: ir.Operation, name: str) -> list[int]:
     return list(ir.DenseI64ArrayAttr(op.attributes[name]))
@@ -97,15 +99,7 @@ def _rewrite(op: ir.Operation) -> bool:
 
 def unit_stride_inserts(module: ir.Operation) -> int:
     """Rewrite every qualifying strided ``tensor.insert_slice`` in ``module``; returns how many."""
-    found: list[ir.Operation] = []
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name == "tensor.insert_slice":
-            found.append(op)
-        return ir.WalkResult.ADVANCE
-
-    module.walk(visit, ir.WalkOrder.PRE_ORDER)
-    return sum(_rewrite(op) for op in found)
+    return sum(_rewrite(op) for op in find_ops(module, "tensor.insert_slice"))
 
 
 def unit_stride_inserts_pass(module: ir.Operation, _pass: object) -> None:

@@ -28,6 +28,15 @@ def conv_tiles(ow: int, f: int, c: int, cfg: CpuConfig) -> tuple[int, int, int]:
     return ow_t, f_t, c_t
 
 
+def _outer_loop(op: OpHandle, sizes: list[int], work: int, fill: OpHandle | None) -> tuple[OpHandle, OpHandle]:
+    """(tiled op, outer loop) of :func:`.outer_tiles`, with the op's ``fill`` fused into a parallel
+    loop (a sequential ``scf.for`` cannot take a fused init)."""
+    tiled, outer = outer_tiles(op, sizes, work)
+    if fill is not None and work >= PARALLEL_MIN_WORK:
+        _, outer = fill.fuse_into(outer)
+    return tiled, outer
+
+
 def schedule_conv_nhwc_hwcf(
     s: Schedule,
     op: OpHandle,
@@ -46,9 +55,7 @@ def schedule_conv_nhwc_hwcf(
     n, oh = (r or 1 for r in info.loop_ranges[:2])
     kh, kw = (r or 1 for r in info.loop_ranges[4:6])
     work = 2 * n * oh * ow * f * kh * kw * c
-    tiled, outer = outer_tiles(op, [1, 1], work)
-    if fill is not None and work >= PARALLEL_MIN_WORK:  # scf.for cannot take a fused init
-        _, outer = fill.fuse_into(outer)
+    tiled, outer = _outer_loop(op, [1, 1], work, fill)
     wide = cfg.mr if f_t > cfg.lanes else 2 * cfg.mr
     if 2 * ow_t < wide < ow:  # no divisor near the kernel's width (97, 13): full tiles, then the rest
         _, loops = tiled.tile([0, 0, wide, f_t, 1, 1, c_t])
@@ -82,9 +89,7 @@ def schedule_conv_nwc_wcf(
     work = 2 * n * ow * f * kw * c
     # Blocks of whole register tiles, each worth about PARALLEL_MIN_WORK flops (static: a divisor).
     block = ow_t * largest_divisor(ow // ow_t, max(1, PARALLEL_MIN_WORK // (2 * ow_t * f * kw * c)))
-    tiled, outer = outer_tiles(op, [1, block], work)
-    if fill is not None and work >= PARALLEL_MIN_WORK:  # scf.for cannot take a fused init
-        _, outer = fill.fuse_into(outer)
+    tiled, outer = _outer_loop(op, [1, block], work, fill)
     tiled.tile([0, ow_t, f_t, 1, c_t])
     return outer
 
@@ -121,9 +126,7 @@ def schedule_pooling_nhwc(
     c_t = largest_divisor(c, 2 * cfg.lanes)
     ow_t = largest_divisor(ow, cfg.mr)
     work = n * oh * ow * c * kh * kw
-    tiled, outer = outer_tiles(op, [1, 1], work)
-    if fill is not None and work >= PARALLEL_MIN_WORK:  # scf.for cannot take a fused init
-        _, outer = fill.fuse_into(outer)
+    tiled, outer = _outer_loop(op, [1, 1], work, fill)
     tiled, _ = tiled.tile([0, 0, ow_t, c_t, 1, 0])
     tiled.decompose()
     return outer
