@@ -11,6 +11,7 @@ turns it into vector ops; reductions along the row become ``vector.multi_reducti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 
 from tilewright.schedule import OpHandle, Schedule
@@ -192,8 +193,28 @@ def schedule_group(
         for index, handle in fused:
             if chunk is None or index in chunk:
                 chunk_rows(handle, info[index], cfg)
-        outer.annotate(ROW_LOOP_ATTR)  # its reductions run along rows (see vectorize)
+        if all(reduces_along_rows(info[index]) for index, _ in fused):
+            outer.annotate(ROW_LOOP_ATTR)  # its reductions run along contiguous rows (see vectorize)
     return outer
+
+
+def reduces_along_rows(op: LinalgOpInfo) -> bool:
+    """Whether every input of ``op`` that a reduction reads has a reduced loop as its innermost
+    (contiguous) axis: only then is reducing the innermost vector dimension (``tw.row_loop``)
+    a walk along memory. ``x.mean(axis=1)`` of a [128, 64, 128] tensor reads its reduced axis
+    with a stride: marked, its tiles were transposed in registers (2.4x slower)."""
+    reduced = {i for i, t in enumerate(op.iterator_types) if t == "reduction"}
+    if not reduced:
+        return True
+    for indexing_map in op.indexing_maps[: len(op.inputs)]:
+        results = indexing_map.split("->", 1)[-1].strip().strip("()")
+        axes = [a.strip() for a in results.split(",") if a.strip()]
+        if not axes:
+            continue  # a scalar
+        used = {int(d) for d in re.findall(r"d(\d+)", results)}
+        if used & reduced and axes[-1] not in {f"d{i}" for i in reduced}:
+            return False
+    return True
 
 
 def bounded_tiles(ranges: Sequence[int | None], budget: int = MAX_TILE_ELEMENTS) -> list[int]:
