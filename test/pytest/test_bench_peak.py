@@ -50,9 +50,10 @@ def test_the_kernel_is_register_only_fmas(cpu, register, chains):
     assert accumulator_count(cpu_model(cpu)) == chains
     body = loop_body(kernel_assembly(cpu))
     fmas = [i for i in body if i.startswith("vfmadd")]
-    assert len(fmas) == chains and all(f"%{register}" in f for f in fmas)
+    # One FMA per chain and iteration (LLVM may unroll the loop: a multiple of the chains).
+    assert len(fmas) >= chains and len(fmas) % chains == 0 and all(f"%{register}" in f for f in fmas)
     assert not any("(" in i for i in fmas)  # no memory operand: the operands live in registers
-    assert len(body) <= chains + 4  # the FMAs, the counter and the branch: nothing else in the loop
+    assert len(body) <= len(fmas) + 4  # the FMAs, the counter and the branch: nothing else in the loop
 
 
 def test_bench_reports_the_fraction_of_peak(tmp_path):
