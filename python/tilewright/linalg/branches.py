@@ -23,6 +23,8 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import arith
 
+from tilewright.mlir_env import find_ops
+
 # Ops a branch may hold to be executed unconditionally: index arithmetic and element reads.
 _SPECULATABLE = frozenset(
     {
@@ -143,13 +145,5 @@ def _clamp_indices(extract: ir.Operation) -> None:
 
 def select_branches_pass(module: ir.Operation, _pass: object) -> None:
     """The pass entry (``PassManager.add``)."""
-    found: list[ir.Operation] = []
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name == "linalg.generic":
-            found.append(op)
-        return ir.WalkResult.ADVANCE
-
-    module.walk(visit, ir.WalkOrder.PRE_ORDER)
-    for op in found:
+    for op in find_ops(module, "linalg.generic", pre_order=True):
         select_branches(op)

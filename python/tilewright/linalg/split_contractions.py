@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from mlir import ir
 from mlir.dialects import linalg, tensor
 
+from tilewright.mlir_env import find_ops
+
 _CASTS = ("arith.extf", "arith.extsi", "arith.extui", "arith.sitofp", "arith.uitofp")
 _MULTIPLY = {"arith.mulf": "arith.addf", "arith.muli": "arith.addi"}
 
@@ -271,12 +273,4 @@ def _rebuild(op, factors, sides, mul, add, iterators, out_dims) -> None:
 
 def split_fused_contractions(module: ir.Operation) -> int:
     """Split every contraction of ``module`` that elementwise fusion folded work into."""
-    found: list[ir.Operation] = []
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name == "linalg.generic":
-            found.append(op)
-        return ir.WalkResult.ADVANCE
-
-    module.walk(visit, ir.WalkOrder.PRE_ORDER)
-    return sum(split_fused_contraction(op) for op in found)
+    return sum(split_fused_contraction(op) for op in find_ops(module, "linalg.generic", pre_order=True))

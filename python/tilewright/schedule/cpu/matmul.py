@@ -281,15 +281,20 @@ def _unpack_tiles(s: Schedule, unpack: OpHandle, m: int, n: int, t: PackedTiles,
     ones = [1] * batch
     fill = unpack.producer_of_operand(1)
     _, loops = unpack.tile([*ones, t.mr, t.nr])
-    if n > t.nr and n % t.nr:
-        peel(s, loops[-1])
-    outer = [loops[-2]]
-    if m > t.mr and m % t.mr:
-        outer = list(peel(s, loops[-2]))
-    for loop in outer:
+    for loop in _peel_edges(s, loops, m, n, t):
         loop.match("linalg.unpack").vectorize([*ones, 1, 1, t.mr, t.nr])
         _lower_masks(loop)
     fill.tile([*ones, 1, largest_divisor(n, MAX_FILL_ROW)])
+
+
+def _peel_edges(s: Schedule, loops: list[OpHandle], m: int, n: int, t: PackedTiles) -> list[OpHandle]:
+    """Peel the partial last mr x nr tile off the two innermost tile loops (rows, columns) of an
+    M x N nest; returns the row loops (full rows, then the edge row when M has one)."""
+    if n > t.nr and n % t.nr:
+        peel(s, loops[-1])
+    if m > t.mr and m % t.mr:
+        return list(peel(s, loops[-2]))
+    return [loops[-2]]
 
 
 def _epilogue_tiles(
@@ -307,12 +312,7 @@ def _epilogue_tiles(
     _, loops = epilogue.tile([*ones, t.mr, t.nr])
     unpack.fuse_into(loops[-1])
     fill.fuse_into(loops[-1])
-    if n > t.nr and n % t.nr:
-        peel(s, loops[-1])
-    outer = [loops[-2]]
-    if m > t.mr and m % t.mr:
-        outer = list(peel(s, loops[-2]))
-    for loop in outer:
+    for loop in _peel_edges(s, loops, m, n, t):
         loop.match("linalg.unpack").vectorize([*ones, 1, 1, t.mr, t.nr])
         # The edge tiles are dynamically shaped: masked, as the unpack's.
         loop.match("linalg.fill").vectorize([*ones, t.mr, t.nr])
