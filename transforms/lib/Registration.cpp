@@ -1,0 +1,20 @@
+//===- Registration.cpp - everything the extension registers --------------===//
+
+#include "transforms/lib/Registration.h"
+
+#include "dialects/transform/TwTransformOps.h"
+#include "dialects/tw/TwDialect.h"
+#include "mlir/IR/DialectRegistry.h"
+
+void mlir::tw::registerDialects(DialectRegistry &registry) {
+  registry.insert<TwDialect>();
+  registerTransformDialectExtension(registry);
+}
+
+void mlir::tw::registerPasses() {
+  static bool registered = false;
+  if (registered)
+    return;
+  registered = true;
+  // The tw-* passes are registered here as they are added.
+}
