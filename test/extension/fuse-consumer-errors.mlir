@@ -1,4 +1,5 @@
 // transform.tw.fuse_consumer on the wrong payload: located diagnostics, no assertion.
+// REQUIRES: tw-extension
 // RUN: %mlir-opt --load-dialect-plugin=%tw-plugin --transform-interpreter \
 // RUN:   --split-input-file --verify-diagnostics %s
 

@@ -1,5 +1,6 @@
 // transform.tw.fuse_consumer: a relu epilogue moves into a tiled matmul nest.
 // The same script runs in stock mlir-opt with the plugin and in tilewright-opt.
+// REQUIRES: tw-extension
 // RUN: %mlir-opt --load-dialect-plugin=%tw-plugin --load-pass-plugin=%tw-plugin \
 // RUN:   --transform-interpreter --canonicalize %s | FileCheck %s
 // RUN: %tilewright-opt %s --pass-pipeline='builtin.module(transform-interpreter,canonicalize)' | FileCheck %s

@@ -1,5 +1,6 @@
 // The plugin gives stock mlir-opt the tw dialect and transform.tw.*; without it
 // mlir-opt does not know them.
+// REQUIRES: tw-extension
 // RUN: %mlir-opt --load-dialect-plugin=%tw-plugin --show-dialects | FileCheck %s
 // RUN: not %mlir-opt %s 2>&1 | FileCheck %s --check-prefix=NOPLUGIN
 // CHECK: Available Dialects:

@@ -2,6 +2,7 @@
 # after a convolution is computed in the conv's tiled nest, tile by tile. The emitted script runs in
 # tilewright-opt and in stock mlir-opt with the plugin.
 #
+# REQUIRES: tw-extension
 # RUN: %python %s > %t.mlir && FileCheck %s --check-prefix=SCRIPT < %t.mlir
 # RUN: %tilewright-opt %inputs/schedule/conv-add.mlir --transform-script %t.mlir | FileCheck %s
 # RUN: %mlir-opt --load-dialect-plugin=%tw-plugin %inputs/schedule/conv-add.mlir \

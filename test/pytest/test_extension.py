@@ -1,0 +1,33 @@
+"""The C++ extension is part of every install: it loads, registers the tw dialect and transform.tw.*
+into new contexts, and its plugin file exists for stock mlir-opt."""
+
+from __future__ import annotations
+
+from mlir import ir
+
+from tilewright import extension
+from tilewright.mlir_env import new_context
+
+
+def test_the_extension_is_built_and_loads():
+    assert extension.available(), "pip install builds the C++ extension; it did not load"
+    assert extension.plugin_path().is_file()
+
+
+def test_new_contexts_know_the_tw_ops():
+    ctx = new_context()
+    assert ctx.dialects["tw"] is not None
+    with ctx, ir.Location.unknown():
+        module = ir.Module.parse(
+            """
+            module attributes {transform.with_named_sequence} {
+              transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+                %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+                %a, %b = transform.tw.fuse_consumer %f into (%f)
+                    : (!transform.any_op, !transform.any_op) -> (!transform.any_op, !transform.any_op)
+                transform.yield
+              }
+            }
+            """
+        )
+    assert "transform.tw.fuse_consumer" in str(module)
