@@ -85,6 +85,7 @@ class CompileOptions:
     threads: int | None = None  # cores for parallel loops; None: all this process may use
     cpu: str | None = None  # LLVM CPU name to compile for; None or "host": this machine
     cpu_features: str | None = None  # LLVM target features on top of the CPU's: "+avx512f,-avx512bw"
+    gpu_arch: str | None = None  # --target nvvm: sm_80 (default), sm_90, sm_90a
     cpu_model: HostCpu = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -96,6 +97,20 @@ class CompileOptions:
         # The model of the CPU compiled for (the library's tiles, LLVM's target); an unknown CPU
         # or a bad feature is an error here, before anything is read.
         object.__setattr__(self, "cpu_model", cpu_model(self.cpu, self.cpu_features))
+        if self.gpu_arch is not None and self.target != "nvvm":
+            raise TilewrightError(f"--gpu-arch applies to --target nvvm, not '{self.target}'")
+        if self.target == "nvvm":
+            from tilewright.target.nvvm import DEFAULT_ARCH, GPU_ARCHS
+
+            if (self.gpu_arch or DEFAULT_ARCH) not in GPU_ARCHS:
+                raise TilewrightError(f"unknown GPU arch '{self.gpu_arch}' (known: {', '.join(GPU_ARCHS)})")
+
+    @property
+    def arch(self) -> str:
+        """The GPU architecture compiled for (``--target nvvm``)."""
+        from tilewright.target.nvvm import DEFAULT_ARCH
+
+        return self.gpu_arch or DEFAULT_ARCH
 
     @property
     def num_threads(self) -> int:
@@ -177,7 +192,7 @@ class Compilation:
         payload go on unscheduled, from the kept ``linalg`` stage."""
         from tilewright.schedule.apply import apply_parts, apply_script
 
-        source = self.options.schedule_source
+        source = self.target.schedule_source(self.options.schedule_source)
         enter_stage("schedule")
         try:
             with targeting(self.options.cpu_model):
@@ -308,7 +323,7 @@ def _cache_key(source: Source, options: CompileOptions) -> str:
     content = source.content.encode() if isinstance(source.content, str) else source.content
     h.update(content)
     fingerprint = options.schedule_source.fingerprint()
-    target = (options.target, options.cpu_model.name, options.cpu_model.llvm_features)
+    target = (options.target, options.gpu_arch, options.cpu_model.name, options.cpu_model.llvm_features)
     h.update(repr((target, options.entry, options.opt_level, fingerprint, options.num_threads)).encode())
     return h.hexdigest()
 
@@ -324,6 +339,7 @@ def compile(  # noqa: A001 - the public name users expect
     threads: int | None = None,
     cpu: str | None = None,
     cpu_features: str | None = None,
+    gpu_arch: str | None = None,
 ) -> Executable:
     """Compile a StableHLO or MLIR program to a callable taking/returning numpy arrays.
 
@@ -333,14 +349,16 @@ def compile(  # noqa: A001 - the public name users expect
     loops use (default: all in the process's affinity mask). ``cpu`` names the CPU to compile
     for (an LLVM CPU name such as ``haswell`` or ``znver4``; default: this machine), with
     ``cpu_features`` (``"+avx512f,-avx512bw"``) on top; code for another CPU runs here only if
-    this machine has every ISA feature it may use.
+    this machine has every ISA feature it may use. ``target="nvvm"`` compiles for the GPU
+    ``gpu_arch`` (``sm_80``, ``sm_90``, ``sm_90a``); it runs from an artifact
+    (:mod:`tilewright.runtime.artifact`).
     """
     if isinstance(source, ir.Module):
         src = Source(source.operation.get_asm(enable_debug_info=True), "<module>", InputFormat.MLIR_TEXT)
     else:
         src = as_source(source)
     options = CompileOptions(
-        target, entry, schedule, opt_level, Path(dump_dir) if dump_dir else None, threads, cpu, cpu_features
+        target, entry, schedule, opt_level, Path(dump_dir) if dump_dir else None, threads, cpu, cpu_features, gpu_arch
     )
     key = _cache_key(src, options)
     with _CACHE_LOCK:

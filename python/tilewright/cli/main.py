@@ -39,6 +39,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="LLVM CPU name to compile for (haswell, znver4, skylake-avx512, x86-64-v3, ..., host; default: host)",
     )
     p.add_argument("--cpu-features", help="LLVM target features on top of the CPU's, e.g. +avx512f,-avx512bw")
+    p.add_argument("--gpu-arch", help="--target nvvm: GPU architecture, sm_80 (default), sm_90 or sm_90a")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,6 +103,7 @@ def _options(args: argparse.Namespace) -> Any:
         threads=getattr(args, "threads", None),
         cpu=args.cpu,
         cpu_features=args.cpu_features,
+        gpu_arch=args.gpu_arch,
     )
 
 

@@ -17,9 +17,13 @@
 ``tw-cpu-target{cpu,features}``   ``target_cpu``/``tune_cpu`` of LLVM functions
 ``tw-lower-to-llvm-cpu{threads}`` loops -> LLVM dialect for the host (or ``cpu``)
 ``tw-cpu-default{threads}``       linalg cleanup, bufferize, lower to LLVM
+``tw-gpu-map``                    block/thread-mapped ``scf.forall`` -> ``gpu.launch``
+``tw-gpu-outline``                launches -> kernels in one ``gpu.module @kernels``
+``tw-lower-to-nvvm{arch}``        GPU-mapped buffers -> host launches + NVVM kernels
 ================================  ==================================================
 
-Stages contribute theirs (the CPU target: :mod:`tilewright.target.cpu.lowering`).
+Stages contribute theirs (the CPU target: :mod:`tilewright.target.cpu.lowering`; NVVM:
+:mod:`tilewright.target.nvvm.lowering`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from tilewright.linalg import (
 from tilewright.lower import LOWER_TO_LOOPS
 from tilewright.pipeline import NamedPipeline, PythonPass, Step
 from tilewright.target.cpu import lowering as cpu_lowering
+from tilewright.target.nvvm import lowering as nvvm_lowering
 
 # jaxlib's context cannot inline func.call (no func inliner extension there), so
 # the StableHLO ingress finishes in upstream MLIR.
@@ -110,6 +115,7 @@ PIPELINES: dict[str, NamedPipeline] = {
         NamedPipeline("tw-bufferize", "one-shot bufferization with results as out-params", BUFFERIZE_STAGE),
         NamedPipeline("tw-lower-to-loops", "remaining structured and vector ops -> scf loops", (LOWER_TO_LOOPS,)),
         *cpu_lowering.PIPELINES,
+        *nvvm_lowering.PIPELINES,
         NamedPipeline(
             "tw-cpu-default",
             "linalg on tensors -> LLVM dialect, no schedule",

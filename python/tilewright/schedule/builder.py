@@ -15,6 +15,7 @@ module each, and composed here into :class:`Schedule` and :class:`OpHandle`:
 - :mod:`~tilewright.schedule.vector`: vectorization and ``apply_patterns``
 - :mod:`~tilewright.schedule.loop`, :mod:`~tilewright.schedule.bufferization`, :mod:`~tilewright.schedule.tune`
 - :mod:`~tilewright.schedule.tw`: tilewright's own ``transform.tw.*`` (C++ extension)
+- :mod:`~tilewright.schedule.gpu`, :mod:`~tilewright.schedule.nvgpu`: blocks/threads mapping, tensor cores (NVVM)
 
 What they share (handles, consumption, locations, errors) is in
 :mod:`tilewright.schedule.handles`; which operands an op consumes is read from
@@ -25,15 +26,17 @@ from __future__ import annotations
 
 from tilewright.schedule.bufferization import BufferizationOps, BufferizationScheduleOps
 from tilewright.schedule.core import TransformOps, TransformScheduleOps
+from tilewright.schedule.gpu import GpuOps
 from tilewright.schedule.loop import LoopOps
 from tilewright.schedule.match import MatchOps, MatchScheduleOps
+from tilewright.schedule.nvgpu import NvgpuOps
 from tilewright.schedule.structured import StructuredOps
 from tilewright.schedule.tune import TuneScheduleOps
 from tilewright.schedule.tw import TwOps
 from tilewright.schedule.vector import VectorOps, VectorScheduleOps
 
 
-class OpHandle(TransformOps, MatchOps, StructuredOps, VectorOps, LoopOps, BufferizationOps, TwOps):
+class OpHandle(TransformOps, MatchOps, StructuredOps, VectorOps, LoopOps, BufferizationOps, TwOps, GpuOps, NvgpuOps):
     """A ``!transform.any_op`` handle: a list of payload operations."""
 
     kind = "op"

@@ -66,9 +66,14 @@ class Target:
     def stage_table(self) -> tuple[Stage, ...]:
         return COMMON_STAGES + self.stages
 
+    def schedule_source(self, source: Any) -> Any:
+        """The schedule to apply for ``source`` (a ``ScheduleSource``): a target with its own
+        library replaces the default by it."""
+        return source
+
 
 # name -> module defining ``TARGET`` (imported on first use).
-TARGET_MODULES: dict[str, str] = {"cpu": "tilewright.target.cpu"}
+TARGET_MODULES: dict[str, str] = {"cpu": "tilewright.target.cpu", "nvvm": "tilewright.target.nvvm"}
 
 
 def target_names() -> tuple[str, ...]:

@@ -1,0 +1,74 @@
+"""The NVVM GPU target: ``gpu-mapped`` -> ``nvvm`` -> ``ptx`` -> ``cubin``.
+
+======================  =====================================================
+:mod:`.mapping`         ``tw-gpu-map``: block/thread foralls -> ``gpu.launch``; the host-side check
+:mod:`.lowering`        outlining into ``gpu.module @kernels``, kernels -> NVVM (``tw-lower-to-nvvm``)
+:mod:`.binary`          PTX in-process, cubin through ``ptxas``
+:mod:`.toolkit`         finding ``ptxas`` and libdevice (``PATH``, ``CUDA_HOME``)
+======================  =====================================================
+
+The schedule comes from :mod:`tilewright.schedule.nvvm` unless the user gives one; it tiles
+into ``scf.forall`` loops mapped to blocks and threads, which become kernels here.
+Imports no MLIR at module level (the CLIs read :data:`TARGET`'s stages for ``--help``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tilewright.target import Stage, Target
+
+if TYPE_CHECKING:
+    from tilewright.compiler import Compilation
+
+GPU_ARCHS = ("sm_80", "sm_90", "sm_90a")
+DEFAULT_ARCH = "sm_80"
+
+
+class NvvmTarget(Target):
+    name = "nvvm"
+    stages = (
+        Stage("gpu-mapped", "mlir", "block/thread foralls mapped to gpu.launch (tw-gpu-map)"),
+        Stage("nvvm", "mlir", "kernels in gpu.module @kernels lowered to NVVM; host launches (tw-lower-to-nvvm)"),
+        Stage("ptx", "ptx", "the kernels' PTX (gpu-module-to-binary, PTX ISA 8.0)"),
+        Stage("cubin", "cubin", "the kernels' cubin (ptxas -arch=ARCH)", binary=True),
+    )
+    default_emit = "cubin"
+    runnable_after = "cubin"
+
+    def schedule_source(self, source: Any) -> Any:
+        """The NVVM library's schedule in place of the CPU library's default."""
+        if source.kind == "default":
+            from tilewright.schedule.nvvm import NvvmDefaultSchedule
+
+            return NvvmDefaultSchedule()
+        return source
+
+    def run_stage(self, compilation: Compilation, stage: str) -> None:
+        from tilewright.diagnostics import enter_stage
+        from tilewright.target.nvvm import binary, lowering
+
+        arch = compilation.options.arch
+        if stage == "gpu-mapped":
+            compilation.run_passes(stage, [lowering.GPU_MAP])
+        elif stage == "nvvm":
+            compilation.run_passes(stage, [*lowering.GPU_OUTLINE, lowering.attach_target(arch), lowering.LOWER_KERNELS])
+        elif stage == "ptx":
+            enter_stage(stage)
+            compilation.record(stage, binary.ptx_of(compilation.module, compilation.filename))
+        elif stage == "cubin":
+            enter_stage(stage)
+            compilation.record(stage, binary.cubin_of(compilation.artifacts["ptx"], arch))
+        else:
+            raise ValueError(f"the nvvm target has no stage '{stage}'")
+
+    def load(self, compilation: Compilation) -> Any:
+        from tilewright.diagnostics import TilewrightError
+
+        raise TilewrightError(
+            "--target nvvm compiles here but runs only from an artifact on a machine with a GPU "
+            "(tilewright compile --target nvvm --emit artifact)"
+        )
+
+
+TARGET = NvvmTarget()

@@ -1,0 +1,160 @@
+"""The NVVM target's lowering: GPU-mapped buffers -> kernels in NVVM/LLVM dialect.
+
+``tw-gpu-map``             block/thread foralls -> ``gpu.launch`` (:mod:`.mapping`)
+``tw-gpu-outline``         launches -> ``gpu.launch_func`` of kernels in one ``gpu.module @kernels``;
+                           the host side checked to hold only buffers, views, copies, launches
+``tw-lower-to-nvvm{arch}`` kernels -> NVVM + LLVM dialect, ``#nvvm.target`` attached (the
+                           driver's ``nvvm`` stage: the three above)
+
+The host function stays in upstream dialects (``memref``/``gpu.launch_func``): the artifact's
+host sequence is read from it (:mod:`.host`), not compiled.
+
+PTX version: every arch gets PTX ISA ``PTX_FEATURE`` (8.0, CUDA 12.0): ``sm_90a`` needs at least
+8.0, and CUDA 12.x and 13.x ``ptxas`` accept it (upstream's default for ``sm_80`` is 7.0 and for
+``sm_90`` 7.8; a newer one than the installed ``ptxas`` knows fails in ``ptxas``).
+"""
+
+from __future__ import annotations
+
+from mlir import ir
+
+from tilewright.lower.i1_storage import widen_i1_storage_pass
+from tilewright.pipeline import NamedPipeline, PipelineOption, PythonPass, Step
+from tilewright.target.nvvm import DEFAULT_ARCH, GPU_ARCHS
+from tilewright.target.nvvm.mapping import check_host_side, gpu_map_pass, payload_filename
+
+PTX_FEATURE = "+ptx80"
+KERNEL_MODULE = "kernels"
+
+ARCH = PipelineOption("arch", str, DEFAULT_ARCH, f"GPU architecture ({', '.join(GPU_ARCHS)})")
+
+
+def check_arch(arch: str) -> str:
+    if arch not in GPU_ARCHS:
+        from tilewright.diagnostics import TilewrightError
+
+        raise TilewrightError(f"unknown GPU arch '{arch}' (known: {', '.join(GPU_ARCHS)})")
+    return arch
+
+
+def container_pass(op: ir.Operation, pass_: object) -> None:
+    """Mark the module ``gpu.container_module`` (what outlining and ``gpu.launch_func`` need)."""
+    op.attributes["gpu.container_module"] = ir.UnitAttr.get(op.context)
+
+
+def merge_kernel_modules(op: ir.Operation, pass_: object) -> None:
+    """Move every outlined kernel into one ``gpu.module @kernels`` (one PTX, one cubin, one
+    module load at run time), each kernel named after the module outlining made for it
+    (``main_kernel_3``), and point the launches at it; symbols cloned into several modules
+    (``memref.global`` constants) are kept once."""
+    context = op.context
+    body = op.regions[0].blocks[0]
+    modules = [o.operation for o in body.operations if o.operation.name == "gpu.module"]
+    if not modules:
+        return
+    renamed: dict[str, str] = {}
+    with context, ir.Location.unknown():
+        merged = ir.Operation.create("gpu.module", regions=1, attributes={"sym_name": ir.StringAttr.get(KERNEL_MODULE)})
+        merged.regions[0].blocks.append()
+        inner = merged.regions[0].blocks[0]
+        names: set[str] = set()
+        for module in modules:
+            module_name = ir.StringAttr(module.attributes["sym_name"]).value
+            for child in list(module.regions[0].blocks[0].operations):
+                child = child.operation
+                if child.name == "gpu.func":
+                    old = ir.StringAttr(child.attributes["sym_name"]).value
+                    renamed[f"@{module_name}::@{old}"] = module_name
+                    child.attributes["sym_name"] = ir.StringAttr.get(module_name)
+                elif "sym_name" in child.attributes:
+                    name = ir.StringAttr(child.attributes["sym_name"]).value
+                    if name in names:
+                        continue
+                    names.add(name)
+                inner.append(child)
+        ip = ir.InsertionPoint(modules[0])
+        ip.insert(merged)
+        for module in modules:
+            module.erase()
+
+    def retarget(launch: ir.Operation) -> ir.WalkResult:
+        if launch.name == "gpu.launch_func":
+            kernel = renamed[str(launch.attributes["kernel"])]
+            launch.attributes["kernel"] = ir.SymbolRefAttr.get([KERNEL_MODULE, kernel], context)
+        return ir.WalkResult.ADVANCE
+
+    op.walk(retarget)
+
+
+def host_check_pass(op: ir.Operation, pass_: object) -> None:
+    check_host_side(op, payload_filename(op))
+
+
+GPU_MAP = PythonPass("tw-gpu-map", gpu_map_pass)
+# Loops first (inside the launches, still in the host function) so that booleans can be stored
+# as bytes (MemRef-to-LLVM asserts on i1 buffers) in kernels and launch arguments alike.
+GPU_OUTLINE: tuple[Step, ...] = (
+    "func.func(convert-linalg-to-loops)",
+    PythonPass("tw-widen-i1-storage", widen_i1_storage_pass),
+    PythonPass("tw-gpu-container", container_pass),
+    "gpu-kernel-outlining,canonicalize,cse",
+    PythonPass("tw-merge-kernel-modules", merge_kernel_modules),
+    PythonPass("tw-check-host-side", host_check_pass),
+)
+
+# Inside the kernels: structured ops -> loops, f16/bf16 math through f32, then NVVM. Memrefs are
+# passed as bare pointers (static shapes; a view's static offset is in the kernel's type).
+LOWER_KERNELS = (
+    "gpu.module("
+    + ",".join(
+        [
+            "convert-linalg-to-loops",
+            "convert-vector-to-scf{full-unroll=true}",
+            "lower-affine",
+            "canonicalize",
+            "convert-nvgpu-to-nvvm",
+            "convert-scf-to-cf",
+            "expand-strided-metadata",
+            "lower-affine",
+            "math-extend-to-supported-types{extra-types=f16,bf16 target-type=f32}",
+            "math-expand-ops{ops=rsqrt}",
+            "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=true}",
+            "convert-nvvm-to-llvm",
+            "reconcile-unrealized-casts",
+            "canonicalize",
+            "cse",
+        ]
+    )
+    + ")"
+)
+
+
+def attach_target(arch: str) -> str:
+    return f"nvvm-attach-target{{chip={check_arch(arch)} features={PTX_FEATURE} O=3}}"
+
+
+def lower_to_nvvm(arch: str) -> list[Step]:
+    """Map, outline and lower the kernels for ``arch`` (the driver's ``nvvm`` stage)."""
+    return [GPU_MAP, *GPU_OUTLINE, attach_target(arch), LOWER_KERNELS]
+
+
+def _pipeline_arch(arch: str) -> list[Step]:
+    from tilewright.diagnostics import TilewrightError
+    from tilewright.pipeline import PipelineSyntaxError
+
+    try:
+        return lower_to_nvvm(arch)
+    except TilewrightError as exc:
+        raise PipelineSyntaxError(exc.message) from None
+
+
+PIPELINES: tuple[NamedPipeline, ...] = (
+    NamedPipeline("tw-gpu-map", "block/thread-mapped scf.forall (bufferized) -> gpu.launch", (GPU_MAP,)),
+    NamedPipeline("tw-gpu-outline", "gpu.launch -> kernels in one gpu.module @kernels; host side checked", GPU_OUTLINE),
+    NamedPipeline(
+        "tw-lower-to-nvvm",
+        "bufferized IR with GPU-mapped foralls -> host launches + NVVM kernels (the driver's nvvm stage)",
+        _pipeline_arch,
+        options=(ARCH,),
+    ),
+)

@@ -1,0 +1,111 @@
+"""The NVVM GPU target without a GPU: every program of the GPU set compiles for sm_80 and sm_90
+to PTX that ``ptxas`` accepts (the ``cubin`` stage runs it), with every linalg op mapped to
+blocks and threads by the library (no launch of one thread) and clear errors otherwise."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import pytest
+import tilewright
+from conftest import stablehlo_of
+from tilewright.diagnostics import TilewrightError
+from tilewright.target.nvvm import toolkit
+
+PROGRAMS = Path(__file__).resolve().parents[2] / "benchmarks" / "programs"
+
+
+def _layernorm(x, g, b):
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) * jax.lax.rsqrt(var + 1e-5) * g + b
+
+
+def _f16_matmul() -> str:
+    a = np.zeros((97, 64), np.float16)
+    b = np.zeros((64, 33), np.float16)
+    return stablehlo_of(lambda x, y: x @ y, a, b)
+
+
+def _softmax() -> str:
+    return stablehlo_of(lambda x: jax.nn.softmax(x, axis=-1), np.zeros((7, 1000), np.float32))
+
+
+def _layernorm_program() -> str:
+    x = np.zeros((97, 256), np.float32)
+    return stablehlo_of(_layernorm, x, np.zeros(256, np.float32), np.zeros(256, np.float32))
+
+
+def _elementwise_chain() -> str:
+    return stablehlo_of(lambda x, y: jnp.tanh(x * y + 1.0) - jnp.exp(-x), *(np.zeros((7, 97), np.float32),) * 2)
+
+
+GPU_SET = {
+    "matmul_f32": lambda: (PROGRAMS / "matmul_97x131x77.mlir").read_text(),
+    "matmul_f16": _f16_matmul,
+    "softmax": _softmax,
+    "layernorm": _layernorm_program,
+    "elementwise_chain": _elementwise_chain,
+    "attention": lambda: (PROGRAMS / "attention_1024x64.mlir").read_text(),
+    "gpt_block": lambda: (PROGRAMS / "gpt_block.mlir").read_text(),
+}
+
+
+def _compile(source: str, arch: str) -> tilewright.compiler.Compilation:
+    from tilewright.compiler import CompileOptions, start
+    from tilewright.ingress.formats import as_source
+
+    compilation = start(as_source(source), CompileOptions(target="nvvm", gpu_arch=arch))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # a one-thread launch would warn
+        compilation.run_until("cubin")
+    return compilation
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+@pytest.mark.parametrize("name", sorted(GPU_SET))
+def test_gpu_set_compiles_and_ptxas_accepts(name, arch):
+    compilation = _compile(GPU_SET[name](), arch)
+    ptx = compilation.artifacts["ptx"]
+    assert ".version 8.0" in ptx and re.search(rf"\.target {arch}\b", ptx), ptx[:200]
+    cubin = compilation.artifacts["cubin"]
+    assert cubin[:4] == b"\x7fELF"
+    kernels = re.findall(r"\.entry (\w+)\(", ptx)
+    launches = re.findall(r"gpu.launch_func\s+@kernels::@(\w+)", compilation.artifacts["nvvm"])
+    assert kernels and set(launches) == set(kernels), (launches, kernels)
+    for name in kernels:
+        assert name.encode() in cubin
+
+
+def test_libdevice_is_linked_for_math():
+    """exp/tanh become libdevice calls in the kernels; the PTX defines them (linked), calls no extern."""
+    ptx = _compile(_elementwise_chain(), "sm_80").artifacts["ptx"]
+    assert ".extern .func" not in ptx
+
+
+def test_missing_ptxas_is_named(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("CUDA_HOME", raising=False)
+    monkeypatch.setattr(toolkit, "FALLBACK_ROOT", tmp_path / "no-cuda")
+    with pytest.raises(TilewrightError, match=r"ptxas not found .* CUDA_HOME"):
+        toolkit.ptxas()
+
+
+def test_ptxas_from_cuda_home(monkeypatch, tmp_path):
+    fake = tmp_path / "bin" / "ptxas"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\n")
+    monkeypatch.setenv("CUDA_HOME", str(tmp_path))
+    assert toolkit.ptxas() == str(fake)
+
+
+def test_nvvm_compiles_but_does_not_run_in_process():
+    x = np.ones((7, 97), np.float32)
+    with pytest.raises(TilewrightError, match="--emit artifact"):
+        tilewright.compile(stablehlo_of(lambda v: v * 2, x), target="nvvm")
