@@ -24,6 +24,9 @@ for var in (
 ):
     if var in os.environ:
         config.environment[var] = os.environ[var]
+# A tuning database a user's `tilewright tune` left in ~/.cache would change the default schedule
+# under the tests: none is read unless a test names one (tuned-entries.mlir).
+config.environment["TILEWRIGHT_TUNE_DB"] = os.path.join(config.test_source_root, "Inputs", "no-such-tune.sqlite")
 
 
 def _llvm_tool(name):

@@ -15,8 +15,9 @@ from tilewright import _cpp_logging
 if TYPE_CHECKING:
     from tilewright.compiler import CompileOptions, Executable, compile
     from tilewright.diagnostics import TilewrightError
+    from tilewright.tune import tune
 
-__all__ = ["CompileOptions", "Executable", "TilewrightError", "compile"]
+__all__ = ["CompileOptions", "Executable", "TilewrightError", "compile", "tune"]
 __version__ = "0.1.0"
 
 # public name -> module that defines it
@@ -25,6 +26,7 @@ _LAZY = {
     "Executable": "tilewright.compiler",
     "compile": "tilewright.compiler",
     "TilewrightError": "tilewright.diagnostics",
+    "tune": "tilewright.tune",
 }
 
 _cpp_logging.install()

@@ -33,7 +33,7 @@ from tilewright.ingress import Program, load_program
 from tilewright.ingress.formats import InputFormat, Source, as_source
 from tilewright.mlir_env import module_of, new_context
 from tilewright.runtime import CpuFunction
-from tilewright.schedule.source import ScheduleSource, resolve_schedule
+from tilewright.schedule.source import DefaultSchedule, ScheduleSource, resolve_schedule
 from tilewright.target import Stage, Target, get_target, target_names
 from tilewright.target.cpu.host import HostCpu, cpu_model, targeting
 from tilewright.types import Signature
@@ -86,6 +86,7 @@ class CompileOptions:
     cpu: str | None = None  # LLVM CPU name to compile for; None or "host": this machine
     cpu_features: str | None = None  # LLVM target features on top of the CPU's: "+avx512f,-avx512bw"
     gpu_arch: str | None = None  # --target nvvm: sm_80 (default), sm_90, sm_90a
+    tuned: bool = True  # the default schedule takes the tuning database's best entries (--no-tuned: False)
     cpu_model: HostCpu = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -94,6 +95,8 @@ class CompileOptions:
         if self.threads is not None and self.threads < 1:
             raise TilewrightError(f"--threads must be at least 1, got {self.threads}")
         object.__setattr__(self, "schedule", resolve_schedule(self.schedule))
+        if not self.tuned and isinstance(self.schedule, DefaultSchedule) and self.schedule.tuned:
+            object.__setattr__(self, "schedule", DefaultSchedule(tuned=False, knobs=self.schedule.knobs))
         # The model of the CPU compiled for (the library's tiles, LLVM's target); an unknown CPU
         # or a bad feature is an error here, before anything is read.
         object.__setattr__(self, "cpu_model", cpu_model(self.cpu, self.cpu_features))
@@ -340,6 +343,7 @@ def compile(  # noqa: A001 - the public name users expect
     cpu: str | None = None,
     cpu_features: str | None = None,
     gpu_arch: str | None = None,
+    tuned: bool = True,
 ) -> Executable:
     """Compile a StableHLO or MLIR program to a callable taking/returning numpy arrays.
 
@@ -351,14 +355,24 @@ def compile(  # noqa: A001 - the public name users expect
     ``cpu_features`` (``"+avx512f,-avx512bw"``) on top; code for another CPU runs here only if
     this machine has every ISA feature it may use. ``target="nvvm"`` compiles for the GPU
     ``gpu_arch`` (``sm_80``, ``sm_90``, ``sm_90a``); it runs from an artifact
-    (:mod:`tilewright.runtime.artifact`).
+    (:mod:`tilewright.runtime.artifact`). The default schedule takes the best knob values
+    ``tilewright tune`` recorded for each op group of the program, unless ``tuned=False``.
     """
     if isinstance(source, ir.Module):
         src = Source(source.operation.get_asm(enable_debug_info=True), "<module>", InputFormat.MLIR_TEXT)
     else:
         src = as_source(source)
     options = CompileOptions(
-        target, entry, schedule, opt_level, Path(dump_dir) if dump_dir else None, threads, cpu, cpu_features, gpu_arch
+        target,
+        entry,
+        schedule,
+        opt_level,
+        Path(dump_dir) if dump_dir else None,
+        threads,
+        cpu,
+        cpu_features,
+        gpu_arch,
+        tuned,
     )
     key = _cache_key(src, options)
     with _CACHE_LOCK:

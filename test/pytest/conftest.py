@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import jax
 import numpy as np
 
 import pytest
+
+# The suite never reads a tuning database a user's `tilewright tune` left in the cache directory
+# (its entries would change the default schedule under the tests); test_tune*.py make their own.
+os.environ["TILEWRIGHT_TUNE_DB"] = os.path.join(tempfile.gettempdir(), f"tilewright-tests-{os.getpid()}", "none.sqlite")
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platforms", "cpu")

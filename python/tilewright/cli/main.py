@@ -21,7 +21,7 @@ PROG = "tilewright"
 # Subcommands that live in modules of their own: each module has
 # ``register(subparsers)``, which adds its parser and sets ``run=`` (and
 # ``isolate=False`` if it manages its own child processes).
-COMMAND_MODULES: tuple[str, ...] = ("tilewright.cli.conformance", "tilewright.cli.bench")
+COMMAND_MODULES: tuple[str, ...] = ("tilewright.cli.conformance", "tilewright.cli.bench", "tilewright.cli.tune")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -40,6 +40,13 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cpu-features", help="LLVM target features on top of the CPU's, e.g. +avx512f,-avx512bw")
     p.add_argument("--gpu-arch", help="--target nvvm: GPU architecture, sm_80 (default), sm_90 or sm_90a")
+    p.add_argument(
+        "--no-tuned",
+        dest="tuned",
+        action="store_false",
+        help="ignore the tuning database (tilewright tune): the default schedule takes the library's own tiles",
+    )
+    p.add_argument("--verbose", "-v", action="store_true", help="say which tuned entries the default schedule took")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +111,25 @@ def _options(args: argparse.Namespace) -> Any:
         cpu=args.cpu,
         cpu_features=args.cpu_features,
         gpu_arch=args.gpu_arch,
+        tuned=getattr(args, "tuned", True),
     )
+
+
+def _say_tuned(args: argparse.Namespace, compilation: Any) -> None:
+    """``--verbose``: each op group the tuning database's entries changed, and from which file."""
+    if not getattr(args, "verbose", False):
+        return
+    source = compilation.options.schedule_source
+    hits = getattr(source, "tuned_hits", [])
+    for hit in hits:
+        values = ", ".join(f"{k}={v}" for k, v in hit.knobs.items())
+        print(
+            f"{PROG}: tuned: {hit.signature}: {values} ({hit.speedup:.2f}x the default) from {hit.path}",
+            file=sys.stderr,
+        )
+    if not hits:
+        why = "off (--no-tuned)" if not compilation.options.tuned else "no entry for this program's op groups"
+        print(f"{PROG}: tuned: {why}", file=sys.stderr)
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -115,6 +140,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     source = read_source(args.file)
     compilation = start(source, _options(args))
     artifact = compilation.run_until(args.emit)
+    _say_tuned(args, compilation)
     stage = next(s for s in compilation.stages if s.name == args.emit)
     binary = stage.binary  # the stage table says (obj); text stages come back as str
     if args.output == "-" or (args.output is None and not binary):
@@ -172,6 +198,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     inputs = load_npz_inputs(args.inputs) if args.inputs else None
     expected = load_expected(args.expected) if args.expected else None
     executable = Executable(start(source, _options(args)))
+    _say_tuned(args, executable.compilation)
     if inputs is None:
         inputs = random_inputs(executable.signature, args.seed)
     else:

@@ -34,13 +34,18 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mlir import ir
 
 from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.cpu.elementwise import MAX_GROUP_ROW_ELEMENTS
 from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
+from tilewright.schedule.tags import OP_TAG, outermost_linalg_ops, tag_ops
+
+if TYPE_CHECKING:
+    from tilewright.schedule.cpu import CpuConfig
+    from tilewright.schedule.knobs import Chooser
 
 CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul")
 
@@ -118,7 +123,7 @@ class Payload:
             return f"{len(funcs)} functions (the library schedules one)"
         if any(r is None for o in info.ops for r in o.loop_ranges):
             return "dynamic shapes"
-        linalg_ops = _outermost_linalg_ops(funcs[0])
+        linalg_ops = outermost_linalg_ops(funcs[0])
         if len(linalg_ops) != len(info.ops):
             return "linalg ops the module description does not list"
         if _strided_insert_slice(funcs[0]):
@@ -152,21 +157,6 @@ class Payload:
                     elif j not in nodes[i].users:
                         nodes[i].users.append(j)
         return Payload(info, nodes, pads)
-
-
-def _outermost_linalg_ops(func: ir.Operation) -> list[ir.Operation]:
-    """The linalg ops of ``func`` not nested in another linalg op, in pre-order (the order of
-    :class:`ModuleInfo` and of the schedule's positional handles), loop bodies included."""
-    found: list[ir.Operation] = []
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name.startswith("linalg.") and op.name not in ("linalg.yield", "linalg.index"):
-            found.append(op)
-            return ir.WalkResult.SKIP  # its body holds no schedulable op
-        return ir.WalkResult.ADVANCE
-
-    func.walk(visit, ir.WalkOrder.PRE_ORDER)
-    return found
 
 
 def _negative_coefficients(op: ir.Operation) -> bool:
@@ -533,42 +523,21 @@ def _row_elements(payload: Payload, root: int, producers: list[int]) -> int:
     return row
 
 
-OP_TAG = "tw.op_id"
-"""The attribute the default schedule puts on each payload linalg op (its index in module order):
-every part of the schedule finds its ops by it, whatever earlier parts did to the payload."""
-
-
-def tag_ops(module: ir.Module) -> None:
-    """Put ``OP_TAG`` = index on every linalg op of ``module`` (module order, as :class:`Payload`)."""
-    funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
-    with module.context:
-        i64 = ir.IntegerType.get_signless(64)
-        index = 0
-        for func in funcs:
-            for op in _outermost_linalg_ops(func):
-                op.attributes[OP_TAG] = ir.IntegerAttr.get(i64, index)
-                index += 1
-
-
-def untag_ops(module: ir.Module) -> None:
-    """Remove ``OP_TAG`` from every op of ``module`` (after the schedule was applied)."""
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if OP_TAG in op.attributes:
-            del op.attributes[OP_TAG]
-        return ir.WalkResult.ADVANCE
-
-    module.operation.walk(visit, ir.WalkOrder.PRE_ORDER)
-
-
-def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default schedule>") -> Schedule | None:
+def default_schedule(
+    module: ir.Module, threads: int = 1, name: str = "<default schedule>", chooser: Chooser | None = None
+) -> Schedule | None:
     """The default CPU schedule for ``module`` (None when nothing in it is scheduled).
+
+    Parts with a microkernel declare its blocking as knobs (:mod:`tilewright.schedule.knobs`),
+    listed in ``schedule.tunable``; ``chooser`` gives their values by group signature (a tuner's
+    candidate, or the tuning database's best entry), else the library's own are used.
 
     Every op group of the plan is one part of the schedule (:meth:`Schedule.part`): its own
     named sequence, which finds its ops by their ``OP_TAG`` (set here on the payload), so
     that the driver can apply the parts one by one and leave a failing group unscheduled
     while every other group is scheduled. The last part vectorizes the function.
     """
+    from tilewright.schedule import knobs
     from tilewright.schedule.cpu import attention, config_for, conv, elementwise, matmul, pad, vectorize
 
     payload = Payload.build(module)
@@ -588,12 +557,23 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
     cfg = config_for()
     tag_ops(module)
     s = Schedule(name, context=module.context)  # built in the payload's context: applied without printing
+    s.tunable = []  # type: ignore[attr-defined]
     info = [n.info for n in payload.nodes]
+
+    def tunable(kind: str, root: int, members: list[int], specs: dict[str, knobs.KnobSpec], **dims: int) -> CpuConfig:
+        """The part's knobs (declared when its body is built) and the config their values give."""
+        ops = [info[i] for i in sorted({root, *members})]
+        group = knobs.group(f"{kind}_{root}", kind, f"{kind} {info[root].name}#{root}", ops, specs, dims, chooser)
+        s.tunable.append(group)  # type: ignore[attr-defined]
+        return knobs.config_with(cfg, group.values, group.defaults)
 
     def part(kind: str, root: int, members: list[int], emit: Callable[[dict[int, OpHandle]], object]) -> None:
         """One part scheduling ``root`` and ``members``: their handles matched by tag, then ``emit``."""
+        group = next((g for g in s.tunable if g.part == f"{kind}_{root}"), None)  # type: ignore[attr-defined]
 
         def body(scope: OpHandle) -> None:
+            if group is not None:
+                knobs.declare(s, group)
             ops: dict[int, OpHandle] = {}
             for i in sorted({root, *members}):
                 h = scope.match(interface="LinalgOp", attrs={OP_TAG: f"{i} : i64"})
@@ -627,12 +607,13 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
 
         s.part("pads", buffers, what=f"buffers for the tensor.pads (one of over {MAX_PAD_ELEMENTS} elements)")
     for root, fused in p.attention:
+        c = tunable("attention", root, fused, knobs.kernel_knobs(cfg), m=info[root].size("m") or 1)
         part(
             "attention",
             root,
             fused,
-            lambda ops, root=root, fused=fused: attention.schedule_attention(
-                s, ops, info, root, fused, cfg=cfg, threads=threads
+            lambda ops, root=root, fused=fused, c=c: attention.schedule_attention(
+                s, ops, info, root, fused, cfg=c, threads=threads
             ),
         )
     epilogues: set[int] = set()  # group roots scheduled with their contraction
@@ -641,24 +622,31 @@ def default_schedule(module: ir.Module, threads: int = 1, name: str = "<default 
         m, n, k = o.size("m"), o.size("n"), o.size("k")
         batch = len(o.contraction_dims["batch"]) if o.contraction_dims else 0
         assert m is not None and n is not None and k is not None
-        fuses = fill is not None and matmul.fuses_epilogue(m, n, k, cfg, threads)
-        epilogue = epilogue_of(payload, p, index) if fuses else None
+        candidate = epilogue_of(payload, p, index) if fill is not None else None
+        specs = knobs.contraction_knobs(cfg, m, n, k, packs=fill is not None)
+        c = tunable("contraction", index, [q for q in (fill, candidate) if q is not None], specs, m=m, n=n, k=k)
+        fuses = fill is not None and matmul.fuses_epilogue(m, n, k, c, threads)
+        epilogue = candidate if fuses else None
         epilogues.update([epilogue] if epilogue is not None else [])
         part(
             "contraction",
             index,
             [q for q in (fill, epilogue) if q is not None],
-            lambda ops, index=index, fill=fill, m=m, n=n, k=k, batch=batch, e=epilogue: matmul.schedule_contraction(
-                s, ops[index], m, n, k, batch=batch, fill=ops.get(fill), cfg=cfg, threads=threads, epilogue=ops.get(e)
+            lambda ops, index=index, fill=fill, m=m, n=n, k=k, batch=batch, e=epilogue, c=c: (
+                matmul.schedule_contraction(
+                    s, ops[index], m, n, k, batch=batch, fill=ops.get(fill), cfg=c, threads=threads, epilogue=ops.get(e)
+                )
             ),
         )
     for index, fill in p.convolutions:
+        members = [fill] if fill is not None else []
+        c = tunable("convolution", index, members, knobs.kernel_knobs(cfg))
         part(
             "convolution",
             index,
-            [fill] if fill is not None else [],
-            lambda ops, index=index, fill=fill: conv.schedule_convolution(
-                s, ops[index], info[index], fill=ops.get(fill), cfg=cfg
+            members,
+            lambda ops, index=index, fill=fill, c=c: conv.schedule_convolution(
+                s, ops[index], info[index], fill=ops.get(fill), cfg=c
             ),
         )
     for root, producers in p.groups:

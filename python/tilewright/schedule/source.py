@@ -18,9 +18,10 @@ parsed.
 from __future__ import annotations
 
 import hashlib
+import json
 import runpy
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,23 +82,55 @@ class ScheduleSource:
 
 
 class DefaultSchedule(ScheduleSource):
-    """The CPU library's schedule, built for the payload (:mod:`tilewright.schedule.default`)."""
+    """The CPU library's schedule, built for the payload (:mod:`tilewright.schedule.default`).
+
+    Its knobs take the values of ``knobs`` (group signature -> knob values: what a tuner
+    measures), else, with ``tuned``, the best the tuning database recorded for the group
+    (:mod:`tilewright.schedule.tuned`; ``tuned_hits`` lists them after :meth:`script`), else
+    the library's own.
+    """
 
     kind = DEFAULT
     falls_back = True
 
+    def __init__(
+        self, *, tuned: bool = True, knobs: Mapping[str, Mapping[str, int]] | None = None, db: Path | None = None
+    ) -> None:
+        self.tuned = tuned
+        self.knobs = {sig: dict(values) for sig, values in (knobs or {}).items()}
+        self.db = db
+        self.tuned_hits: list[Any] = []
+
     def fingerprint(self) -> str:
-        return DEFAULT
+        from tilewright.schedule.tuned import db_stamp, default_db_path
+
+        if not self.tuned and not self.knobs:
+            return DEFAULT
+        stamp = db_stamp(self.db or default_db_path()) if self.tuned else "off"
+        return f"{DEFAULT}:{json.dumps(self.knobs, sort_keys=True)}:{stamp}"
 
     def script(self, payload: ir.Module, *, threads: int = 1) -> Script | None:
         from tilewright.schedule.default import default_schedule
+        from tilewright.schedule.tuned import TunedLookup, cpu_key, default_db_path
+        from tilewright.target.cpu.host import target_cpu
+
+        lookup = TunedLookup(self.db or default_db_path(), "cpu", cpu_key(target_cpu())) if self.tuned else None
+
+        def chooser(signature: str) -> Mapping[str, int] | None:
+            if signature in self.knobs:
+                return self.knobs[signature]
+            return lookup(signature) if lookup is not None else None
 
         with payload.context, build_in(payload.context):
-            schedule = default_schedule(payload, threads)
+            if self.knobs or (lookup is not None and lookup.path.is_file()):
+                schedule = default_schedule(payload, threads, chooser=chooser)
+            else:
+                schedule = default_schedule(payload, threads)
+        self.tuned_hits = lookup.hits if lookup is not None else []
         return None if schedule is None else _script_of(schedule, payload, "<default schedule>")
 
     def applied(self, payload: ir.Module) -> None:
-        from tilewright.schedule.default import untag_ops
+        from tilewright.schedule.tags import untag_ops
 
         untag_ops(payload)
 

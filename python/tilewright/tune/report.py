@@ -1,0 +1,92 @@
+"""What a tuning run shows: a progress bar with the best so far, the accounting of every
+candidate, the best entries, and the convergence plot (best-so-far GFLOP/s per measurement,
+one line per strategy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tilewright.tune.driver import TuneReport
+from tilewright.tune.space import point_key
+
+
+class Progress:
+    """A rich progress bar per group and strategy: measured / budget, best speedup, GFLOP/s."""
+
+    def __init__(self, console: Any) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
+
+        self._bar = RichProgress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("best {task.fields[best]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task: Any = None
+
+    def start(self, description: str, total: int) -> None:
+        self._bar.start()
+        self._task = self._bar.add_task(description, total=total, best="-")
+
+    def advance(self, best_speedup: float, gflops: float | None) -> None:
+        shown = f"{best_speedup:.2f}x" + (f", {gflops:.1f} GFLOP/s" if gflops else "")
+        self._bar.update(self._task, advance=1, best=shown)
+
+    def stop(self) -> None:
+        self._bar.stop()
+
+
+def print_report(report: TuneReport, out: Any = None) -> None:
+    """Per group: every candidate accounted for, the re-measurement, the best entry (plain text:
+    signatures and ``[strategy]`` tags are not markup)."""
+
+    class Lines:
+        def print(self, text: str) -> None:
+            print(text, file=out, flush=True)
+
+    console = Lines()
+    console.print(f"tuning database: {report.db} (cpu {report.cpu})")
+    for g in report.groups:
+        console.print(f"{g.group.what}: {g.group.signature}")
+        console.print(f"  space: {g.space_size} points over {', '.join(g.group.knobs)}")
+        if g.baseline is not None and g.baseline.baseline_s:
+            console.print(f"  default: {g.baseline.baseline_s * 1e3:.3f} ms {point_key(g.group.defaults)}")
+        for strategy, accounting in g.accounting.items():
+            for line in accounting.lines():
+                console.print(f"  [{strategy}] {line}")
+        for point, speedup in g.final:
+            console.print(f"  re-measured with the default: {point_key(point)}: {speedup:.2f}x")
+        if g.best is None:
+            console.print("  best: the default (no candidate was faster)")
+        else:
+            console.print(f"  best: {point_key(g.best)}: {g.speedup:.2f}x the default")
+
+
+def plot(report: TuneReport, path: str | Path) -> None:
+    """Best-so-far GFLOP/s against the number of measurements, one line per strategy (and group)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for g in report.groups:
+        for strategy in g.accounting:
+            trace = g.best_so_far(strategy)
+            if trace:
+                label = strategy if len(report.groups) == 1 else f"{g.group.what} [{strategy}]"
+                ax.plot(range(1, len(trace) + 1), trace, marker=".", label=label)
+        if g.baseline is not None and g.baseline.baseline_s and g.flops:
+            ax.axhline(g.flops / g.baseline.baseline_s / 1e9, linestyle="--", color="grey", linewidth=0.8)
+    ax.set_xlabel("measurements")
+    ax.set_ylabel("best-so-far GFLOP/s (whole program)")
+    ax.set_title(f"tilewright tune: {Path(report.file).name} ({report.cpu}); dashed: default")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
