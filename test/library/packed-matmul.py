@@ -11,7 +11,9 @@
 # RUN: %python %s 2 | FileCheck %s --check-prefix=THREADS
 
 # A and B are packed into zero-padded micro-panels (B's outer dims transposed), C is computed packed
-# on a forall over 144 x 256 cache tiles (24 x 16 micro-tiles), the fill fused into it; the packs are
+# on a forall over the ISA's fallback cache tiles (no CPU model: 144 x 256) evened out over the
+# problem (300 rows in 3 blocks of 102, 520 columns in 3 of 176: 17 x 11 micro-tiles; K in two
+# slabs of 152, not 256 + 44), the fill fused into it; the packs are
 # vectorized 16 k at a time with the k edge (300 = 18 * 16 + 12) peeled, the unpack 6 x 16 at a time.
 # SCRIPT-LABEL: transform.named_sequence @__transform_main
 # SCRIPT:         %[[P:.+]] = transform.structured.pack %{{.+}} packed_sizes = [6, 16, 0]
@@ -22,10 +24,10 @@
 # SCRIPT:         %[[PC:.+]] = transform.get_producer_of_operand %[[MM]][2]
 # SCRIPT:         %[[UP:.+]] = transform.get_consumers_of_result %[[MM]][0]
 # SCRIPT:         transform.apply_cse
-# SCRIPT:         %{{.+}}, %[[F:.+]] = transform.structured.tile_using_forall %[[MM]] tile_sizes [24, 16]
+# SCRIPT:         %{{.+}}, %[[F:.+]] = transform.structured.tile_using_forall %[[MM]] tile_sizes [17, 11]
 # SCRIPT:         transform.structured.fuse_into_containing_op %[[PC]] into %[[F]]
 # SCRIPT:         transform.structured.fuse_into_containing_op
-# SCRIPT:         transform.structured.tile_using_for %{{.+}} tile_sizes [0, 0, 256]
+# SCRIPT:         transform.structured.tile_using_for %{{.+}} tile_sizes [0, 0, 152]
 # SCRIPT:         transform.structured.tile_using_for %{{.+}} tile_sizes [0, 1, 0]
 # SCRIPT:         transform.structured.tile_using_for %{{.+}} tile_sizes [1, 0, 0]
 # SCRIPT:         transform.structured.tile_using_for %{{.+}} tile_sizes [0, 0, 1]
@@ -38,9 +40,10 @@
 # SCRIPT:         transform.structured.tile_using_for %[[UP]] tile_sizes [6, 16]
 # SCRIPT:         transform.structured.vectorize %{{.+}} vector_sizes [1, 1, 6, 16]
 
-# With two threads the packs are shared out too: A's 50 row panels and B's 33 column panels in
+# With two threads the 3 column blocks do not share out evenly, so the rows take 4 blocks of 78
+# (13 micro-tiles); the packs are shared out too: A's 50 row panels and B's 33 column panels in
 # halves on a forall each, then tiled and vectorized as above.
-# THREADS:       %{{.+}}, %[[F:.+]] = transform.structured.tile_using_forall %{{.+}} tile_sizes [24, 16]
+# THREADS:       %{{.+}}, %[[F:.+]] = transform.structured.tile_using_forall %{{.+}} tile_sizes [13, 11]
 # THREADS:       %[[PA2:.+]], %{{.+}} = transform.structured.tile_using_forall %{{.+}} tile_sizes [25, 0]
 # THREADS:       transform.structured.tile_using_for %[[PA2]] tile_sizes [1, 16]
 # THREADS:       %[[PB2:.+]], %{{.+}} = transform.structured.tile_using_forall %{{.+}} tile_sizes [17, 0]
@@ -52,8 +55,8 @@
 # PAYLOAD:           vector.shuffle
 # PAYLOAD:         %[[B:.+]] = scf.for {{.*}} -> (tensor<33x300x16xf32>)
 # PAYLOAD:         %[[C:.+]] = scf.forall ({{.+}}) in (3, 3) shared_outs({{.+}}) -> (tensor<50x33x6x16xf32>)
-# PAYLOAD:           vector.transfer_write %{{.+}} : vector<6x16xf32>, tensor<?x?x6x16xf32>
-# PAYLOAD:           scf.for %{{.+}} = %c0 to %c300 step %c256
+# PAYLOAD:           vector.transfer_write %{{.+}} : vector<6x16xf32>, tensor<?x11x6x16xf32>
+# PAYLOAD:           scf.for %{{.+}} = %c0 to %c300 step %c152
 # The microkernel: per k, one row of the A panel (6) and of the B panel (16), 6 FMAs of 16 lanes.
 # PAYLOAD:                 scf.for {{.*}} -> (vector<6x16xf32>)
 # PAYLOAD:                   vector.transfer_read %[[A]]{{.+}} : tensor<50x300x6xf32>, vector<6xf32>

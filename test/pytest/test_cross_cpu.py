@@ -135,6 +135,13 @@ def test_cache_model_from_sysfs(tmp_path):
         for name, value in (("level", level), ("type", kind), ("size", size), ("shared_cpu_list", shared)):
             (d / name).write_text(f"{value}\n")
     assert host._cache_sizes(tmp_path) == {"l1d": 48 << 10, "l2": 1 << 20, "l3": 32 << 20, "l3_sharing": 9}
+    # The associativity and line size, where sysfs has them (the blocking's way-based formulas).
+    (tmp_path / "index0" / "ways_of_associativity").write_text("12\n")
+    (tmp_path / "index0" / "coherency_line_size").write_text("64\n")
+    (tmp_path / "index2" / "ways_of_associativity").write_text("16\n")
+    (tmp_path / "index3" / "ways_of_associativity").write_text("garbage\n")
+    sizes = host._cache_sizes(tmp_path)
+    assert (sizes["l1d_ways"], sizes["line_bytes"], sizes["l2_ways"], "l3_ways" in sizes) == (12, 64, 16, False)
     assert host._cache_sizes(tmp_path / "absent") == {}
     assert cpu_model("znver4").fma_lanes_per_cycle == 16  # two 256-bit halves
     assert cpu_model("znver5").fma_lanes_per_cycle == 32

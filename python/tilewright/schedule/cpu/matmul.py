@@ -107,10 +107,6 @@ PACK_MIN_B_BYTES = 256 * 1024
 # Elements of C zeroed per vectorized fill tile (whole rows up to this, else a divisor of N).
 MAX_FILL_ROW = 2048
 
-# (mc, nc) of the packed path per vector ISA: an mc x kc block of packed A stays in L2 and a
-# kc x nr micro-panel of B in L1; measured on Zen 3 (512 KiB L2) at 1024^3 and 1000x999x1001.
-PACKED_CACHE_TILES = {"avx2": (144, 256), "avx512": (192, 512), "sse": (96, 128)}
-
 # B packed per K slab (see choose_packed_tiles): a task's packed C block (all rows x nc) stays
 # within this many bytes, and its column block is at least PER_SLAB_MIN_NC wide; above (M over
 # 512 at nc 256), the whole packed B measured as fast (1024^3) or faster (2048^3: 1.07x).
@@ -130,19 +126,34 @@ def packing_pays(m: int, n: int, k: int, cfg: CpuConfig, itemsize: int = 4) -> b
 
 
 def choose_packed_tiles(m: int, n: int, k: int, cfg: CpuConfig, threads: int = 1) -> PackedTiles:
-    """Cache tiles for the packed path, clamped to the padded problem; with several threads,
-    ``mc`` shrinks (by whole microkernels) until there are at least ``2 * threads`` tasks."""
+    """Cache tiles for the packed path: the CPU model's blocks (:mod:`.blocking`) clamped to the
+    padded problem and evened out over it; with several threads, ``mc`` shrinks (by whole
+    microkernels) until the cores get at least two tasks each (see :func:`_even_rows`)."""
     mr, nr = cfg.mr, cfg.nr
-    mc0, nc0 = PACKED_CACHE_TILES.get(cfg.name, (cfg.mc, cfg.nc))
+    mc0, nc0 = cfg.packed_blocks  # an mc x kc block of packed A in L2, kc x nc of B in L3
     mc = min(round_up(mc0, mr), round_up(m, mr))
     nc = min(round_up(nc0, nr), round_up(n, nr))
-    kc = min(cfg.kc, k)
+    nc = min(nc, round_up(-(-n // -(-n // nc)), nr))  # no sliver of a column block at the end
+    # K slabs evened out too, in whole vectors (Haswell's kc of 320 at K = 512: two slabs of 256).
+    kc = min(cfg.kc, k, round_up(-(-k // -(-k // cfg.kc)), cfg.lanes))
     slab_nc = _per_slab_nc(m, n, k, kc, mr, nr, nc0, threads)
     if slab_nc:
         return PackedTiles(mc, slab_nc, kc, mr, nr, pack_k=2 * cfg.lanes, b_per_slab=True)
-    while threads > 1 and -(-m // mc) * -(-n // nc) < 2 * threads and mc > mr:
-        mc = max(mr, round_up(mc // 2, mr))
+    mc = _even_rows(m, mc, mr, -(-n // nc), threads)
     return PackedTiles(mc, nc, kc, mr, nr, pack_k=2 * cfg.lanes)
+
+
+def _even_rows(m: int, mc: int, mr: int, col_tasks: int, threads: int) -> int:
+    """``mc`` evened out over M (1024 rows in two blocks of 512, not 896 + 128), in whole
+    microkernels and at most ``mc``; with several threads, cut so that the cores get at least
+    two tasks each and, when the column blocks do not share out evenly, the same number of row
+    blocks (896-row blocks halved to 448 left 5 tasks for 2 cores at 2048^3)."""
+    row_tasks = -(-m // mc)
+    if threads > 1:
+        row_tasks = max(row_tasks, -(-2 * threads // col_tasks))
+        if col_tasks % threads:
+            row_tasks = round_up(row_tasks, threads)
+    return min(mc, max(mr, round_up(-(-m // row_tasks), mr)))
 
 
 def _per_slab_nc(m: int, n: int, k: int, kc: int, mr: int, nr: int, nc0: int, threads: int) -> int | None:

@@ -29,7 +29,8 @@ KIB, MIB = 1 << 10, 1 << 20
 @dataclass(frozen=True)
 class HostCpu:
     """A CPU code is generated for: LLVM's name for it, the ISA features that matter, its caches
-    (bytes of one instance; ``l3_sharing`` cores share the L3) and its FMA units.
+    (bytes of one instance, ``*_ways`` its associativity, 0 when unknown; ``l3_sharing`` cores
+    share the L3) and its FMA units (``fma_latency`` cycles from an FMA to its result's use).
 
     ``llvm_features`` are explicit LLVM target features (``+avx512f``, ``-avx512bw``) given on
     top of the CPU's own, as ``--cpu-features`` spells them; ``host`` says whether this is the
@@ -43,9 +44,14 @@ class HostCpu:
     l2: int = 512 * KIB
     l3: int = 8 * MIB
     l3_sharing: int = 1
+    l1d_ways: int = 0
+    l2_ways: int = 0
+    l3_ways: int = 0
+    line_bytes: int = 64
     cores: int = 1
     fma_units: int = 2  # FMA pipes per core
     fma_bits: int = 0  # datapath width of one FMA pipe; 0: the vector width (full-width units)
+    fma_latency: int = 4
     llvm_features: tuple[str, ...] = ()
     host: bool = False
 
@@ -93,29 +99,63 @@ _V3 = frozenset({"avx", "avx2", "fma", "f16c"})
 _V4 = _V3 | {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
 
 
-def _named(name: str, features: frozenset[str], l1d: int, l2: int, l3: int, fma_bits: int = 0) -> HostCpu:
-    return HostCpu(name, frozenset(features), l1d=l1d, l2=l2, l3=l3, fma_bits=fma_bits)
+def _named(
+    name: str,
+    features: frozenset[str],
+    caches: tuple[tuple[int, int], tuple[int, int], tuple[int, int]],
+    sharing: int,
+    *,
+    fma_bits: int = 0,
+    latency: int = 4,
+) -> HostCpu:
+    """A table entry: ``caches`` is ((L1d bytes, ways), (L2 bytes, ways), (L3 bytes, ways))."""
+    (l1d, w1), (l2, w2), (l3, w3) = caches
+    return HostCpu(
+        name,
+        frozenset(features),
+        l1d=l1d,
+        l2=l2,
+        l3=l3,
+        l3_sharing=sharing,
+        l1d_ways=w1,
+        l2_ways=w2,
+        l3_ways=w3,
+        fma_bits=fma_bits,
+        fma_latency=latency,
+    )
 
 
-# LLVM CPU names the model knows: ISA features and per-core caches from the vendors' manuals
-# (L3: one socket's or CCD's); Zen 4 runs 512-bit FMAs on two 256-bit halves.
+_DESKTOP = ((32 * KIB, 8), (256 * KIB, 4), (8 * MIB, 16))  # Skylake client: a 4-way L2
+_HASWELL = ((32 * KIB, 8), (256 * KIB, 8), (8 * MIB, 16))
+_SKX = ((32 * KIB, 8), (1 * MIB, 16), (16 * MIB, 11))
+_ICX = ((48 * KIB, 12), (1280 * KIB, 20), (32 * MIB, 12))
+_SPR = ((48 * KIB, 12), (2 * MIB, 16), (64 * MIB, 15))
+_ZEN2 = ((32 * KIB, 8), (512 * KIB, 8), (16 * MIB, 16))
+_ZEN3 = ((32 * KIB, 8), (512 * KIB, 8), (32 * MIB, 16))
+_ZEN4 = ((32 * KIB, 8), (1 * MIB, 8), (32 * MIB, 16))
+_ZEN5 = ((48 * KIB, 12), (1 * MIB, 16), (32 * MIB, 16))
+
+# LLVM CPU names the model knows: ISA features, per-core caches with their associativity and the
+# cores sharing the L3 (a typical part's: one socket's or CCD's L3) from the vendors' manuals,
+# FMA latency (5 cycles on Haswell and Zen 2, else 4); Zen 4 runs 512-bit FMAs on two 256-bit
+# halves. The generic x86-64 levels take Haswell's caches (v4: Skylake-X's).
 KNOWN_CPUS: dict[str, HostCpu] = {
     c.name: c
     for c in (
-        _named("x86-64", frozenset(), 32 * KIB, 256 * KIB, 8 * MIB),
-        _named("x86-64-v2", frozenset(), 32 * KIB, 256 * KIB, 8 * MIB),
-        _named("x86-64-v3", _V3, 32 * KIB, 256 * KIB, 8 * MIB),
-        _named("x86-64-v4", _V4, 32 * KIB, 1 * MIB, 16 * MIB),
-        _named("haswell", _V3, 32 * KIB, 256 * KIB, 8 * MIB),
-        _named("skylake", _V3, 32 * KIB, 256 * KIB, 8 * MIB),
-        _named("skylake-avx512", _V4, 32 * KIB, 1 * MIB, 16 * MIB),
-        _named("cascadelake", _V4 | {"avx512_vnni"}, 32 * KIB, 1 * MIB, 16 * MIB),
-        _named("icelake-server", _V4 | {"avx512_vnni"}, 48 * KIB, 1280 * KIB, 32 * MIB),
-        _named("sapphirerapids", _V4 | {"avx512_vnni", "avx512_bf16", "avx512_fp16"}, 48 * KIB, 2 * MIB, 64 * MIB),
-        _named("znver2", _V3, 32 * KIB, 512 * KIB, 16 * MIB),
-        _named("znver3", _V3, 32 * KIB, 512 * KIB, 32 * MIB),
-        _named("znver4", _V4 | {"avx512_vnni", "avx512_bf16"}, 32 * KIB, 1 * MIB, 32 * MIB, fma_bits=256),
-        _named("znver5", _V4 | {"avx512_vnni", "avx512_bf16", "avx_vnni"}, 48 * KIB, 1 * MIB, 32 * MIB),
+        _named("x86-64", frozenset(), _HASWELL, 4),
+        _named("x86-64-v2", frozenset(), _HASWELL, 4),
+        _named("x86-64-v3", _V3, _HASWELL, 4),
+        _named("x86-64-v4", _V4, _SKX, 12),
+        _named("haswell", _V3, _HASWELL, 4, latency=5),
+        _named("skylake", _V3, _DESKTOP, 4),
+        _named("skylake-avx512", _V4, _SKX, 12),
+        _named("cascadelake", _V4 | {"avx512_vnni"}, _SKX, 12),
+        _named("icelake-server", _V4 | {"avx512_vnni"}, _ICX, 24),
+        _named("sapphirerapids", _V4 | {"avx512_vnni", "avx512_bf16", "avx512_fp16"}, _SPR, 32),
+        _named("znver2", _V3, _ZEN2, 4, latency=5),
+        _named("znver3", _V3, _ZEN3, 8),
+        _named("znver4", _V4 | {"avx512_vnni", "avx512_bf16"}, _ZEN4, 8, fma_bits=256),
+        _named("znver5", _V4 | {"avx512_vnni", "avx512_bf16", "avx_vnni"}, _ZEN5, 8),
     )
 }
 
@@ -178,8 +218,8 @@ def target_cpu() -> HostCpu:
 
 
 def _cache_sizes(root: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> dict[str, int]:
-    """``l1d``, ``l2``, ``l3`` (bytes of one instance) and ``l3_sharing`` from sysfs; missing
-    entries are left out (the model keeps its defaults)."""
+    """``l1d``, ``l2``, ``l3`` (bytes of one instance), their ``*_ways``, ``line_bytes`` and
+    ``l3_sharing`` from sysfs; missing entries are left out (the model keeps its defaults)."""
     out: dict[str, int] = {}
     for index in sorted(root.glob("index*")) if root.is_dir() else []:
         try:
@@ -196,7 +236,21 @@ def _cache_sizes(root: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> dic
             out[key] = size
             if key == "l3":
                 out["l3_sharing"] = _count_cpus(shared)
+            ways = _optional_int(index / "ways_of_associativity")
+            if ways:
+                out[f"{key}_ways"] = ways
+            line = _optional_int(index / "coherency_line_size")
+            if key == "l1d" and line:
+                out["line_bytes"] = line
     return out
+
+
+def _optional_int(path: Path) -> int | None:
+    """The integer in a sysfs file, or None when it is absent or not a number."""
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def _bytes(text: str) -> int:
@@ -235,14 +289,14 @@ def host_cpu() -> HostCpu:
             if line.startswith("flags"):
                 features = set(line.split(":", 1)[1].split())
                 break
-    known = KNOWN_CPUS.get(name)
-    fma_bits = known.fma_bits if known is not None else 0
+    known = KNOWN_CPUS.get(name) or HostCpu(name, frozenset())
     return HostCpu(
         name,
         frozenset(features),
         **_cache_sizes(),
         cores=os.cpu_count() or 1,
-        fma_bits=fma_bits,
+        fma_bits=known.fma_bits,
+        fma_latency=known.fma_latency,
         host=True,
     )
 
