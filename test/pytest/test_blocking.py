@@ -135,3 +135,17 @@ def test_blocking_is_a_frozen_dataclass():
     assert isinstance(b, Blocking) and b.accumulators == 12
     with pytest.raises(AttributeError):
         b.mr = 4  # type: ignore[misc]
+
+
+def test_tuned_cache_tiles_replace_the_model():
+    """The tuner's knobs start from the model's (evened) blocks, and a tuned mc/nc is taken as is."""
+    from tilewright.schedule import knobs
+
+    with targeting(KNOWN_CPUS["znver5"]):
+        cfg = config_for()
+    specs = knobs.contraction_knobs(cfg, 1024, 1024, 1024, packs=True)
+    defaults = {name: spec.default for name, spec in specs.items()}
+    assert (defaults["mr"], defaults["kc"], defaults["mc_tiles"], defaults["nc_tiles"]) == (8, 256, 64, 32)
+    tuned = knobs.config_with(cfg, {**defaults, "mc_tiles": 16, "nc_tiles": 8}, defaults)
+    t = choose_packed_tiles(1024, 1024, 1024, tuned)
+    assert (t.mc, t.nc) == (128, 256)

@@ -32,7 +32,7 @@ Chooser = Callable[[str], Mapping[str, int] | None]
 
 TUNED_SUFFIX = "+tuned"
 """Appended to the ``CpuConfig`` name of a tuned contraction: the packed path then takes its
-cache tiles from the config (``mc``, ``nc``) instead of the library's table for the ISA."""
+cache tiles from the config (``mc``, ``nc``) instead of the CPU model's blocking."""
 
 MR_OPTIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16)
 NR_VECTORS = (1, 2, 3, 4)  # nr options in vector registers
@@ -82,7 +82,8 @@ def contraction_knobs(cfg: CpuConfig, m: int, n: int, k: int, *, packs: bool) ->
 
     lanes = cfg.lanes
     if packs and matmul.packing_pays(m, n, k, cfg):
-        mc, nc = getattr(matmul, "PACKED_CACHE_TILES", {}).get(cfg.name, (cfg.mc, cfg.nc))
+        packed = matmul.choose_packed_tiles(m, n, k, cfg)
+        mc, nc = packed.mc, packed.nc
     else:
         tiles = matmul.choose_tiles(m, n, k, cfg)
         mc, nc = tiles.mc, tiles.nc
@@ -127,7 +128,10 @@ def config_with(cfg: CpuConfig, values: Mapping[str, int], defaults: Mapping[str
     if "kc" in values:
         changes["kc"] = values["kc"]
     if "mc_tiles" in values:
-        changes.update(mc=values["mc_tiles"] * mr, nc=values["nc_tiles"] * nr, name=cfg.name + TUNED_SUFFIX)
+        # No CPU model's blocking: the packed path takes mc, nc from the config (CpuConfig.packed_blocks).
+        changes.update(
+            mc=values["mc_tiles"] * mr, nc=values["nc_tiles"] * nr, name=cfg.name + TUNED_SUFFIX, blocking=None
+        )
     return replace(cfg, **changes)  # type: ignore[arg-type]
 
 
