@@ -44,4 +44,6 @@ def FuseConsumerOp : Op<Transform_Dialect, "tw.fuse_consumer",
   let hasVerifier = 1;
 }
 
+include "dialects/transform/TwAttentionTransformOps.td"
+
 #endif // TILEWRIGHT_DIALECT_TRANSFORM_OPS

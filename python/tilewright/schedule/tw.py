@@ -49,3 +49,34 @@ class TwOps(Handle):
         )
         nest(new_loops, fused)
         return fused, new_loops
+
+    def convert_to_online_attention(self) -> tuple[OpHandle, OpHandle, OpHandle]:
+        """``transform.tw.convert_to_online_attention``: ``tw.attention`` → its running state.
+
+        Each ``tw.attention`` becomes fills of ``acc`` (0), ``max`` (-inf) and ``sum`` (0), one
+        ``tw.online_attention`` over all keys and a ``linalg.generic`` writing ``acc / sum`` into
+        the output. Tiling the online op's key dim (:meth:`tile` with a key block) then gives flash
+        attention. Returns (the online op, the normalization, the three fills); consumes this handle.
+        """
+        s = self.schedule
+        any_op = s._any_op()
+        online, normalize, fills = s._build(tw_ops().ConvertToOnlineAttentionOp, any_op, any_op, any_op, self.value)
+        return online, normalize, fills
+
+    def decompose_attention(self) -> tuple[OpHandle, OpHandle, OpHandle]:
+        """``transform.tw.decompose_attention``: ``tw.online_attention`` → ``linalg.generic`` ops.
+
+        Returns (the scores contraction Q·Kᵀ, the P·V contraction, the other ops: fill, scale and
+        mask, running max, exp, alpha, sum, rescale) so the vectorization schedule applies to each;
+        consumes this handle. Fully masked rows give 0, never NaN.
+        """
+        s = self.schedule
+        any_op = s._any_op()
+        scores, pv, others = s._build(tw_ops().DecomposeAttentionOp, any_op, any_op, any_op, self.value)
+        return scores, pv, others
+
+    def skip_invisible_keys(self) -> None:
+        """``transform.tw.skip_invisible_keys``: this key loop (``scf.for`` over key blocks of a causal
+        ``tw.online_attention``, as :meth:`tile` makes it) stops at the last block its query block
+        sees, so blocks past the diagonal are skipped, not computed and masked. Keeps the handle."""
+        self.schedule._build(tw_ops().SkipInvisibleKeysOp, self.value)
