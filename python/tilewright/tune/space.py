@@ -167,7 +167,7 @@ def features(space: Space, point: Point) -> list[float]:
         mc,
         nc,
         accumulators / cpu.vector_registers,
-        mr * nr / (mr + nr),  # flops per element loaded by the microkernel
+        accumulators / (mr + nr / lanes),  # FMAs per load or broadcast in the microkernel's k loop
         kc * nr * size / cpu.l1d,
         mc * kc * size / cpu.l2,
         kc * nc * size / max(1, cpu.l3),

@@ -242,12 +242,15 @@ class ModelStrategy(Strategy):
     def _rank(self, pool: list[Point], measured: Sequence[Observation]) -> list[Point]:
         from sklearn.ensemble import HistGradientBoostingRegressor
 
-        x = [[*features(self.space, o.point), prior_score(self.space, o.point)] for o in measured]
-        y = [math.log(max(o.speedup, 0.05)) for o in measured]
+        samples = [Observation(self.space.default, 1.0), *measured]  # the baseline is a measurement too
+        x = [[*features(self.space, o.point), prior_score(self.space, o.point)] for o in samples]
+        y = [math.log(max(o.speedup, 0.05)) for o in samples]
         model = HistGradientBoostingRegressor(max_iter=80, learning_rate=0.15, min_samples_leaf=2, random_state=0)
         model.fit(x, y)
-        predicted = model.predict([[*features(self.space, p), prior_score(self.space, p)] for p in pool])
-        order = sorted(range(len(pool)), key=lambda i: -float(predicted[i]))
+        priors = [prior_score(self.space, p) for p in pool]
+        predicted = model.predict([[*features(self.space, p), prior] for p, prior in zip(pool, priors, strict=True)])
+        # Trees predict in steps: among equal predictions the prior decides, not the enumeration order.
+        order = sorted(range(len(pool)), key=lambda i: (-round(float(predicted[i]), 3), -priors[i]))
         return [pool[i] for i in order]
 
 
