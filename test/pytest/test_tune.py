@@ -217,3 +217,27 @@ def test_ray_measures_on_a_local_instance(tmp_path):
     (group,) = report.groups
     assert dict(group.accounting["random"].outcomes) == {"measured": 1}
     assert rows(db, "SELECT COUNT(*) FROM measurements WHERE status = 'measured'") == [(1,)]
+
+
+def test_each_distinct_group_is_tuned_once(tmp_path):
+    """Two layers of the same shape are one group (one signature); a third shape is another."""
+    path = tmp_path / "mlp.mlir"
+    path.write_text(
+        """func.func @main(%x: tensor<7x33xf32>, %w1: tensor<33x33xf32>, %w2: tensor<33x33xf32>,
+                  %w3: tensor<33x5xf32>) -> tensor<7x5xf32> {
+  %0 = stablehlo.dot_general %x, %w1, contracting_dims = [1] x [0]
+    : (tensor<7x33xf32>, tensor<33x33xf32>) -> tensor<7x33xf32>
+  %1 = stablehlo.dot_general %0, %w2, contracting_dims = [1] x [0]
+    : (tensor<7x33xf32>, tensor<33x33xf32>) -> tensor<7x33xf32>
+  %2 = stablehlo.dot_general %1, %w3, contracting_dims = [1] x [0]
+    : (tensor<7x33xf32>, tensor<33x5xf32>) -> tensor<7x5xf32>
+  return %2 : tensor<7x5xf32>
+}
+"""
+    )
+    db = tmp_path / "tune.sqlite"
+    report = tilewright.tune(path, strategy="random", budget=1, db=db, **FAST)
+    signatures = [g.group.signature for g in report.groups]
+    assert len(signatures) == 2 and "matmul[7x33x33]" in signatures[0] and "matmul[7x5x33]" in signatures[1]
+    assert [sum(g.accounting["random"].outcomes.values()) for g in report.groups] == [1, 1]
+    assert len(rows(db, "SELECT * FROM best")) == 2

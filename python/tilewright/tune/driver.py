@@ -182,6 +182,7 @@ def tune(config: TuneConfig, log: Callable[[str], None] | None = None, progress:
     if not groups:
         say("no op group of this program has knobs (no contraction, convolution or attention): nothing to tune")
     base: dict[str, dict[str, int]] = {}
+    backend: Any = None  # one for the run (a Ray instance starts once), set up anew per group
     try:
         for group in groups:
             space = build_space(group, cpu)
@@ -193,21 +194,23 @@ def tune(config: TuneConfig, log: Callable[[str], None] | None = None, progress:
                 config.entry,
                 config.threads,
                 config.seed,
-                dict(base),
+                dict(base),  # the groups tuned so far, applied
                 config.rounds,
                 config.min_time_s,
                 config.timeout_s,
             )
-            backend = _backend(config, program)
-            try:
-                search = GroupSearch(config, space, key, result, backend, database, say, progress)
-                _search_group(search)
-                _crown(search)
-            finally:
-                backend.close()
+            if backend is None:
+                backend = _backend(config, program)
+            else:
+                backend.reset(program)
+            search = GroupSearch(config, space, key, result, backend, database, say, progress)
+            _search_group(search)
+            _crown(search)
             if result.best is not None:
                 base[group.signature] = result.best
     finally:
+        if backend is not None:
+            backend.close()
         database.close()
     return report
 

@@ -222,6 +222,12 @@ class LocalPool:
     def final(self, candidates: Sequence[dict[str, dict[str, int]]], rounds: int) -> tuple[list[float], float]:
         return self.clients[0].final(candidates, rounds)
 
+    def reset(self, program: Program) -> None:
+        """Measure ``program`` from now on (fresh workers: their baseline changed)."""
+        self.close()
+        self.program = program
+        self.clients = [WorkerClient(program) for _ in range(self.width)]
+
     def close(self) -> None:
         for client in self.clients:
             client.close()

@@ -72,6 +72,10 @@ class RayPool:
     def final(self, candidates: Sequence[dict[str, dict[str, int]]], rounds: int) -> tuple[list[float], float]:
         return self.ray.get(self._final.remote(self.program, list(candidates), rounds))
 
+    def reset(self, program: Program) -> None:
+        """Measure ``program`` from now on (each task sets up its own worker anyway)."""
+        self.program = program
+
     def close(self) -> None:
         if self._started:
             self.ray.shutdown()
