@@ -70,6 +70,49 @@ def test_bench_reports_the_fraction_of_peak(tmp_path):
     assert "of_peak" in report["peers"]["numpy"]["time"]
 
 
+def test_peak_plot_is_a_roofline(tmp_path, monkeypatch):
+    """``--peak --plot``: a roofline PNG, one point per implementation timed, each at the program's
+    arithmetic intensity (flops per byte of arguments and results) and its GFLOP/s, under a roof at
+    the measured peak and a memory slope at the measured bandwidth; the report lists the points."""
+    import json
+    import subprocess
+    import sys
+
+    figure = pytest.importorskip("matplotlib.figure")
+    from tilewright.bench.report import plot
+
+    a, b = np.ones((97, 77), np.float32), np.ones((77, 131), np.float32)
+    program = tmp_path / "mm.mlir"
+    program.write_text(stablehlo_of(jnp.matmul, a, b))
+    png, out = tmp_path / "roof.png", tmp_path / "report.json"
+    cli = [sys.executable, "-m", "tilewright.cli.main", "bench", str(program), "-r", "1", "--min-time", "0.01"]
+    cli += ["--threads", "1", "--compare", "numpy,jax", "--peak", "--plot", str(png), "--json", str(out)]
+    done = subprocess.run(cli, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    report = json.loads(out.read_text())
+    drawn = report["plot"]
+    assert report["bytes"] == 4 * (97 * 77 + 77 * 131 + 97 * 131)
+    assert drawn["kind"] == "roofline" and drawn["bandwidth_gbs"] > 0
+    assert [p["name"] for p in drawn["points"]] == ["tilewright", "numpy", "jax"]
+    for p in drawn["points"]:
+        assert p["intensity"] == pytest.approx(2 * 97 * 77 * 131 / report["bytes"])
+    assert drawn["points"][0]["gflops"] == report["tilewright"]["time"]["gflops"]
+    # Redrawn in-process from the report: as many markers as points, at their coordinates.
+    seen = {}
+
+    def capture(fig, path, **kwargs):
+        ax = fig.axes[0]
+        seen["xy"] = [tuple(c.get_offsets()[0]) for c in ax.collections]
+        seen["scale"] = (ax.get_xscale(), ax.get_yscale())
+
+    monkeypatch.setattr(figure.Figure, "savefig", capture)
+    again = plot(report, str(tmp_path / "again.png"))
+    assert seen["scale"] == ("log", "log")
+    assert seen["xy"] == [pytest.approx((p["intensity"], p["gflops"])) for p in again["points"]]
+    assert len(seen["xy"]) == len(drawn["points"]) == 3
+
+
 def test_measure_peak_on_this_host():
     peak = measure_peak(host_cpu(), min_time_s=0.01, repetitions=1)
     assert peak.lanes == host_cpu().vector_bits // 32 and peak.gflops > 0 and peak.iterations > 0

@@ -6,6 +6,7 @@ target's own lowering -> the JIT): one loop whose body is ``accumulators`` indep
 cover the FMA latency on every FMA pipe. No load or store in the loop, so its rate is
 the arithmetic roof a matmul or attention kernel can at best approach; ``bench``
 reports every program's GFLOP/s as a fraction of it, measured on the same pinned core.
+:func:`measure_bandwidth` gives the roofline's memory slope (``--peak --plot``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import ctypes
 import time
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from tilewright.target.cpu.host import HostCpu
 
@@ -120,3 +123,25 @@ def measure_peak(cpu: HostCpu, min_time_s: float = 0.2, repetitions: int = 5) ->
     flops = 2.0 * lanes * accumulators * n
     del ir  # the context keeps the module alive until here
     return Peak(flops / best / 1e9, lanes, accumulators, n, best)
+
+
+# Bytes of each array the bandwidth copy streams: several times any L3, so the copy runs from
+# and to memory, and at least this much.
+BANDWIDTH_MIN_BYTES = 64 << 20
+BANDWIDTH_MAX_BYTES = 256 << 20
+
+
+def measure_bandwidth(cpu: HostCpu, repetitions: int = 5) -> float:
+    """Memory bandwidth (GB/s) one thread reaches: the best of ``repetitions`` numpy copies of an
+    array 4x the L3 (64 to 256 MiB), counted as read + write. A cheap STREAM "copy", enough for
+    the roofline's slope, not a tuned figure."""
+    size = min(BANDWIDTH_MAX_BYTES, max(BANDWIDTH_MIN_BYTES, 4 * cpu.l3))
+    src = np.ones(size // 4, np.float32)
+    dst = np.empty_like(src)
+    np.copyto(dst, src)  # fault the pages in
+    best = float("inf")
+    for _ in range(repetitions):
+        began = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - began)
+    return 2 * size / best / 1e9

@@ -134,11 +134,72 @@ def require_matplotlib() -> None:
         raise bench_error("--plot needs matplotlib: install tilewright[bench] (or pip install matplotlib)")
 
 
-def plot(report: dict[str, Any], path: str) -> None:
-    """Bar chart of median time per implementation, IQR as error bars, speedups on the bars."""
+def plot(report: dict[str, Any], path: str) -> dict[str, Any]:
+    """Draw the report into the PNG ``path``: a roofline when the peak was measured (``--peak``),
+    else a bar chart of the times. Returns what was drawn (``report["plot"]`` in ``--json``)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    if report.get("peak") and report.get("bytes") and report.get("flops"):
+        return roofline(report, path)
+    bar_chart(report, path)
+    return {"kind": "bars", "path": path}
+
+
+def _save(fig: Any, path: str) -> None:
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as exc:
+        raise bench_error(f"--plot: cannot write '{path}': {exc.strerror}") from None
+    finally:
+        plt.close(fig)
+
+
+def roofline(report: dict[str, Any], path: str) -> dict[str, Any]:
+    """Log-log roofline: x the program's arithmetic intensity (flops per compulsory byte: its
+    arguments read and results written once), y GFLOP/s; the measured FMA peak (x threads) as
+    the flat roof, the measured copy bandwidth as the slope; one point per implementation."""
+    import matplotlib.pyplot as plt
+
+    peak = report["peak"]
+    roof = peak["gflops"] * peak.get("threads", 1)
+    bandwidth = peak.get("bandwidth_gbs")
+    intensity = report["flops"] / report["bytes"]
+    entries = [(TILEWRIGHT, report[TILEWRIGHT]), *report["peers"].items()]
+    points = [
+        {"name": name, "intensity": intensity, "gflops": e["time"]["gflops"], "of_peak": e["time"].get("of_peak")}
+        for name, e in entries
+        if e.get("time") and e["time"].get("gflops")
+    ]
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    ridge = roof / bandwidth if bandwidth else intensity
+    xs = [min(intensity, ridge) / 8, max(intensity, ridge) * 8]
+    if bandwidth:
+        knee = [xs[0], ridge, xs[1]]
+        ax.plot(knee, [min(roof, bandwidth * x) for x in knee], color="#2d3748", lw=1.5)
+        ax.annotate(f"memory {bandwidth:.1f} GB/s", (xs[0], bandwidth * xs[0]), fontsize=8, va="bottom")
+    else:
+        ax.plot(xs, [roof, roof], color="#2d3748", lw=1.5)
+    ax.annotate(f"FMA peak {roof:.0f} GFLOP/s", (xs[1], roof), fontsize=8, ha="right", va="bottom")
+    for p in points:
+        color = "#2b6cb0" if p["name"] == TILEWRIGHT else "#a0aec0"
+        ax.scatter([p["intensity"]], [p["gflops"]], color=color, zorder=3, edgecolors="#1a202c")
+        share = f" ({p['of_peak']:.0%})" if p.get("of_peak") is not None else ""
+        ax.annotate(f" {p['name']}{share}", (p["intensity"], p["gflops"]), fontsize=8, va="center")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("arithmetic intensity (flop / byte of arguments and results)")
+    ax.set_ylabel("GFLOP/s")
+    ax.set_title(f"{Path(report['program']).name}, {report['threads']} thread(s): roofline")
+    fig.tight_layout()
+    _save(fig, path)
+    return {"kind": "roofline", "path": path, "roof_gflops": roof, "bandwidth_gbs": bandwidth, "points": points}
+
+
+def bar_chart(report: dict[str, Any], path: str) -> None:
+    """Bar chart of median time per implementation, IQR as error bars, speedups on the bars."""
     import matplotlib.pyplot as plt
 
     names, medians, low, high, labels = [], [], [], [], []
@@ -162,9 +223,4 @@ def plot(report: dict[str, Any], path: str) -> None:
     ax.set_title(f"{Path(report['program']).name}, {report['threads']} thread(s)\nspeedup = peer / tilewright")
     ax.margins(y=0.25)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as exc:
-        raise bench_error(f"--plot: cannot write '{path}': {exc.strerror}") from None
-    finally:
-        plt.close(fig)
+    _save(fig, path)

@@ -314,6 +314,9 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
         "host": host_description(threads),
         "flops": flops,
         "flop_ops": [op.as_json() for op in flop_count.ops],
+        # The arguments read and results written once: the compulsory memory traffic, for the
+        # roofline's arithmetic intensity (flops per byte).
+        "bytes": sum(np.asarray(x).nbytes for x in inputs) + sum(r.nbytes for r in reference),
         "speedup_definition": SPEEDUP_DEFINITION,
         TILEWRIGHT: {
             "compile_s": compile_s,
@@ -339,11 +342,11 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = lambda _msg: Non
             entry["speedup"] = stats[name].median_s / ours_stats.median_s
         report["peers"][name] = entry
     if config.peak:
-        from tilewright.bench.peak import measure_peak
+        from tilewright.bench.peak import measure_bandwidth, measure_peak
 
-        log("measuring the FMA peak")
+        log("measuring the FMA peak and the memory bandwidth")
         peak = measure_peak(options.cpu_model, config.min_time_s)
-        report["peak"] = peak.as_json() | {"threads": threads}
+        report["peak"] = peak.as_json() | {"threads": threads, "bandwidth_gbs": measure_bandwidth(options.cpu_model)}
         for entry in [report[TILEWRIGHT], *report["peers"].values()]:
             t = entry.get("time")
             if t and t.get("gflops"):

@@ -53,7 +53,10 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="also measure the core's FMA peak (a register-only kernel) and report GFLOP/s as a fraction of it",
     )
-    p.add_argument("--plot", help="draw a bar chart of the times into this PNG file (needs matplotlib)")
+    p.add_argument(
+        "--plot",
+        help="draw the times into this PNG file: a roofline with --peak, else a bar chart (needs matplotlib)",
+    )
     p.set_defaults(run=cmd_bench)
 
 
@@ -88,8 +91,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     log = (lambda msg: progress.print(f"[dim]bench: {msg}[/]")) if sys.stderr.isatty() else (lambda _msg: None)
     report = run_bench(config, log)
     print_report(report)
+    if args.plot:
+        report["plot"] = plot(report, args.plot)
     if args.json_path:
         write_json(report, args.json_path)
-    if args.plot:
-        plot(report, args.plot)
     return 0 if report["ok"] else 1
