@@ -307,6 +307,11 @@ class Executable:
         compilation.run_until(target.runnable_after)
         self.compilation = compilation
         self.signature = compilation.signature
+        if target.runs_artifact:  # the GPU: the artifact on this machine's device (an error without one)
+            from tilewright.runtime.artifact import load
+
+            self._function = load(compilation.run_until("artifact"))
+            return
         loaded = target.load(compilation)
         self._function = CpuFunction(loaded, compilation.options.entry, self.signature, compilation.context)
 

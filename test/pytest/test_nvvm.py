@@ -1,6 +1,7 @@
 """The NVVM GPU target without a GPU: every program of the GPU set compiles for sm_80 and sm_90
 to PTX that ``ptxas`` accepts (the ``cubin`` stage runs it), with every linalg op mapped to
-blocks and threads by the library (no launch of one thread) and clear errors otherwise."""
+blocks and threads by the library (no launch of one thread), an artifact whose launches fit
+their kernels' PTX parameters, and clear errors otherwise."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def _compile(source: str, arch: str) -> tilewright.compiler.Compilation:
     compilation = start(as_source(source), CompileOptions(target="nvvm", gpu_arch=arch))
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # a one-thread launch would warn
-        compilation.run_until("cubin")
+        compilation.run_until("artifact")
     return compilation
 
 
@@ -81,6 +82,23 @@ def test_gpu_set_compiles_and_ptxas_accepts(name, arch):
     assert kernels and set(launches) == set(kernels), (launches, kernels)
     for name in kernels:
         assert name.encode() in cubin
+    _check_manifest_against_ptx(compilation.artifacts["artifact"], ptx)
+
+
+def _check_manifest_against_ptx(data: bytes, ptx: str) -> None:
+    """Each launch of the manifest passes what its kernel's PTX entry declares: one argument per
+    ``.param``, a buffer exactly where the parameter is a pointer."""
+    from tilewright.runtime.artifact import read
+
+    manifest = read(data).manifest
+    entries = dict(re.findall(r"\.entry (\w+)\(([^)]*)\)", ptx))
+    for step in manifest["sequence"]:
+        if step["op"] != "launch":
+            continue
+        params = [p.strip() for p in entries[step["kernel"]].split(",") if p.strip()]
+        assert len(params) == len(step["args"]), step["kernel"]
+        for param, arg in zip(params, step["args"], strict=True):
+            assert (".ptr" in param) == ("buffer" in arg), (step["kernel"], param, arg)
 
 
 def test_libdevice_is_linked_for_math():
@@ -103,9 +121,3 @@ def test_ptxas_from_cuda_home(monkeypatch, tmp_path):
     fake.write_text("#!/bin/sh\n")
     monkeypatch.setenv("CUDA_HOME", str(tmp_path))
     assert toolkit.ptxas() == str(fake)
-
-
-def test_nvvm_compiles_but_does_not_run_in_process():
-    x = np.ones((7, 97), np.float32)
-    with pytest.raises(TilewrightError, match="--emit artifact"):
-        tilewright.compile(stablehlo_of(lambda v: v * 2, x), target="nvvm")

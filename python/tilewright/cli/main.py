@@ -24,8 +24,10 @@ PROG = "tilewright"
 COMMAND_MODULES: tuple[str, ...] = ("tilewright.cli.conformance", "tilewright.cli.bench", "tilewright.cli.tune")
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="program: StableHLO/MLIR text or bytecode, portable artifact, jax.export bytes")
+def _add_common(p: argparse.ArgumentParser, file_nargs: str | None = None) -> None:
+    p.add_argument(
+        "file", nargs=file_nargs, help="program: StableHLO/MLIR text or bytecode, portable artifact, jax.export bytes"
+    )
     p.add_argument("--entry", default="main", help="entry function (default: main)")
     from tilewright.target import target_names
 
@@ -70,8 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
         "in the current directory, as cc -c does)",
     )
 
-    r = sub.add_parser("run", help="JIT-compile and run the entry function on CPU")
-    _add_common(r)
+    r = sub.add_parser("run", help="JIT-compile and run the entry function on CPU, or run an artifact")
+    _add_common(r, file_nargs="?")
+    r.add_argument(
+        "--artifact",
+        metavar="MODEL.twa",
+        help="run a compiled artifact (--emit artifact) instead of FILE: no compiler involved (nvvm: on the GPU)",
+    )
     group = r.add_mutually_exclusive_group(required=True)
     group.add_argument("--inputs", help="npz file; its arrays in stored order are the arguments")
     group.add_argument("--random-inputs", action="store_true", help="seeded random arguments")
@@ -101,13 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _options(args: argparse.Namespace) -> Any:
     from tilewright.compiler import CompileOptions
 
+    threads = getattr(args, "threads", None)
+    if getattr(args, "emit", None) == "artifact" and args.target == "cpu" and threads is None:
+        threads = 1  # a CPU artifact carries no async runtime (target/artifact.py)
     return CompileOptions(
         target=args.target,
         entry=args.entry,
         schedule=args.schedule,
         opt_level=args.opt_level,
         dump_dir=Path(args.dump_dir) if args.dump_dir else None,
-        threads=getattr(args, "threads", None),
+        threads=threads,
         cpu=args.cpu,
         cpu_features=args.cpu_features,
         gpu_arch=args.gpu_arch,
@@ -186,19 +196,25 @@ def _refuse_input_as_output(out: Path, file: str) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from tilewright.compiler import Executable, start
     from tilewright.diagnostics import SourceLocation, TilewrightError, enter_stage
-    from tilewright.ingress.formats import read_source
     from tilewright.runtime.compare import load_expected
     from tilewright.runtime.inputs import load_npz_inputs, match_inputs, random_inputs
 
     if (args.rtol is not None or args.atol is not None) and not args.expected:
         raise TilewrightError("--rtol and --atol apply to --expected FILE.npz", SourceLocation(f"{PROG} run"))
-    source = read_source(args.file)
+    if (args.file is None) == (args.artifact is None):
+        where = SourceLocation(f"{PROG} run")
+        raise TilewrightError("give a program FILE or --artifact MODEL.twa (one of them)", where)
     inputs = load_npz_inputs(args.inputs) if args.inputs else None
     expected = load_expected(args.expected) if args.expected else None
-    executable = Executable(start(source, _options(args)))
-    _say_tuned(args, executable.compilation)
+    if args.artifact:
+        executable = _artifact_executable(args.artifact)
+    else:
+        from tilewright.compiler import Executable, start
+        from tilewright.ingress.formats import read_source
+
+        executable = Executable(start(read_source(args.file), _options(args)))
+        _say_tuned(args, executable.compilation)
     if inputs is None:
         inputs = random_inputs(executable.signature, args.seed)
     else:
@@ -217,6 +233,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if expected is not None:
         return _report_expected(results, expected, args)
     return 0
+
+
+def _artifact_executable(path: str) -> Any:
+    """The artifact's program (no MLIR imported), with ``signature`` as an Executable has."""
+    from tilewright.runtime.artifact import load
+
+    return load(path)
 
 
 def _report_expected(results: tuple[Any, ...], expected: dict[str, Any], args: argparse.Namespace) -> int:

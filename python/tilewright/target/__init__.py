@@ -56,6 +56,7 @@ class Target:
     # The stage ``tilewright compile`` stops after without --emit, and the one load() needs.
     default_emit: str = ""
     runnable_after: str = ""
+    runs_artifact = False  # True: no load(); the driver runs the 'artifact' stage's output
 
     def run_stage(self, compilation: Compilation, stage: str) -> None:
         raise NotImplementedError

@@ -49,6 +49,7 @@ class CpuTarget(Target):
         Stage("llvm-ir", "ll", "LLVM IR text (mlir-translate)"),
         Stage("asm", "s", "host assembly (llc)"),
         Stage("obj", "o", "ELF object (llc)", binary=True),
+        Stage("artifact", "twa", "shared object + manifest (tilewright.runtime.artifact; --threads 1)", binary=True),
     )
     default_emit = "obj"
     runnable_after = "llvm-dialect"
@@ -79,6 +80,10 @@ class CpuTarget(Target):
                 opt_level=opt_level,
             )
             compilation.record(stage, code.decode() if stage == "asm" else code)  # text stages are str
+        elif stage == "artifact":
+            from tilewright.target.artifact import cpu_artifact
+
+            compilation.record(stage, cpu_artifact(compilation))
         else:
             raise ValueError(f"the cpu target has no stage '{stage}'")
 

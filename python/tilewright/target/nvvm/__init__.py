@@ -32,9 +32,16 @@ class NvvmTarget(Target):
         Stage("nvvm", "mlir", "kernels in gpu.module @kernels lowered to NVVM; host launches (tw-lower-to-nvvm)"),
         Stage("ptx", "ptx", "the kernels' PTX (gpu-module-to-binary, PTX ISA 8.0)"),
         Stage("cubin", "cubin", "the kernels' cubin (ptxas -arch=ARCH)", binary=True),
+        Stage(
+            "artifact",
+            "twa",
+            "cubin + PTX + manifest with the host sequence (tilewright.runtime.artifact)",
+            binary=True,
+        ),
     )
     default_emit = "cubin"
-    runnable_after = "cubin"
+    runnable_after = "artifact"
+    runs_artifact = True  # the driver runs its artifact (tilewright.runtime.artifact)
 
     def schedule_source(self, source: Any) -> Any:
         """The NVVM library's schedule in place of the CPU library's default."""
@@ -59,16 +66,13 @@ class NvvmTarget(Target):
         elif stage == "cubin":
             enter_stage(stage)
             compilation.record(stage, binary.cubin_of(compilation.artifacts["ptx"], arch))
+        elif stage == "artifact":
+            from tilewright.target.artifact import nvvm_artifact
+
+            enter_stage(stage)
+            compilation.record(stage, nvvm_artifact(compilation))
         else:
             raise ValueError(f"the nvvm target has no stage '{stage}'")
-
-    def load(self, compilation: Compilation) -> Any:
-        from tilewright.diagnostics import TilewrightError
-
-        raise TilewrightError(
-            "--target nvvm compiles here but runs only from an artifact on a machine with a GPU "
-            "(tilewright compile --target nvvm --emit artifact)"
-        )
 
 
 TARGET = NvvmTarget()

@@ -1,0 +1,97 @@
+"""The CUDA driver behind :class:`~tilewright.runtime.artifact.GpuArtifactProgram`, through
+``cuda-bindings`` (``pip install tilewright[gpu]``): the device's primary context, the module
+from the cubin (PTX, JIT-compiled by the driver, when the cubin does not load: a driver older
+than the ``ptxas`` that made it), allocations, copies and launches on the default stream.
+
+Every failure is a TilewrightError naming the call and CUDA's error: no ``cuda-bindings``,
+no driver, no GPU visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tilewright.diagnostics import TilewrightError
+
+
+def _bindings() -> Any:
+    try:
+        from cuda.bindings import driver
+    except ImportError:
+        try:
+            from cuda import cuda as driver  # cuda-python < 12.6
+        except ImportError:
+            raise TilewrightError(
+                "running an nvvm artifact needs cuda-bindings (pip install 'tilewright[gpu]' or cuda-bindings)"
+            ) from None
+    return driver
+
+
+class CudaDriver:
+    """CUDA driver calls on device ``device`` (default 0)."""
+
+    def __init__(self, device: int = 0) -> None:
+        self.cu = _bindings()
+        self._call("cuInit", 0)
+        count = self._call("cuDeviceGetCount")
+        if count < 1:
+            raise TilewrightError("no CUDA GPU is visible (cuDeviceGetCount is 0): nvvm artifacts run on a GPU")
+        if device >= count:
+            raise TilewrightError(f"CUDA device {device} asked for, but {count} visible")
+        self.device = self._call("cuDeviceGet", device)
+        self.context = self._call("cuDevicePrimaryCtxRetain", self.device)
+        self._call("cuCtxSetCurrent", self.context)
+
+    def _call(self, name: str, *args: Any) -> Any:
+        try:
+            out = getattr(self.cu, name)(*args)
+        except RuntimeError as exc:  # cuda-bindings raises this when libcuda.so is missing
+            raise TilewrightError(f"{name} failed: {exc} (is an NVIDIA driver installed?)") from None
+        err, rest = out[0], out[1:]
+        if err != self.cu.CUresult.CUDA_SUCCESS:
+            _, text = self.cu.cuGetErrorName(err)
+            name_text = text.decode() if isinstance(text, bytes) else str(err)
+            if name_text == "CUDA_ERROR_NO_DEVICE":
+                raise TilewrightError("no CUDA GPU is visible (CUDA_ERROR_NO_DEVICE): nvvm artifacts run on a GPU")
+            raise TilewrightError(f"{name} failed: {name_text}")
+        return rest[0] if len(rest) == 1 else (rest or None)
+
+    def load_module(self, cubin: bytes | None, ptx: bytes | None) -> Any:
+        if cubin is not None:
+            try:
+                return self._call("cuModuleLoadData", cubin)
+            except TilewrightError:
+                if ptx is None:
+                    raise
+        assert ptx is not None
+        return self._call("cuModuleLoadData", ptx + b"\0")
+
+    def function(self, module: Any, name: str) -> Any:
+        try:
+            return self._call("cuModuleGetFunction", module, name.encode())
+        except TilewrightError:
+            raise TilewrightError(f"the artifact's module has no kernel '{name}'") from None
+
+    def alloc(self, nbytes: int) -> int:
+        return int(self._call("cuMemAlloc", nbytes))
+
+    def free(self, pointer: int) -> None:
+        self._call("cuMemFree", pointer)
+
+    def copy_to_device(self, pointer: int, array: np.ndarray) -> None:
+        self._call("cuMemcpyHtoD", pointer, array.ctypes.data, array.nbytes)
+
+    def copy_to_host(self, array: np.ndarray, pointer: int) -> None:
+        self._call("cuMemcpyDtoH", array.ctypes.data, pointer, array.nbytes)
+
+    def copy_on_device(self, dst: int, src: int, nbytes: int) -> None:
+        self._call("cuMemcpyDtoD", dst, src, nbytes)
+
+    def launch(self, function: Any, grid: Sequence[int], block: Sequence[int], smem: int, params: int) -> None:
+        self._call("cuLaunchKernel", function, *grid, *block, smem, 0, params, 0)
+
+    def synchronize(self) -> None:
+        self._call("cuCtxSynchronize")

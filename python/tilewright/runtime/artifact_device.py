@@ -1,0 +1,127 @@
+"""Device arrays at the artifact runtime's boundary: arrays already on the GPU (torch, cupy,
+JAX, ...) are passed without a copy, through the CUDA array interface or DLPack; results can
+stay on the device as :class:`DeviceArray` (which exposes the CUDA array interface itself)."""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+import numpy as np
+
+from tilewright.diagnostics import TilewrightError
+from tilewright.types import TensorType
+
+KDL_CUDA = 2  # DLPack's device type of CUDA memory
+_DL_CODES = {0: "i", 1: "u", 2: "f"}
+
+
+class _DLDevice(ctypes.Structure):
+    _fields_ = [("device_type", ctypes.c_int32), ("device_id", ctypes.c_int32)]
+
+
+class _DLDataType(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint8), ("bits", ctypes.c_uint8), ("lanes", ctypes.c_uint16)]
+
+
+class _DLTensor(ctypes.Structure):
+    _fields_ = [
+        ("data", ctypes.c_void_p),
+        ("device", _DLDevice),
+        ("ndim", ctypes.c_int32),
+        ("dtype", _DLDataType),
+        ("shape", ctypes.POINTER(ctypes.c_int64)),
+        ("strides", ctypes.POINTER(ctypes.c_int64)),
+        ("byte_offset", ctypes.c_uint64),
+    ]
+
+
+def _mismatch(index: int, entry: str, got: str, expected: TensorType) -> TilewrightError:
+    return TilewrightError(
+        f"argument #{index} of '@{entry}' is a device array {got}, but the function expects {expected}"
+    )
+
+
+def _from_interface(arg: Any, expected: TensorType, index: int, entry: str) -> int:
+    cai = arg.__cuda_array_interface__
+    shape, dtype = tuple(cai["shape"]), np.dtype(cai["typestr"])
+    got = f"{dtype}{list(shape)}"
+    if (
+        shape != expected.shape
+        or dtype.itemsize != expected.dtype.itemsize
+        or dtype.kind != np.dtype(expected.dtype).kind
+    ):
+        if not (expected.element == "bf16" and dtype.itemsize == 2):
+            raise _mismatch(index, entry, got, expected)
+    strides = cai.get("strides")
+    if strides is not None and tuple(strides) != _c_strides(shape, dtype.itemsize):
+        raise TilewrightError(f"argument #{index} of '@{entry}': device arrays must be C-contiguous")
+    return int(cai["data"][0])
+
+
+def _from_dlpack(arg: Any, expected: TensorType, index: int, entry: str) -> int:
+    capsule = arg.__dlpack__()
+    get = ctypes.pythonapi.PyCapsule_GetPointer
+    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    tensor = _DLTensor.from_address(get(capsule, b"dltensor"))  # DLManagedTensor starts with its DLTensor
+    shape = tuple(tensor.shape[i] for i in range(tensor.ndim))
+    kind = _DL_CODES.get(tensor.dtype.code, "?")
+    bits = tensor.dtype.bits
+    got = f"{kind}{bits}{list(shape)}"
+    want = np.dtype(expected.dtype)
+    if shape != expected.shape or bits != want.itemsize * 8 or (kind != want.kind and expected.element != "bf16"):
+        raise _mismatch(index, entry, got, expected)
+    if tensor.strides and tuple(tensor.strides[i] for i in range(tensor.ndim)) != _c_strides(shape, 1):
+        raise TilewrightError(f"argument #{index} of '@{entry}': device arrays must be C-contiguous")
+    return int(tensor.data or 0) + int(tensor.byte_offset)
+
+
+def _c_strides(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
+    strides, step = [], itemsize
+    for size in reversed(shape):
+        strides.append(step)
+        step *= size
+    return tuple(reversed(strides))
+
+
+def device_pointer(arg: Any, expected: TensorType, index: int, entry: str) -> int | None:
+    """The device address of ``arg`` if it is a GPU array of ``expected``'s shape and dtype
+    (an error if it is one of another), None for anything else (a host array)."""
+    if isinstance(arg, np.ndarray):
+        return None
+    if hasattr(arg, "__cuda_array_interface__"):
+        return _from_interface(arg, expected, index, entry)
+    if hasattr(arg, "__dlpack_device__"):
+        device_type, _ = arg.__dlpack_device__()
+        if int(device_type) == KDL_CUDA:
+            return _from_dlpack(arg, expected, index, entry)
+    return None
+
+
+class DeviceArray:
+    """A result left on the GPU: ``__cuda_array_interface__`` for torch/cupy/numba, ``numpy()``
+    to copy it to the host; the memory is freed with the object."""
+
+    def __init__(self, pointer: int, type_: TensorType, driver: Any) -> None:
+        self.pointer, self.type, self._driver = pointer, type_, driver
+        self.shape, self.dtype = type_.shape, np.dtype(type_.dtype)
+
+    @property
+    def __cuda_array_interface__(self) -> dict[str, Any]:
+        return {"shape": self.shape, "typestr": self.dtype.str, "data": (self.pointer, False), "version": 3}
+
+    def numpy(self) -> np.ndarray:
+        array = np.empty(self.shape, self.dtype)
+        self._driver.copy_to_host(array, self.pointer)
+        return array
+
+    def __del__(self) -> None:
+        pointer, self.pointer = self.pointer, 0
+        if pointer:
+            try:
+                self._driver.free(pointer)
+            except Exception:  # noqa: BLE001 - interpreter shutdown: the context may be gone
+                pass
+
+    def __repr__(self) -> str:
+        return f"<DeviceArray {self.type} at 0x{self.pointer:x}>"
