@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from mlir import ir
 
 from tilewright.schedule import OpHandle, Schedule
-from tilewright.schedule.default import OP_TAG, tag_ops, untag_ops
 from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
 from tilewright.schedule.source import DEFAULT, ScheduleSource, Script
+from tilewright.schedule.tags import OP_TAG, tag_ops, untag_ops
 
 __all__ = ["NvvmDefaultSchedule", "nvvm_schedule"]
 
