@@ -63,6 +63,22 @@ def test_the_space_is_the_scripts_knobs_under_the_constraints(tmp_path):
     assert "problem" in space.violated({**space.default, "kc": 1024})  # K = 41: kc 64 covers it
 
 
+def test_attention_tiles_divide_the_head_dim(tmp_path):
+    import jax
+    import jax.numpy as jnp
+
+    from conftest import stablehlo_of
+
+    q = jnp.zeros((32, 64), jnp.float32)
+    path = tmp_path / "attention.mlir"
+    path.write_text(stablehlo_of(lambda q, k, v: jax.nn.softmax(q @ k.T, axis=-1) @ v, q, q, q))
+    (group,), _ = tunable_groups(str(path))
+    assert group.kind == "attention" and set(group.knobs) == {"mr", "nr"}
+    space = build_space(group, cpu_model("skylake-avx512"))
+    assert space.violated({"mr": 4, "nr": 48}) == ["divides"]
+    assert not space.violated({"mr": 4, "nr": 32})
+
+
 @pytest.mark.parametrize("shape", [(1, 7, 97), (97, 1, 7), (7, 97, 1000)])
 def test_any_valid_point_computes_the_same_product(tmp_path, shape):
     """A candidate the constraints admit compiles to a correct matmul at odd sizes."""

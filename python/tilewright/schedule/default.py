@@ -607,7 +607,9 @@ def default_schedule(
 
         s.part("pads", buffers, what=f"buffers for the tensor.pads (one of over {MAX_PAD_ELEMENTS} elements)")
     for root, fused in p.attention:
-        c = tunable("attention", root, fused, knobs.kernel_knobs(cfg), m=info[root].size("m") or 1)
+        c = tunable(
+            "attention", root, fused, knobs.kernel_knobs(cfg), m=info[root].size("m") or 1, n=info[root].size("n") or 1
+        )
         part(
             "attention",
             root,

@@ -9,6 +9,8 @@ machine, checked before anything is compiled (an invalid point is never compiled
 - ``L1``: a ``kc x nr`` micro-panel of B stays in the L1 data cache;
 - ``L2``: an ``mc x kc`` block of packed A stays in L2;
 - ``L3``: a ``kc x nc`` panel of B fits this core's share of L3;
+- ``divides`` (attention): ``nr`` divides the head dim: its kernels are not packed, so a
+  partial tile is masked in every row (``nr`` 48 at head dim 64: 50x slower, measured);
 - ``problem``: a tile no larger than needed (a point past the problem's size builds the same
   schedule as a smaller one: it would only be measured twice).
 
@@ -128,6 +130,8 @@ def build_space(group: TunableGroup, cpu: HostCpu) -> Space:
             f"kc x nc panel of B <= L3 share ({l3_share} B)",
         )
     m, n, k = dims.get("m"), dims.get("n"), dims.get("k")
+    if group.kind == "attention" and n:  # unpacked kernels: a partial nr tile is masked on every row
+        add("divides", lambda p: n % p["nr"] == 0, f"nr divides the head dim ({n})")
     if m and n:
         kc_max = _smallest_covering(knobs["kc"].options, k) if "kc" in knobs and k else None
 
