@@ -21,6 +21,7 @@ from tilewright.schedule.tuned import cpu_key, default_db_path
 from tilewright.target.cpu.host import cpu_model
 from tilewright.tune.database import Key, TuningDatabase
 from tilewright.tune.driver import tunable_groups
+from tilewright.tune.report import plot
 from tilewright.tune.space import build_space, point_key
 from tilewright.tune.strategies import Accounting, ModelStrategy, Observation
 
@@ -122,11 +123,16 @@ def tuned(tmp_path_factory):
     return path, db, report
 
 
-def test_every_strategy_accounts_for_every_candidate(tuned):
+def test_every_strategy_accounts_for_every_candidate(tuned, tmp_path):
     _path, db, report = tuned
     (group,) = report.groups
     space = build_space(group.group, cpu_model(None))
+    png = tmp_path / "convergence.png"
+    plot(report, png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for strategy, accounting in group.accounting.items():
+        trace = group.best_so_far(strategy)
+        assert len(trace) == 2 and trace == sorted(trace) and trace[0] >= 1.0
         assert sum(accounting.outcomes.values()) == 2, (strategy, accounting)
         assert set(accounting.outcomes) <= {"measured", "compile-failed", "crashed", "timeout", "wrong"}
         assert accounting.generated >= sum(accounting.rejected.values()) + 2 - accounting.from_database

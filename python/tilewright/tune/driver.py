@@ -18,6 +18,7 @@ signature), in program order:
 from __future__ import annotations
 
 import os
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,16 +96,25 @@ class GroupResult:
     speedup: float = 1.0  # the best's, re-measured against the baseline in the same rounds
     final: list[tuple[Point, float]] = field(default_factory=list)  # (point, speedup) of the re-measurement
 
+    def default_gflops(self) -> float | None:
+        """The default's GFLOP/s: over the median of every baseline time of the search (each
+        candidate was timed with the default in its rounds), so one slow moment does not set it."""
+        times = [s.outcome.baseline_s for s in self.steps if s.outcome.baseline_s and not s.from_database]
+        if self.baseline is not None and self.baseline.baseline_s:
+            times.append(self.baseline.baseline_s)
+        if not times or not self.flops:
+            return None
+        return self.flops / statistics.median(times) / 1e9
+
     def best_so_far(self, strategy: str) -> list[float]:
-        """GFLOP/s of the best candidate after each measurement of ``strategy`` (the baseline first)."""
-        base = self.baseline.baseline_s if self.baseline else None
+        """Best-so-far speedup over the default after each measurement of ``strategy``: each
+        candidate's time over the default's in the same rounds, so load from other processes
+        between candidates does not reorder them (absolute GFLOP/s did: a loaded minute made
+        the default look 3x slower than the candidates after it)."""
         trace: list[float] = []
-        best = 0.0
-        if base and self.flops:
-            best = self.flops / base / 1e9
+        best = 1.0
         for step in (s for s in self.steps if s.strategy == strategy):
-            if step.gflops:
-                best = max(best, step.gflops)
+            best = max(best, step.outcome.speedup)
             trace.append(best)
         return trace
 
@@ -133,7 +143,8 @@ class TuneReport:
                     "speedup": g.speedup,
                     "accounting": {s: a.as_json() for s, a in g.accounting.items()},
                     "final": [{"knobs": p, "speedup": x} for p, x in g.final],
-                    "best_so_far_gflops": {s: g.best_so_far(s) for s in g.accounting},
+                    "default_gflops": g.default_gflops(),
+                    "best_so_far_speedup": {s: g.best_so_far(s) for s in g.accounting},
                 }
                 for g in self.groups
             ],

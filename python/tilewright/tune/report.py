@@ -68,24 +68,38 @@ def print_report(report: TuneReport, out: Any = None) -> None:
 
 
 def plot(report: TuneReport, path: str | Path) -> None:
-    """Best-so-far GFLOP/s against the number of measurements, one line per strategy (and group)."""
+    """Best-so-far GFLOP/s against the number of measurements, one line per strategy (and group):
+    the default's GFLOP/s (``GroupResult.default_gflops``) times the best same-round speedup."""
+    lines: dict[str, list[float]] = {}
+    defaults: list[float] = []
+    for g in report.groups:
+        anchor = g.default_gflops() or 1.0
+        defaults.append(anchor)
+        for strategy in g.accounting:
+            label = strategy if len(report.groups) == 1 else f"{g.group.what} [{strategy}]"
+            lines[label] = [anchor * x for x in g.best_so_far(strategy)]
+    gflops = any(g.default_gflops() for g in report.groups)
+    title = f"tilewright tune: {Path(report.file).name} ({report.cpu})"
+    plot_lines(lines, defaults, title, path, "GFLOP/s" if gflops else "speedup over the default")
+
+
+def plot_lines(lines: dict[str, list[float]], defaults: list[float], title: str, path: str | Path, unit: str) -> None:
+    """The convergence plot: one best-so-far line per label, the defaults dashed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    for g in report.groups:
-        for strategy in g.accounting:
-            trace = g.best_so_far(strategy)
-            if trace:
-                label = strategy if len(report.groups) == 1 else f"{g.group.what} [{strategy}]"
-                ax.plot(range(1, len(trace) + 1), trace, marker=".", label=label)
-        if g.baseline is not None and g.baseline.baseline_s and g.flops:
-            ax.axhline(g.flops / g.baseline.baseline_s / 1e9, linestyle="--", color="grey", linewidth=0.8)
+    for label, trace in lines.items():
+        if trace:
+            ax.plot(range(1, len(trace) + 1), trace, marker=".", label=label)
+    for value in defaults:
+        ax.axhline(value, linestyle="--", color="grey", linewidth=0.8)
     ax.set_xlabel("measurements")
-    ax.set_ylabel("best-so-far GFLOP/s (whole program)")
-    ax.set_title(f"tilewright tune: {Path(report.file).name} ({report.cpu}); dashed: default")
+    ax.set_ylabel(f"best so far ({unit}, whole program)")
+    ax.set_title(f"{title}; dashed: default", fontsize=10)
+    fig.text(0.01, 0.01, "the default's median GFLOP/s x each candidate's same-round speedup", fontsize=7)
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
