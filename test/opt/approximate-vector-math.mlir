@@ -27,24 +27,34 @@ func.func @exp_vector(%x: vector<8xf32>) -> vector<8xf32> {
   return %y : vector<8xf32>
 }
 
-// tanh: odd polynomial below 0.625, 1 - 2/(exp(2|x|) + 1) with the sign of x above.
-// CHECK-LABEL: func.func @tanh_vector
-// CHECK-NOT:     math.tanh
-// CHECK:         math.absf
-// CHECK:         math.floor
-// CHECK:         arith.divf
-// CHECK:         math.copysign
-// CHECK:         arith.cmpf olt
-// CHECK:         arith.cmpf uno
+// sin/cos: three-part reduction by pi/2 with FMAs, both polynomials, the quadrant picks one and
+// its sign; a vector with a lane beyond 2^18 (or inf/NaN) takes libm lane by lane instead.
+// CHECK-LABEL: func.func @sin_cos_vector
+// CHECK-SAME:    (%[[X:.*]]: vector<2x8xf32>)
+// CHECK:         %[[LARGE:.*]] = arith.cmpf ugt, %{{.*}}, %{{.*}} : vector<2x8xf32>
+// CHECK:         %[[FLAT:.*]] = vector.shape_cast %[[LARGE]] : vector<2x8xi1> to vector<16xi1>
+// CHECK:         %[[ANY:.*]] = vector.reduction <or>, %[[FLAT]] : vector<16xi1> into i1
+// CHECK:         scf.if %[[ANY]] -> (vector<2x8xf32>) {
+// CHECK:           scf.for
+// CHECK:             math.sin %{{.*}} : f32
+// CHECK:         } else {
+// CHECK:           math.floor
+// CHECK-COUNT-3:   math.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<2x8xf32>
+// CHECK:           arith.select
+// CHECK:           arith.xori
+// CHECK:         scf.if
+// CHECK:             math.cos %{{.*}} : f32
+// CHECK-NOT:     math.{{sin|cos}} %{{.*}} : vector
 // CHECK:         return
-// LLVM-LABEL: llvm.func @tanh_vector
-// LLVM-NOT:     llvm.intr.{{tanh|exp}}
+// LLVM-LABEL: llvm.func @sin_cos_vector
+// LLVM-NOT:     llvm.intr.{{sin|cos}}({{.*}}) : (vector
 // LLVM:         llvm.intr.fma({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
-// LLVM-NOT:     llvm.intr.{{tanh|exp}}
+// LLVM-NOT:     llvm.intr.{{sin|cos}}({{.*}}) : (vector
 // LLVM:         llvm.return
-func.func @tanh_vector(%x: vector<2x8xf32>) -> vector<2x8xf32> {
-  %y = math.tanh %x : vector<2x8xf32>
-  return %y : vector<2x8xf32>
+func.func @sin_cos_vector(%x: vector<2x8xf32>) -> (vector<2x8xf32>, vector<2x8xf32>) {
+  %s = math.sin %x : vector<2x8xf32>
+  %c = math.cos %x : vector<2x8xf32>
+  return %s, %c : vector<2x8xf32>, vector<2x8xf32>
 }
 
 // Scalars keep libm (exact to half an ulp); f64 vectors keep the upstream lowering.

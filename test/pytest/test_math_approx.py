@@ -1,4 +1,5 @@
-"""Vector exp/tanh polynomials (``tw-approximate-vector-math``) against float64 numpy.
+"""Vector exp (``tw-approximate-vector-math``) and tanh (upstream's, through the C++ extension's
+``tw-math-approximation``) polynomials against float64 numpy.
 
 The default schedule vectorizes these elementwise ops, so the compiled code uses
 the polynomials, not libm (checked on the LLVM dialect stage). Errors are
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 import tilewright
 from conftest import stablehlo_of
+from tilewright import extension
 
 SPECIAL = np.array(
     [
@@ -57,7 +59,16 @@ def assert_polynomial(exe: tilewright.Executable, name: str) -> None:
     ("name", "fn", "ref", "low", "high", "max_ulp"),
     [
         ("exp", jnp.exp, np.exp, -110.0, 95.0, 2.0),
-        ("tanh", jnp.tanh, np.tanh, -12.0, 12.0, 3.0),
+        # Upstream's (Eigen's) rational tanh, as XLA: 4.24 ulp over every 512th float32.
+        pytest.param(
+            "tanh",
+            jnp.tanh,
+            np.tanh,
+            -12.0,
+            12.0,
+            5.0,
+            marks=pytest.mark.skipif(not extension.available(), reason="the C++ extension is not built"),
+        ),
     ],
 )
 @pytest.mark.parametrize("shape", [(7, 97), (1000, 64)])

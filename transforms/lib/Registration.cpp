@@ -5,6 +5,7 @@
 #include "dialects/transform/TwTransformOps.h"
 #include "dialects/tw/TwDialect.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "transforms/lib/MathApproximation.h"
 
 void mlir::tw::registerDialects(DialectRegistry &registry) {
   registry.insert<TwDialect>();
@@ -16,5 +17,5 @@ void mlir::tw::registerPasses() {
   if (registered)
     return;
   registered = true;
-  // The tw-* passes are registered here as they are added.
+  registerMathApproximationPass();
 }

@@ -26,6 +26,11 @@ if os.environ.get(NATIVE_DIR_VARIABLE):
     __path__.insert(0, os.environ[NATIVE_DIR_VARIABLE])
 
 
+# The tw-* passes written in C++ (transforms/lib), registered by :func:`register`: pipelines name
+# them like upstream passes.
+PASSES: tuple[str, ...] = ("tw-math-approximation",)
+
+
 class ExtensionUnavailable(RuntimeError):
     """The C++ extension was not built or cannot be loaded."""
 
@@ -61,6 +66,23 @@ def register() -> None:
     module = native_module()
     module.register_dialects(get_dialect_registry())
     module.register_passes()
+
+
+@functools.cache
+def has_pass(name: str) -> bool:
+    """Whether the loaded extension registers the pass ``name``: a build older than the checkout
+    (a worktree whose build folder was not rebuilt after a rebase) may not."""
+    if not available():
+        return False
+    register()
+    from mlir import ir, passmanager
+
+    with ir.Context():
+        try:
+            passmanager.PassManager.parse(f"builtin.module({name})")
+        except ValueError:
+            return False
+    return True
 
 
 def plugin_path() -> Path:

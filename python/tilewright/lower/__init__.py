@@ -3,7 +3,8 @@
 ``LOWER_TO_LOOPS`` turns whatever structured ops a schedule left (or all of
 them, without a schedule) into scf loops, and vector ops into scf + vector
 primitives. ``LOWER_TO_LLVM_BEFORE_MATH`` and ``LOWER_TO_LLVM_BEFORE_MEMREF``
-surround the vector exp/tanh polynomials (:mod:`tilewright.lower.math_approx`);
+surround the vector math polynomials (:mod:`tilewright.lower.math_approx` and the C++
+extension's ``tw-math-approximation``);
 ``LOWER_TO_LLVM_BEFORE_MEMREF``/``LOWER_TO_LLVM_AFTER_MEMREF`` surround the
 bool-storage rewrite (:mod:`tilewright.lower.i1_storage`), which must run before
 MemRef-to-LLVM. :func:`parallel_loops` runs the parallel loops
@@ -46,7 +47,7 @@ LOWER_TO_LLVM_BEFORE_MATH = ",".join(
     ]
 )
 
-# Between the two, vector exp/tanh become polynomials (:mod:`tilewright.lower.math_approx`).
+# Between the two, vector math ops become polynomials (the CPU target's ``vector_math_steps``).
 LOWER_TO_LLVM_BEFORE_MEMREF = ",".join(
     [
         # log1p from libm: the LLVM lowering's log(1 + x) loses all precision near 0.

@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tilewright import extension
+
 
 @dataclass(frozen=True)
 class PythonPass:
@@ -171,6 +173,13 @@ def expand(text: str) -> tuple[bool, list[Step]]:
         name, option_text = _split_options(element)
         pipeline = pipelines.get(name)
         if pipeline is None:
+            if name in extension.PASSES:
+                try:
+                    extension.register()
+                except extension.ExtensionUnavailable as exc:
+                    raise PipelineSyntaxError(f"'{name}' is a pass of the C++ extension: {exc}") from None
+                out.append(element)
+                continue
             if name.startswith("tw-"):
                 known = ", ".join(sorted(pipelines))
                 raise PipelineSyntaxError(f"unknown pipeline '{name}' (tilewright's pipelines: {known})")

@@ -12,7 +12,7 @@
 ``tw-linalg``                     the linalg stage: cleanup, canonical contractions, rows
 ``tw-bufferize``                  one-shot bufferization, results -> out-params
 ``tw-lower-to-loops``             remaining structured ops -> scf loops
-``tw-approximate-vector-math``    f32 vector exp/tanh -> FMA polynomials
+``tw-approximate-vector-math``    f32 vector exp/sin/cos -> FMA polynomials
 ``tw-widen-i1-storage``           ``memref<..xi1>`` -> ``memref<..xi8>``
 ``tw-cpu-target{cpu,features}``   ``target_cpu``/``tune_cpu`` of LLVM functions
 ``tw-lower-to-llvm-cpu{threads}`` loops -> LLVM dialect for the host (or ``cpu``)

@@ -7,8 +7,11 @@ print the same module for the same input and options.
 
 from __future__ import annotations
 
+import warnings
+
 from mlir import ir
 
+from tilewright import extension
 from tilewright.lower import (
     ASYNC_TO_LLVM,
     LOWER_TO_LLVM_AFTER_MEMREF,
@@ -18,7 +21,7 @@ from tilewright.lower import (
     parallel_loops,
 )
 from tilewright.lower.i1_storage import widen_i1_storage_pass
-from tilewright.lower.math_approx import approximate_vector_math_pass
+from tilewright.lower.math_approx import approximate_vector_math_pass, vector_math_pass
 from tilewright.pipeline import NamedPipeline, PipelineOption, PythonPass, Step
 from tilewright.target.cpu.host import HostCpu, codegen_tune_cpu, cpu_model
 
@@ -70,6 +73,49 @@ def cpu_target_pass(cpu: str = "host", features: str = "") -> PythonPass:
 WIDEN_I1_STORAGE = PythonPass("tw-widen-i1-storage", widen_i1_storage_pass)
 APPROXIMATE_VECTOR_MATH = PythonPass("tw-approximate-vector-math", approximate_vector_math_pass)
 
+# Who gives each f32 vector math op its polynomial instead of one libm call per element: "own"
+# (tilewright.lower.math_approx) or "upstream" (MLIR's populateMathPolynomialApproximationPatterns,
+# through the C++ extension's tw-math-approximation), whichever measured better in ulps and
+# ns/element (benchmarks/math_accuracy.py; README, "Vector math"). Scalars keep libm.
+VECTOR_MATH: dict[str, str] = {
+    "exp": "own",  # upstream flushes subnormal results to 0
+    "tanh": "upstream",  # 4.2 ulp at 0.8 ns/element against the own 1.3 ulp at 2.0 (Eigen's, as XLA)
+    "sin": "own",  # upstream reduces by one float pi/2: thousands of ulps near the zeros
+    "cos": "own",
+    "erf": "upstream",
+    "erfc": "upstream",
+    "log": "upstream",  # with subnormal operands scaled by tw-math-approximation
+    "log2": "upstream",
+    "log1p": "upstream",
+    "expm1": "upstream",
+    "atan": "upstream",
+    "atan2": "upstream",
+}
+
+
+def vector_math_steps(choice: dict[str, str] | None = None) -> list[Step]:
+    """The steps giving f32 vector math ops their polynomials as ``choice`` (default
+    :data:`VECTOR_MATH`) says; upstream's ops stay libm calls if the C++ extension is not built."""
+    choice = VECTOR_MATH if choice is None else choice
+    upstream = [name for name, source in choice.items() if source == "upstream"]
+    own = [name for name, source in choice.items() if source == "own"]
+    steps: list[Step] = []
+    if upstream and extension.has_pass("tw-math-approximation"):
+        steps.append(f"tw-math-approximation{{ops={','.join(upstream)} vectors-only=true}}")
+    elif upstream and extension.available():
+        warnings.warn(
+            "tilewright's C++ extension was built without tw-math-approximation: rebuild it "
+            "(pip install -e ., or ninja in TILEWRIGHT_NATIVE_DIR's build); vector "
+            f"{', '.join(upstream)} call libm per element until then",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    if own:
+        # sin/cos branch to libm for huge arguments: their scf.if becomes cf here.
+        steps += [PythonPass("tw-approximate-vector-math", vector_math_pass(own)), "convert-scf-to-cf"]
+    return steps
+
+
 THREADS = PipelineOption("threads", int, 1, "cores the parallel loops (scf.forall) run on; 1: sequential loops")
 CPU = PipelineOption("cpu", str, "host", "LLVM CPU name to generate code for (host: this machine)")
 FEATURES = PipelineOption("features", str, "", "LLVM target features on top of the CPU's (+avx512f,-avx512bw)")
@@ -86,7 +132,7 @@ def _cpu_target(cpu: str, features: str) -> list[Step]:
 
 
 def lower_to_llvm_cpu(threads: int, cpu: str = "host", features: str = "") -> list[Step]:
-    """Loops (parallel on the async runtime with several threads), vector exp/tanh polynomials,
+    """Loops (parallel on the async runtime with several threads), vector math polynomials,
     booleans stored as bytes, then the LLVM dialect for ``cpu`` (``tw-cpu-target``)."""
     if threads < 1:
         from tilewright.pipeline import PipelineSyntaxError
@@ -96,7 +142,7 @@ def lower_to_llvm_cpu(threads: int, cpu: str = "host", features: str = "") -> li
         LOWER_TO_LOOPS,
         parallel_loops(threads),
         LOWER_TO_LLVM_BEFORE_MATH,
-        APPROXIMATE_VECTOR_MATH,
+        *vector_math_steps(),
         LOWER_TO_LLVM_BEFORE_MEMREF,
         WIDEN_I1_STORAGE,
     ]
@@ -109,7 +155,7 @@ def lower_to_llvm_cpu(threads: int, cpu: str = "host", features: str = "") -> li
 PIPELINES: tuple[NamedPipeline, ...] = (
     NamedPipeline(
         "tw-approximate-vector-math",
-        "f32 vector exp/tanh -> polynomials (libm per element otherwise)",
+        "f32 vector exp/sin/cos -> polynomials (libm per element otherwise)",
         (APPROXIMATE_VECTOR_MATH,),
     ),
     NamedPipeline("tw-widen-i1-storage", "store booleans as bytes (memref<..xi1> -> xi8)", (WIDEN_I1_STORAGE,)),
