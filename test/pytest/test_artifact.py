@@ -226,17 +226,31 @@ def test_device_arrays_are_used_in_place(softmax_nvvm):
         program(CudaArray(pointer, (7, 999)))
 
 
-def test_no_cuda_bindings_is_a_clear_error(softmax_nvvm, monkeypatch):
+def _no_cuda(monkeypatch) -> None:
+    """Neither cuda-bindings nor a driver library, as on this CI."""
     monkeypatch.setitem(sys.modules, "cuda", None)
     monkeypatch.setitem(sys.modules, "cuda.bindings", None)
-    with pytest.raises(TilewrightError, match="needs cuda-bindings"):
+    real = ctypes.CDLL
+
+    def cdll(name, *args, **kwargs):
+        if "libcuda" in str(name):
+            raise OSError(f"{name}: cannot open shared object file")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(ctypes, "CDLL", cdll)
+
+
+def test_no_cuda_driver_is_a_clear_error(softmax_nvvm, monkeypatch):
+    _no_cuda(monkeypatch)
+    with pytest.raises(
+        TilewrightError, match=r"no CUDA driver: libcuda\.so\.1 not found and cuda-bindings not installed"
+    ):
         twa.load(softmax_nvvm)
 
 
 def test_compile_nvvm_executable_runs_the_artifact(monkeypatch):
     """tilewright.compile(target="nvvm") gives the artifact runtime's callable (here: no GPU)."""
-    monkeypatch.setitem(sys.modules, "cuda", None)
-    monkeypatch.setitem(sys.modules, "cuda.bindings", None)
+    _no_cuda(monkeypatch)
     x = np.ones((7, 97), np.float32)
-    with pytest.raises(TilewrightError, match="needs cuda-bindings"):
+    with pytest.raises(TilewrightError, match="no CUDA driver"):
         tilewright.compile(stablehlo_of(lambda v: v * 2, x), target="nvvm")

@@ -161,15 +161,15 @@ def check_nvvm_manifest(artifact: Artifact) -> None:
 def load(source: str | Path | bytes, *, driver: Any = None) -> Any:
     """A callable running the artifact on numpy arrays (results as numpy arrays; one or a tuple).
 
-    ``driver``: for ``nvvm`` artifacts, the GPU driver to use (default: CUDA through
-    ``cuda-bindings``); tests pass a recording fake."""
+    ``driver``: for ``nvvm`` artifacts, the GPU driver to use (default: CUDA, through
+    ``cuda-bindings`` or ctypes, :mod:`.artifact_cuda`); tests pass a recording fake."""
     artifact = read(source)
     if artifact.target == "cpu":
         return CpuArtifactProgram(artifact)
     if driver is None:
-        from tilewright.runtime.artifact_cuda import CudaDriver
+        from tilewright.runtime.artifact_cuda import default_driver
 
-        driver = CudaDriver()
+        driver = default_driver()
     return GpuArtifactProgram(artifact, driver)
 
 

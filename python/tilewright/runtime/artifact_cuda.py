@@ -1,14 +1,17 @@
-"""The CUDA driver behind :class:`~tilewright.runtime.artifact.GpuArtifactProgram`, through
-``cuda-bindings`` (``pip install tilewright[gpu]``): the device's primary context, the module
-from the cubin (PTX, JIT-compiled by the driver, when the cubin does not load: a driver older
-than the ``ptxas`` that made it), allocations, copies and launches on the default stream.
+"""The CUDA driver behind :class:`~tilewright.runtime.artifact.GpuArtifactProgram`: the
+device's primary context, the module from the cubin (PTX, JIT-compiled by the driver, when the
+cubin does not load: a driver older than the ``ptxas`` that made it), allocations, copies and
+launches on the default stream.
 
-Every failure is a TilewrightError naming the call and CUDA's error: no ``cuda-bindings``,
-no driver, no GPU visible.
+Through ``cuda-bindings`` (``pip install tilewright[gpu]``) when installed
+(:class:`CudaDriver`), else straight through ``libcuda.so.1`` with ctypes
+(:class:`CtypesCudaDriver`: the same calls; a machine with an NVIDIA driver needs nothing
+else). Every failure is a TilewrightError naming the call and CUDA's error: no driver, no GPU.
 """
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Sequence
 from typing import Any
 
@@ -95,3 +98,103 @@ class CudaDriver:
 
     def synchronize(self) -> None:
         self._call("cuCtxSynchronize")
+
+
+class CtypesCudaDriver:
+    """The driver API through ctypes on ``libcuda.so.1`` (no Python package needed)."""
+
+    def __init__(self, device: int = 0) -> None:
+        try:
+            self.lib = ctypes.CDLL("libcuda.so.1")
+        except OSError:
+            raise TilewrightError(
+                "no CUDA driver: libcuda.so.1 not found and cuda-bindings not installed (nvvm artifacts run on a "
+                "machine with an NVIDIA GPU and its driver)"
+            ) from None
+        self._call("cuInit", ctypes.c_uint(0))
+        count = ctypes.c_int()
+        self._call("cuDeviceGetCount", ctypes.byref(count))
+        if count.value <= device:
+            raise TilewrightError(
+                f"no CUDA GPU {device} is visible ({count.value} visible): nvvm artifacts run on a GPU"
+            )
+        dev, self.context = ctypes.c_int(), ctypes.c_void_p()
+        self._call("cuDeviceGet", ctypes.byref(dev), ctypes.c_int(device))
+        self._call("cuDevicePrimaryCtxRetain", ctypes.byref(self.context), dev)
+        self._call("cuCtxSetCurrent", self.context)
+
+    def _call(self, name: str, *args: Any) -> None:
+        function = getattr(self.lib, name)
+        function.restype = ctypes.c_int
+        err = function(*args)
+        if err:
+            text = ctypes.c_char_p()
+            self.lib.cuGetErrorName(ctypes.c_int(err), ctypes.byref(text))
+            code = text.value.decode() if text.value else str(err)
+            if code == "CUDA_ERROR_NO_DEVICE":
+                raise TilewrightError("no CUDA GPU is visible (CUDA_ERROR_NO_DEVICE): nvvm artifacts run on a GPU")
+            raise TilewrightError(f"{name} failed: {code}")
+
+    def load_module(self, cubin: bytes | None, ptx: bytes | None) -> Any:
+        module = ctypes.c_void_p()
+        if cubin is not None:
+            try:
+                self._call("cuModuleLoadData", ctypes.byref(module), ctypes.c_char_p(cubin))
+                return module
+            except TilewrightError:
+                if ptx is None:
+                    raise
+        assert ptx is not None
+        self._call("cuModuleLoadData", ctypes.byref(module), ctypes.c_char_p(ptx + b"\0"))
+        return module
+
+    def function(self, module: Any, name: str) -> Any:
+        function = ctypes.c_void_p()
+        try:
+            self._call("cuModuleGetFunction", ctypes.byref(function), module, name.encode())
+        except TilewrightError:
+            raise TilewrightError(f"the artifact's module has no kernel '{name}'") from None
+        return function
+
+    def alloc(self, nbytes: int) -> int:
+        pointer = ctypes.c_uint64()
+        self._call("cuMemAlloc_v2", ctypes.byref(pointer), ctypes.c_size_t(nbytes))
+        return pointer.value
+
+    def free(self, pointer: int) -> None:
+        self._call("cuMemFree_v2", ctypes.c_uint64(pointer))
+
+    def copy_to_device(self, pointer: int, array: np.ndarray) -> None:
+        self._call(
+            "cuMemcpyHtoD_v2",
+            ctypes.c_uint64(pointer),
+            ctypes.c_void_p(array.ctypes.data),
+            ctypes.c_size_t(array.nbytes),
+        )
+
+    def copy_to_host(self, array: np.ndarray, pointer: int) -> None:
+        self._call(
+            "cuMemcpyDtoH_v2",
+            ctypes.c_void_p(array.ctypes.data),
+            ctypes.c_uint64(pointer),
+            ctypes.c_size_t(array.nbytes),
+        )
+
+    def copy_on_device(self, dst: int, src: int, nbytes: int) -> None:
+        self._call("cuMemcpyDtoD_v2", ctypes.c_uint64(dst), ctypes.c_uint64(src), ctypes.c_size_t(nbytes))
+
+    def launch(self, function: Any, grid: Sequence[int], block: Sequence[int], smem: int, params: int) -> None:
+        dims = [ctypes.c_uint(int(v)) for v in (*grid, *block, smem)]
+        self._call("cuLaunchKernel", function, *dims, ctypes.c_void_p(0), ctypes.c_void_p(params), ctypes.c_void_p(0))
+
+    def synchronize(self) -> None:
+        self._call("cuCtxSynchronize")
+
+
+def default_driver() -> Any:
+    """``cuda-bindings``' driver when installed, else ctypes on ``libcuda.so.1``."""
+    try:
+        _bindings()
+    except TilewrightError:
+        return CtypesCudaDriver()
+    return CudaDriver()

@@ -1,0 +1,252 @@
+"""The one GPU check of the NVVM target: prepare artifacts here, run them where a GPU is lent.
+
+    python benchmarks/gpu/run.py prepare            # here (jax + the compiler): benchmarks/gpu/out/*.twa
+    python benchmarks/gpu/run.py run                # on the GPU machine: numpy + libcuda (torch optional)
+
+``prepare`` compiles every case below for ``--arch`` (sm_90: H100/H200) into artifacts and
+writes ``cases.json`` (inputs' shapes, dtypes, seeds). ``run`` needs no compiler, jax or MLIR:
+the pure-Python runtime (``python/tilewright/runtime``) loads each artifact through the CUDA
+driver (cuda-bindings, or ctypes on ``libcuda.so.1``), checks the ``check`` cases against numpy
+at odd sizes, times the ``bench`` cases (inputs uploaded once, results left on the device, wall
+time of a call and its synchronize: per-call result allocations included) against torch on the
+same GPU when torch is installed (``torch.matmul`` without TF32, SDPA, softmax, layer_norm) and
+a device-to-device copy of the same bytes, and prints one table. Exit 1 if a check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+import traceback
+import types
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = Path(__file__).resolve().parent / "out"
+sys.path.insert(0, str(ROOT / "python"))
+
+# name -> (kind, input shapes and dtypes, what it computes (numpy reference for checks), peer)
+CASES: dict[str, dict] = {
+    "matmul_f32_97x131x77": {"kind": "check", "inputs": [[97, 131], [131, 77]], "dtype": "float32"},
+    "matmul_f16_97x64x33": {"kind": "check", "inputs": [[97, 64], [64, 33]], "dtype": "float16"},
+    "softmax_7x1000": {"kind": "check", "inputs": [[7, 1000]], "dtype": "float32"},
+    "layernorm_97x256": {"kind": "check", "inputs": [[97, 256], [256], [256]], "dtype": "float32"},
+    "elementwise_7x97": {"kind": "check", "inputs": [[7, 97], [7, 97]], "dtype": "float32"},
+    "attention_1x2x97x64": {"kind": "check", "inputs": [[1, 2, 97, 64]] * 3, "dtype": "float32"},
+    "matmul_f32_4096": {"kind": "bench", "inputs": [[4096, 4096]] * 2, "dtype": "float32", "goal": 0.5},
+    "matmul_f16_4096": {"kind": "bench", "inputs": [[4096, 4096]] * 2, "dtype": "float16", "goal": 0.7},
+    "softmax_8192_f16": {"kind": "bench", "inputs": [[8192, 8192]], "dtype": "float16", "goal": 0.8},
+    "layernorm_8192_f16": {"kind": "bench", "inputs": [[8192, 8192], [8192], [8192]], "dtype": "float16", "goal": 0.8},
+    "attention_4x16x4096x64_f16": {"kind": "bench", "inputs": [[4, 16, 4096, 64]] * 3, "dtype": "float16", "goal": 0.5},
+}
+
+
+def _function(name: str):
+    """The JAX function of a case (prepare) or its numpy reference (run): the same formulas."""
+    if name.startswith("matmul"):
+        return lambda a, b: a @ b
+    if name.startswith("softmax"):
+        return lambda x: _softmax(x)
+    if name.startswith("layernorm"):
+        return _layernorm
+    if name.startswith("elementwise"):
+        return None
+    if name.startswith("attention"):
+        return _attention
+    raise KeyError(name)
+
+
+def _softmax(x, xp=np):
+    e = xp.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _layernorm(x, g, b, xp=np):
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / xp.sqrt(var + 1e-5) * g + b
+
+
+def _attention(q, k, v, xp=np):
+    s = q @ xp.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
+    return _softmax(s, xp) @ v
+
+
+def _elementwise(x, y, xp=np):
+    return xp.tanh(x * y + 1.0) - xp.exp(-x)
+
+
+def prepare(out: Path, arch: str) -> None:
+    import jax
+    import jax.numpy as jnp
+
+    from tilewright.compiler import CompileOptions, start
+    from tilewright.ingress.formats import as_source
+
+    out.mkdir(parents=True, exist_ok=True)
+    jax_fns = {
+        "matmul": lambda a, b: a @ b,
+        "softmax": lambda x: jax.nn.softmax(x, axis=-1),
+        "layernorm": lambda x, g, b: _layernorm(x, g, b, jnp),
+        "elementwise": lambda x, y: _elementwise(x, y, jnp),
+        "attention": lambda q, k, v: _attention(q, k, v, jnp),
+    }
+    for name, case in CASES.items():
+        fn = jax_fns[name.split("_")[0]]
+        args = [jax.ShapeDtypeStruct(tuple(s), case["dtype"]) for s in case["inputs"]]
+        text = jax.jit(fn).lower(*args).as_text()
+        started = time.perf_counter()
+        try:
+            data = start(as_source(text), CompileOptions(target="nvvm", gpu_arch=arch)).run_until("artifact")
+        except Exception as exc:  # noqa: BLE001 - a case that does not compile is reported, the others go on
+            print(f"{name}: compile failed: {exc}")
+            continue
+        (out / f"{name}.twa").write_bytes(data)
+        print(f"{name}: {len(data)} bytes, compiled in {time.perf_counter() - started:.1f} s")
+    (out / "cases.json").write_text(json.dumps({"arch": arch, "cases": CASES}, indent=1))
+
+
+def _inputs(case: dict, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for shape in case["inputs"]:
+        a = rng.standard_normal(shape).astype(np.float32)
+        arrays.append((a / math.sqrt(shape[-1]) if len(shape) > 1 else 1 + 0.1 * a).astype(case["dtype"]))
+    return arrays
+
+
+def _reference(name: str, args: list[np.ndarray]) -> np.ndarray:
+    wide = [a.astype(np.float64) for a in args]
+    fn = _elementwise if name.startswith("elementwise") else _function(name)
+    return fn(*wide)
+
+
+class _OnDevice:
+    """An input already on the GPU (the CUDA array interface), so timed calls copy nothing in."""
+
+    def __init__(self, pointer: int, array: np.ndarray) -> None:
+        self.__cuda_array_interface__ = {
+            "shape": array.shape,
+            "typestr": array.dtype.str,
+            "data": (pointer, False),
+            "version": 3,
+        }
+
+
+def _time(fn, sync, repeats: int = 10) -> float:
+    fn()
+    sync()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _peer(name: str, args: list[np.ndarray]):
+    """torch's version of a bench case on the same GPU, or None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.backends.cuda.matmul.allow_tf32 = False
+    t = [torch.from_numpy(a).cuda() for a in args]
+    if name.startswith("matmul"):
+        return lambda: torch.matmul(t[0], t[1])
+    if name.startswith("softmax"):
+        return lambda: torch.softmax(t[0], dim=-1)
+    if name.startswith("layernorm"):
+        return lambda: torch.nn.functional.layer_norm(t[0], t[0].shape[-1:], t[1], t[2], 1e-5)
+    if name.startswith("attention"):
+        return lambda: torch.nn.functional.scaled_dot_product_attention(t[0], t[1], t[2])
+    return None
+
+
+def _bench(name: str, case: dict, program, driver, args: list[np.ndarray]) -> tuple:
+    """One bench case: inputs uploaded once, results left on the device; median of 10 calls."""
+    pointers = []
+    for a in args:
+        pointers.append(driver.alloc(a.nbytes))
+        driver.copy_to_device(pointers[-1], np.ascontiguousarray(a))
+    device_args = [_OnDevice(p, a) for p, a in zip(pointers, args, strict=True)]
+    ours = _time(lambda: program(*device_args, device_outputs=True), driver.synchronize)
+    scratch = driver.alloc(args[0].nbytes)
+    copy = _time(lambda: driver.copy_on_device(scratch, pointers[0], args[0].nbytes), driver.synchronize)
+    peer = _peer(name, args)
+    if peer is not None:
+        import torch
+
+        theirs = _time(peer, torch.cuda.synchronize)
+        ratio = f"{theirs / ours:.2f}x torch (goal {case['goal']})"
+    else:
+        ratio = "torch not installed"
+    moved = args[0].nbytes * 2  # read the first input once, write a result of its size
+    bandwidth = f"{moved / ours / 1e9:.0f} GB/s (copy {moved / copy / 1e9:.0f})"
+    for p in (*pointers, scratch):
+        driver.free(p)
+    return (name, "bench", f"{ours * 1e3:.3f} ms", ratio, bandwidth, "")
+
+
+def run(out: Path) -> int:
+    try:
+        import ml_dtypes  # noqa: F401 - tilewright.types names bfloat16
+    except ImportError:
+        sys.modules["ml_dtypes"] = types.SimpleNamespace(bfloat16=np.dtype("V2"))
+    from tilewright.runtime.artifact import load
+    from tilewright.runtime.artifact_cuda import default_driver
+
+    meta = json.loads((out / "cases.json").read_text())
+    driver = default_driver()
+    rows, failed = [], 0
+    for name, case in meta["cases"].items():
+        path = out / f"{name}.twa"
+        if not path.exists():
+            rows.append((name, case["kind"], "not compiled", "", "", ""))
+            continue
+        try:
+            program = load(path, driver=driver)
+            args = _inputs(case)
+            if case["kind"] == "check":
+                got = program(*args)
+                want = _reference(name, args)
+                tol = 2e-2 if case["dtype"] == "float16" else 1e-4
+                err = float(np.max(np.abs(got.astype(np.float64) - want)) / max(np.max(np.abs(want)), 1e-30))
+                ok = err <= tol
+                failed += not ok
+                rows.append((name, "check", f"rel err {err:.1e}", "PASS" if ok else "FAIL", "", ""))
+                continue
+            rows.append(_bench(name, case, program, driver, args))
+        except Exception as exc:  # noqa: BLE001 - one case's failure must not hide the others
+            failed += 1
+            rows.append((name, case["kind"], "ERROR", f"{type(exc).__name__}: {exc}"[:160], "", ""))
+            traceback.print_exc()
+    print(f"\nNVVM target on the GPU (artifacts for {meta['arch']})")
+    print(f"| {'case':28s} | kind  | result | vs peer | bandwidth |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row[0]:28s} | {row[1]:5s} | {row[2]} | {row[3]} | {row[4]} |")
+    return 1 if failed else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["prepare", "run"])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--arch", default="sm_90", help="prepare: GPU architecture (sm_90 for H100/H200)")
+    args = parser.parse_args()
+    if args.command == "prepare":
+        prepare(args.out, args.arch)
+        return 0
+    return run(args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
