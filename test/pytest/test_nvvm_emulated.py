@@ -13,13 +13,13 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
 from mlir import ir
 from mlir.dialects import arith, scf
 
+import pytest
 from conftest import assert_matches_jax, stablehlo_of
 from tilewright import pipeline
-from tilewright.compiler import CompileOptions, Compilation, start
+from tilewright.compiler import Compilation, CompileOptions, start
 from tilewright.ingress.formats import as_source
 from tilewright.mlir_env import find_ops
 from tilewright.runtime import CpuFunction
