@@ -45,5 +45,6 @@ def FuseConsumerOp : Op<Transform_Dialect, "tw.fuse_consumer",
 }
 
 include "dialects/transform/TwAttentionTransformOps.td"
+include "dialects/transform/TwRaiseAttention.td"
 
 #endif // TILEWRIGHT_DIALECT_TRANSFORM_OPS

@@ -6,6 +6,7 @@
 #include "dialects/tw/TwDialect.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "transforms/lib/MathApproximation.h"
+#include "transforms/lib/RaiseAttention.h"
 
 void mlir::tw::registerDialects(DialectRegistry &registry) {
   registry.insert<TwDialect>();
@@ -18,4 +19,5 @@ void mlir::tw::registerPasses() {
     return;
   registered = true;
   registerMathApproximationPass();
+  registerRaiseAttentionPass();
 }
