@@ -30,7 +30,11 @@ class NvgpuOps(Handle):
 
     def pipeline_shared_memory_copies(self, depth: int, *, peel_epilogue: bool = False) -> OpHandle:
         """``transform.nvgpu.pipeline_shared_memory_copies`` of this ``scf.for``: ``depth`` stages of
-        asynchronous copies in flight. Returns the pipelined loop."""
+        asynchronous copies in flight (shared memory as the numeric space 3; vector copies need
+        ``peel_epilogue``, they cannot be predicated). Returns the pipelined loop; a loop it cannot
+        pipeline is an error, not skipped."""
+        from mlir.dialects.transform import FailurePropagationMode
+
         s = self.schedule
         target = s._cast(self, "scf.for")
         return s._build_one(
@@ -39,6 +43,7 @@ class NvgpuOps(Handle):
             target.value,
             depth,
             peel_epilogue=peel_epilogue or None,
+            failure_propagation_mode=FailurePropagationMode.Propagate,
         )
 
     def rewrite_copy_as_tma(self) -> None:
