@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from tilewright.schedule.cpu import PACKED_FALLBACK, config_for
-from tilewright.schedule.cpu.blocking import Blocking, CacheLevel, derive_blocking
+from tilewright.schedule.cpu.blocking import Blocking, CacheLevel, derive_blocking, rows_within_sets
 from tilewright.schedule.cpu.matmul import choose_packed_tiles
 from tilewright.target.cpu.host import KIB, KNOWN_CPUS, MIB, HostCpu, targeting
 
@@ -107,12 +107,13 @@ def test_config_for_the_target_takes_the_model():
 @pytest.mark.parametrize(
     ("m", "n", "k", "threads", "mc", "nc"),
     [
-        (1024, 1024, 1024, 1, 512, 1024),  # 896 rows evened out: two blocks of 512
-        (2048, 2048, 2048, 1, 688, 2048),  # three blocks (688 + 688 + 672)
-        (2048, 2048, 2048, 2, 512, 2048),  # one column block: 4 row blocks, two per core
-        (1000, 999, 1001, 2, 256, 1024),
+        (1024, 1024, 1024, 1, 208, 512),  # task_block's 224 x 768 evened out: 5 x 208, 2 x 512
+        (2048, 2048, 2048, 1, 112, 1024),  # 112 x 1792: 19 row blocks, 2 column blocks of 1024
+        (2048, 2048, 2048, 2, 112, 1024),  # 38 tasks share out evenly as they are
+        (1000, 999, 1001, 1, 336, 352),  # 360 x 352: 3 x 336 rows
+        (1000, 999, 1001, 2, 256, 352),  # 3 column blocks do not share out: 4 row blocks
         (97, 131, 77, 1, 104, 160),  # clamped to the padded problem
-        (7, 1000, 97, 1, 8, 1024),
+        (7, 1000, 97, 1, 8, 352),
     ],
 )
 def test_packed_tiles_from_the_model(m, n, k, threads, mc, nc):
@@ -122,6 +123,31 @@ def test_packed_tiles_from_the_model(m, n, k, threads, mc, nc):
     tasks = -(-m // t.mc) * -(-n // t.nc)
     if threads > 1:
         assert tasks >= 2 * threads and tasks % threads == 0
+
+
+def test_task_block_keeps_a_and_c_in_l2():
+    """Zen 5 (kc 256): A's L2 ways, 16 - 1 (one way) - 1 (B's 32 KiB micro-panel) = 14 of 64 KiB,
+    hold 229376 f32 of A's and C's blocks: square mc = nc = (sqrt(256^2 + 4 * 229376) - 256) / 2
+    = 367.7 -> mc 360 (of 8), nc = 229376 // 360 - 256 = 381 -> 352 (of 32), at K = 1001. At
+    K = 1024 A's 8 KiB slices lie 32 KiB apart: two 8 KiB windows of the 64 KiB way, 14 slices
+    each, so mc = 28 * 8 = 224 and nc = 229376 // 224 - 256 = 768; at K = 2048 (64 KiB apart, one
+    window) mc = 112, nc = 2048 - 256 = 1792."""
+    b = derive_blocking(KNOWN_CPUS["znver5"])
+    assert b.a_ways == 14 and b.l2 is not None and b.l2.way_bytes == 64 * KIB
+    assert b.task_block(1001, 256) == (360, 352)
+    assert (b.rows_for(1024, 256), b.task_block(1024, 256)) == (224, (224, 768))
+    assert (b.rows_for(2048, 256), b.task_block(2048, 256)) == (112, (112, 1792))
+    for k in (1001, 1024, 2048):
+        mc, nc = b.task_block(k, 256)
+        assert mc * (256 + nc) <= b.a_ways * b.l2.way_bytes // 4
+
+
+def test_rows_within_sets():
+    """Slices of 8 lines 2 KiB apart in a 4 KiB-way cache alternate between two 8-set windows."""
+    cache = CacheLevel(16 * KIB, 4)  # 64 sets of 64 B: a way is 4 KiB
+    assert rows_within_sets(cache, 4, 512, 2048, 100) == 8  # 4 per window
+    assert rows_within_sets(cache, 4, 512, 512, 100) == 32  # contiguous: the whole cache
+    assert rows_within_sets(cache, 4, 512, 4096, 3) == 3
 
 
 def test_cache_level_geometry():
@@ -145,7 +171,7 @@ def test_tuned_cache_tiles_replace_the_model():
         cfg = config_for()
     specs = knobs.contraction_knobs(cfg, 1024, 1024, 1024, packs=True)
     defaults = {name: spec.default for name, spec in specs.items()}
-    assert (defaults["mr"], defaults["kc"], defaults["mc_tiles"], defaults["nc_tiles"]) == (8, 256, 64, 32)
+    assert (defaults["mr"], defaults["kc"], defaults["mc_tiles"], defaults["nc_tiles"]) == (8, 256, 26, 16)
     tuned = knobs.config_with(cfg, {**defaults, "mc_tiles": 16, "nc_tiles": 8}, defaults)
     t = choose_packed_tiles(1024, 1024, 1024, tuned)
     assert (t.mc, t.nc) == (128, 256)

@@ -19,7 +19,8 @@ follows from the :class:`~tilewright.target.cpu.host.HostCpu` model, none is tun
   ``kc = C_B * S1 * L / (nr * 4)``, rounded down to a multiple of ``lanes``.
 - **mc** (L2): the B micro-panel takes ``C_B2 = ceil(kc * nr * 4 / (S2 * L))`` ways, one more is
   left to the streaming C, and the ``mc`` x ``kc`` block of A fills the rest:
-  ``mc = (W2 - 1 - C_B2) * S2 * L / (kc * 4)``, rounded down to a multiple of ``mr``.
+  ``mc = (W2 - 1 - C_B2) * S2 * L / (kc * 4)``, rounded down to a multiple of ``mr``; for a given
+  K, :meth:`Blocking.rows_for` cuts it where the packed A's slices alias in the L2's sets.
 - **nc** (L3, divided among the cores that share it): the ``mc`` x ``kc`` block of A takes
   ``C_A3 = ceil(mc * kc * 4 / (S3 * L))`` ways and the ``kc`` x ``nc`` block of B the rest but one:
   ``nc = (W3 - 1 - C_A3) * S3 * L / (kc * 4 * sharing)``, rounded down to a multiple of ``nr``.
@@ -31,7 +32,10 @@ unknown), the ISA's constant takes its place (``fallback``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from tilewright.target.cpu.host import HostCpu
 
@@ -73,11 +77,44 @@ class Blocking:
     mc_max: int
     nc_max: int
     derived: frozenset[str] = field(default_factory=frozenset)
+    l2: CacheLevel | None = None  # the L2's geometry, for :meth:`rows_for`
+    a_ways: int = 0  # L2 ways the block of A may take
 
     @property
     def accumulators(self) -> int:
         """Vector registers the microkernel's C tile takes."""
         return self.mr * self.nr // self.lanes
+
+    def rows_for(self, k: int, kc: int, itemsize: int = F32_BYTES) -> int:
+        """``mc`` for a packed A of K = ``k`` in slabs of ``kc``: the packed A is ``[M/mr][K][mr]``,
+        so its ``mc`` x ``kc`` block is ``mc / mr`` slices of ``kc * mr`` elements, ``k * mr``
+        apart, not the contiguous block the L2 rule assumes. When that stride is a multiple of a
+        large power of two (K = 1024: 32 KiB, half of Zen 5's 64 KiB L2 way), the slices pile
+        onto the same sets; ``mc`` is cut to the rows whose lines fill no set past ``a_ways``."""
+        if self.l2 is None or not self.a_ways:
+            return self.mc
+        rows = rows_within_sets(
+            self.l2, self.a_ways, kc * self.mr * itemsize, k * self.mr * itemsize, self.mc // self.mr
+        )
+        return max(self.mr, rows * self.mr)
+
+    def task_block(self, k: int, kc: int, itemsize: int = F32_BYTES) -> tuple[int, int]:
+        """(``mc``, ``nc``) of one task of the packed matmul for K = ``k`` in slabs of ``kc``.
+
+        The packed matmul runs the K slabs outside the panel loops of a task (its forall), so a
+        task sweeps its packed ``mc`` x ``nc`` block of C once per slab: C is a third L2 resident
+        beside A's block, which the paper's rule (C streamed from memory by a BLIS microkernel
+        that prefetches it) leaves out. A's block and C's share A's L2 ways,
+        ``mc * (kc + nc) <= a_ways * way``, square (``mc = nc``: the fewest bytes of A and B
+        per flop) unless A's slices alias (:meth:`rows_for`), when ``nc`` takes the rest;
+        at most the paper's ``mc`` and ``nc``. Without the L2's geometry: ``(mc, nc)``."""
+        if self.l2 is None or not self.a_ways:
+            return self.mc, self.nc
+        budget = self.a_ways * self.l2.way_bytes // itemsize  # elements of A's and C's blocks
+        square = int((math.sqrt(kc * kc + 4 * budget) - kc) / 2)
+        mc = max(self.mr, min(round_down(square, self.mr), self.rows_for(k, kc, itemsize)))
+        nc = max(self.nr, min(self.nc, round_down(budget // mc - kc, self.nr)))
+        return mc, nc
 
     def bounds(self) -> dict[str, tuple[int, int, int]]:
         """``{name: (low, high, step)}`` for ``mr``, ``kc``, ``mc``, ``nc``: the ranges within which
@@ -123,6 +160,23 @@ def register_tile(cpu: HostCpu) -> tuple[int, int, int, int]:
     return mr, B_VECTORS * lanes, mr_min, mr_max
 
 
+def rows_within_sets(cache: CacheLevel, ways: int, slice_bytes: int, stride_bytes: int, slices: int) -> int:
+    """How many of ``slices`` blocks of ``slice_bytes``, ``stride_bytes`` apart (the first ones),
+    fit ``cache`` with at most ``ways`` of their lines in any set; at least 1."""
+    lines = min(-(-slice_bytes // cache.line), cache.sets * ways)
+    starts = np.arange(slices, dtype=np.int64) * stride_bytes // cache.line
+
+    def fits(count: int) -> bool:
+        sets = (starts[:count, None] + np.arange(lines)) % cache.sets
+        return int(np.bincount(sets.ravel(), minlength=cache.sets).max()) <= ways
+
+    low, high = 1, slices  # fits(low) is taken as true: one slice is never cut
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid - 1)
+    return low
+
+
 def round_down(value: int, multiple: int) -> int:
     return max(multiple, value // multiple * multiple)
 
@@ -166,16 +220,21 @@ def derive_blocking(cpu: HostCpu, *, fallback: tuple[int, int, int] = (256, 192,
     nc = round_down(nc, nr)
     kc_max, mc_max, nc_max = kc, mc, nc
     derived: set[str] = {"mr", "nr"}
+    l2, a_ways = None, 0
     if cpu.l1d_ways:
         kc, kc_max = kc_for(CacheLevel(cpu.l1d, cpu.l1d_ways, cpu.line_bytes), mr, nr, lanes)
         derived.add("kc")
     if cpu.l2_ways:
-        mc, mc_max = mc_for(CacheLevel(cpu.l2, cpu.l2_ways, cpu.line_bytes), kc, mr, nr)
+        l2 = CacheLevel(cpu.l2, cpu.l2_ways, cpu.line_bytes)
+        mc, mc_max = mc_for(l2, kc, mr, nr)
+        a_ways = max(1, l2.ways - 1 - l2.ways_for(kc * nr * F32_BYTES))
         derived.add("mc")
     if cpu.l3_ways:
         nc, nc_max = nc_for(CacheLevel(cpu.l3, cpu.l3_ways, cpu.line_bytes), cpu.l3_sharing, kc, mc, nr)
         derived.add("nc")
-    return Blocking(lanes, mr, nr, kc, mc, nc, mr_min, mr_max, kc_max, mc_max, nc_max, frozenset(derived))
+    return Blocking(
+        lanes, mr, nr, kc, mc, nc, mr_min, mr_max, kc_max, mc_max, nc_max, frozenset(derived), l2=l2, a_ways=a_ways
+    )
 
 
-__all__ = ["B_VECTORS", "Blocking", "CacheLevel", "derive_blocking", "register_tile"]
+__all__ = ["B_VECTORS", "Blocking", "CacheLevel", "derive_blocking", "register_tile", "rows_within_sets"]

@@ -130,13 +130,16 @@ def choose_packed_tiles(m: int, n: int, k: int, cfg: CpuConfig, threads: int = 1
     padded problem and evened out over it; with several threads, ``mc`` shrinks (by whole
     microkernels) until the cores get at least two tasks each (see :func:`_even_rows`)."""
     mr, nr = cfg.mr, cfg.nr
+    # K slabs evened out, in whole vectors (Haswell's kc of 320 at K = 512: two slabs of 256).
+    kc = min(cfg.kc, k, round_up(-(-k // -(-k // cfg.kc)), cfg.lanes))
     mc0, nc0 = cfg.packed_blocks  # an mc x kc block of packed A in L2, kc x nc of B in L3
+    slab_nc0 = nc0  # B packed per slab bounds its C block by PER_SLAB_C_BYTES instead
+    if cfg.blocking is not None and cfg.blocking.mr == mr:
+        mc0, nc0 = cfg.blocking.task_block(k, kc)  # A's and C's blocks in L2 (see there)
     mc = min(round_up(mc0, mr), round_up(m, mr))
     nc = min(round_up(nc0, nr), round_up(n, nr))
     nc = min(nc, round_up(-(-n // -(-n // nc)), nr))  # no sliver of a column block at the end
-    # K slabs evened out too, in whole vectors (Haswell's kc of 320 at K = 512: two slabs of 256).
-    kc = min(cfg.kc, k, round_up(-(-k // -(-k // cfg.kc)), cfg.lanes))
-    slab_nc = _per_slab_nc(m, n, k, kc, mr, nr, nc0, threads)
+    slab_nc = _per_slab_nc(m, n, k, kc, mr, nr, slab_nc0, threads)
     if slab_nc:
         return PackedTiles(mc, slab_nc, kc, mr, nr, pack_k=2 * cfg.lanes, b_per_slab=True)
     mc = _even_rows(m, mc, mr, -(-n // nc), threads)
