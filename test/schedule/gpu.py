@@ -45,7 +45,7 @@
 # ASYNC:       nvgpu.device_async_wait %[[G]]
 # ASYNC-NEXT:  return
 
-# PIPE-SCRIPT: transform.nvgpu.pipeline_shared_memory_copies failures(propagate) %{{.+}}
+# PIPE-SCRIPT: transform.nvgpu.pipeline_shared_memory_copies failures(propagate) %{{[0-9]+}}
 # PIPE-SCRIPT-SAME: {depth = 2 : i64, peel_epilogue}
 # Depth 2: the first two global reads before the loop, which stops two steps early and carries the
 # reads in flight; each iteration stores one, reads the next.
