@@ -181,52 +181,83 @@ struct Decomposed {
   SmallVector<Operation *> others;
 };
 
-Decomposed decompose(RewriterBase &rewriter, tw::OnlineAttentionOp op) {
-  Location loc = op.getLoc();
+/// An online attention step to decompose: its operands, maps (query, key,
+/// value, [mask], acc, max, sum) and domain sizes.
+struct OnlineStep {
+  Value query, key, value, mask, diagonal, acc, max, sum;
+  SmallVector<AffineMap> maps;
+  SmallVector<OpFoldResult> domain;
+  unsigned numBatch;
+  float scale;
+  bool causal;
+  bool named; // 2-D, row-major: the contractions become linalg.matmul
+};
+
+/// Decomposes `step` at the rewriter's insertion point; returns the new acc,
+/// max and sum. Without batch dims (the 2-D form below) the two contractions
+/// are named: K's block transposed once, then linalg.matmul for Q·Kᵀ and
+/// P·V, which the CPU library's microkernel schedules.
+SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
+                                 const OnlineStep &step, Decomposed &result) {
   MLIRContext *ctx = rewriter.getContext();
-  rewriter.setInsertionPoint(op);
-  unsigned numBatch = op.getNumBatchDims();
+  unsigned numBatch = step.numBatch;
   unsigned m = numBatch, n = numBatch + 1, d = numBatch + 2, e = numBatch + 3;
-  SmallVector<Range> domain = op.getIterationDomain(rewriter);
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  bool hasMask = static_cast<bool>(op.getMask());
+  const SmallVector<AffineMap> &maps = step.maps;
+  bool hasMask = static_cast<bool>(step.mask);
   AffineMap qMap = maps[0], kMap = maps[1], vMap = maps[2];
   AffineMap maskMap = hasMask ? maps[3] : AffineMap();
   AffineMap accMap = maps[maps.size() - 3], maxMap = maps[maps.size() - 2],
             sumMap = maps[maps.size() - 1];
-  Type t = op.getAcc().getType().getElementType();
-  Decomposed result;
+  Type t = cast<RankedTensorType>(step.acc.getType()).getElementType();
   auto par = utils::IteratorType::parallel;
   auto red = utils::IteratorType::reduction;
+  bool named = step.named;
 
-  // Scores s[batch..., m, n] in the accumulation type, over this op's keys.
+  // Scores s[batch..., m, n] in the accumulation type, over this step's keys.
   SmallVector<AffineExpr> scoreExprs;
   SmallVector<OpFoldResult> scoreSizes;
   for (unsigned dim = 0; dim <= n; ++dim) {
     scoreExprs.push_back(getAffineDimExpr(dim, ctx));
-    scoreSizes.push_back(domain[dim].size);
+    scoreSizes.push_back(step.domain[dim]);
   }
   AffineMap sMap = AffineMap::get(numBatch + 4, 0, scoreExprs, ctx);
   linalg::FillOp zeros = filled(rewriter, loc, scoreSizes, t, 0.0);
   result.others.push_back(zeros);
-
-  // s = sum_d q * k (domain without e).
-  SmallVector<utils::IteratorType> qkIters(numBatch + 3, par);
-  qkIters[d] = red;
-  auto scores = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{zeros.getResult(0).getType()},
-      ValueRange{op.getQuery(), op.getKey()}, ValueRange{zeros.getResult(0)},
-      SmallVector<AffineMap>{without(qMap, {e}), without(kMap, {e}),
-                             without(sMap, {e})},
-      qkIters, [&](OpBuilder &b, Location l, ValueRange args) {
-        Value q = convertFloat(b, l, args[0], t);
-        Value k = convertFloat(b, l, args[1], t);
-        Value product = arith::MulFOp::create(b, l, q, k);
-        linalg::YieldOp::create(b, l,
-                                arith::AddFOp::create(b, l, args[2], product)
-                                    .getResult());
-      });
-  result.scores = scores;
+  Value scoresValue;
+  if (named) {
+    // Kᵀ block [d, n], then s = Q · Kᵀ.
+    auto keyType = cast<RankedTensorType>(step.key.getType());
+    Value kT = tensor::EmptyOp::create(
+        rewriter, loc, {step.domain[d], step.domain[n]},
+        keyType.getElementType());
+    auto transpose = linalg::TransposeOp::create(rewriter, loc, step.key, kT,
+                                                 ArrayRef<int64_t>{1, 0});
+    result.others.push_back(transpose);
+    auto matmul = linalg::MatmulOp::create(
+        rewriter, loc, TypeRange{zeros.getResult(0).getType()},
+        ValueRange{step.query, transpose.getResult()[0]},
+        ValueRange{zeros.getResult(0)});
+    result.scores = matmul;
+    scoresValue = matmul.getResult(0);
+  } else {
+    // s = sum_d q * k (domain without e).
+    SmallVector<utils::IteratorType> qkIters(numBatch + 3, par);
+    qkIters[d] = red;
+    auto scores = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{zeros.getResult(0).getType()},
+        ValueRange{step.query, step.key}, ValueRange{zeros.getResult(0)},
+        SmallVector<AffineMap>{without(qMap, {e}), without(kMap, {e}),
+                               without(sMap, {e})},
+        qkIters, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value q = convertFloat(b, l, args[0], t);
+          Value k = convertFloat(b, l, args[1], t);
+          Value product = arith::MulFOp::create(b, l, q, k);
+          linalg::YieldOp::create(
+              b, l, arith::AddFOp::create(b, l, args[2], product).getResult());
+        });
+    result.scores = scores;
+    scoresValue = scores.getResult(0);
+  }
 
   // s = s * scale, plus the mask, minus the keys past the causal diagonal
   // (domain batch..., m, n).
@@ -235,19 +266,19 @@ Decomposed decompose(RewriterBase &rewriter, tw::OnlineAttentionOp op) {
   SmallVector<Value> maskInputs;
   SmallVector<AffineMap> maskedMaps;
   if (hasMask) {
-    maskInputs.push_back(op.getMask());
+    maskInputs.push_back(step.mask);
     maskedMaps.push_back(without(maskMap, {d, e}));
   }
   maskedMaps.push_back(sRowKey);
   Value diagonal;
-  if (op.getCausal())
-    diagonal = op.getDiagonal()
-                   ? op.getDiagonal()
+  if (step.causal)
+    diagonal = step.diagonal
+                   ? step.diagonal
                    : Value(arith::ConstantIndexOp::create(rewriter, loc, 0));
-  float scale = op.getScale().convertToFloat();
+  float scale = step.scale;
   auto masked = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{scores.getResult(0).getType()}, maskInputs,
-      ValueRange{scores.getResult(0)}, maskedMaps, rowKeyIters,
+      rewriter, loc, TypeRange{scoresValue.getType()}, maskInputs,
+      ValueRange{scoresValue}, maskedMaps, rowKeyIters,
       [&](OpBuilder &b, Location l, ValueRange args) {
         Value s = args.back();
         Value x = arith::MulFOp::create(b, l, s, floatConstant(b, l, t, scale));
@@ -278,8 +309,8 @@ Decomposed decompose(RewriterBase &rewriter, tw::OnlineAttentionOp op) {
   rowReduce[n] = red;
   AffineMap maxRowKey = without(maxMap, {d, e});
   auto newMax = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{op.getMax().getType()}, ValueRange{s},
-      ValueRange{op.getMax()}, SmallVector<AffineMap>{sRowKey, maxRowKey},
+      rewriter, loc, TypeRange{step.max.getType()}, ValueRange{s},
+      ValueRange{step.max}, SmallVector<AffineMap>{sRowKey, maxRowKey},
       rowReduce, [&](OpBuilder &b, Location l, ValueRange args) {
         linalg::YieldOp::create(
             b, l, arith::MaximumFOp::create(b, l, args[0], args[1])
@@ -305,10 +336,10 @@ Decomposed decompose(RewriterBase &rewriter, tw::OnlineAttentionOp op) {
   AffineMap maxRow = without(maxMap, {n, d, e});
   AffineMap sumRow = without(sumMap, {n, d, e});
   Value alphaInit = tensor::EmptyOp::create(
-      rewriter, loc, tensor::getMixedSizes(rewriter, loc, op.getMax()), t);
+      rewriter, loc, tensor::getMixedSizes(rewriter, loc, step.max), t);
   auto alpha = linalg::GenericOp::create(
       rewriter, loc, TypeRange{alphaInit.getType()},
-      ValueRange{op.getMax(), max}, ValueRange{alphaInit},
+      ValueRange{step.max, max}, ValueRange{alphaInit},
       SmallVector<AffineMap>{maxRow, maxRow, maxRow}, rowIters,
       [&](OpBuilder &b, Location l, ValueRange args) {
         Value diff = arith::SubFOp::create(b, l, args[0],
@@ -320,8 +351,8 @@ Decomposed decompose(RewriterBase &rewriter, tw::OnlineAttentionOp op) {
 
   // sum = alpha * sum + sum_n p.
   auto scaledSum = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{op.getSum().getType()},
-      ValueRange{alpha.getResult(0)}, ValueRange{op.getSum()},
+      rewriter, loc, TypeRange{step.sum.getType()},
+      ValueRange{alpha.getResult(0)}, ValueRange{step.sum},
       SmallVector<AffineMap>{maxRow, sumRow}, rowIters,
       [&](OpBuilder &b, Location l, ValueRange args) {
         linalg::YieldOp::create(
@@ -329,7 +360,7 @@ Decomposed decompose(RewriterBase &rewriter, tw::OnlineAttentionOp op) {
       });
   result.others.push_back(scaledSum);
   auto newSum = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{op.getSum().getType()},
+      rewriter, loc, TypeRange{step.sum.getType()},
       ValueRange{p.getResult(0)}, ValueRange{scaledSum.getResult(0)},
       SmallVector<AffineMap>{sRowKey, without(sumMap, {d, e})}, rowReduce,
       [&](OpBuilder &b, Location l, ValueRange args) {
@@ -341,31 +372,167 @@ Decomposed decompose(RewriterBase &rewriter, tw::OnlineAttentionOp op) {
   // acc = alpha * acc + p · V.
   SmallVector<utils::IteratorType> accIters(numBatch + 2, par);
   auto scaledAcc = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{op.getAcc().getType()},
-      ValueRange{alpha.getResult(0)}, ValueRange{op.getAcc()},
+      rewriter, loc, TypeRange{step.acc.getType()},
+      ValueRange{alpha.getResult(0)}, ValueRange{step.acc},
       SmallVector<AffineMap>{without(maxMap, {n, d}), without(accMap, {n, d})},
       accIters, [&](OpBuilder &b, Location l, ValueRange args) {
         linalg::YieldOp::create(
             b, l, arith::MulFOp::create(b, l, args[0], args[1]).getResult());
       });
   result.others.push_back(scaledAcc);
-  SmallVector<utils::IteratorType> pvIters(numBatch + 3, par);
-  pvIters[n] = red;
-  auto pv = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{op.getAcc().getType()},
-      ValueRange{p.getResult(0), op.getValue()},
-      ValueRange{scaledAcc.getResult(0)},
-      SmallVector<AffineMap>{without(sMap, {d}), without(vMap, {d}),
-                             without(accMap, {d})},
-      pvIters, [&](OpBuilder &b, Location l, ValueRange args) {
-        Value v = convertFloat(b, l, args[1], t);
-        Value product = arith::MulFOp::create(b, l, args[0], v);
-        linalg::YieldOp::create(b, l,
-                                arith::AddFOp::create(b, l, args[2], product)
-                                    .getResult());
-      });
-  result.pv = pv;
-  rewriter.replaceOp(op, ValueRange{pv.getResult(0), max, newSum.getResult(0)});
+  Value accValue;
+  if (named) {
+    auto matmul = linalg::MatmulOp::create(
+        rewriter, loc, TypeRange{step.acc.getType()},
+        ValueRange{p.getResult(0), step.value},
+        ValueRange{scaledAcc.getResult(0)});
+    result.pv = matmul;
+    accValue = matmul.getResult(0);
+  } else {
+    SmallVector<utils::IteratorType> pvIters(numBatch + 3, par);
+    pvIters[n] = red;
+    auto pv = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{step.acc.getType()},
+        ValueRange{p.getResult(0), step.value},
+        ValueRange{scaledAcc.getResult(0)},
+        SmallVector<AffineMap>{without(sMap, {d}), without(vMap, {d}),
+                               without(accMap, {d})},
+        pvIters, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value v = convertFloat(b, l, args[1], t);
+          Value product = arith::MulFOp::create(b, l, args[0], v);
+          linalg::YieldOp::create(
+              b, l, arith::AddFOp::create(b, l, args[2], product).getResult());
+        });
+    result.pv = pv;
+    accValue = pv.getResult(0);
+  }
+  return {accValue, max, newSum.getResult(0)};
+}
+
+/// `map` without its batch results, over (m, n, d, e) only.
+AffineMap dropBatch(AffineMap map, unsigned numBatch) {
+  SmallVector<AffineExpr> exprs;
+  for (AffineExpr expr : map.getResults()) {
+    unsigned dim = cast<AffineDimExpr>(expr).getPosition();
+    if (dim >= numBatch)
+      exprs.push_back(getAffineDimExpr(dim - numBatch, map.getContext()));
+  }
+  return AffineMap::get(4, 0, exprs, map.getContext());
+}
+
+/// Whether the step's batch dims are all 1 and, without them, every operand
+/// is in the row-major layout of the named contractions: q (m, d), k (n, d),
+/// v (n, e), mask (m, n), acc (m, e), max and sum (m). Then the step is
+/// decomposed in 2-D (rank-reducing slices), with named matmuls.
+bool flattens(tw::OnlineAttentionOp op, ArrayRef<Range> domain) {
+  unsigned numBatch = op.getNumBatchDims();
+  for (unsigned dim = 0; dim < numBatch; ++dim)
+    if (!isOneInteger(domain[dim].size))
+      return false;
+  MLIRContext *ctx = op.getContext();
+  auto dims = [&](std::initializer_list<unsigned> positions) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned p : positions)
+      exprs.push_back(getAffineDimExpr(p, ctx));
+    return AffineMap::get(4, 0, exprs, ctx);
+  };
+  SmallVector<AffineMap> expected = {dims({0, 2}), dims({1, 2}),
+                                     dims({1, 3})};
+  if (op.getMask())
+    expected.push_back(dims({0, 1}));
+  expected.append({dims({0, 3}), dims({0}), dims({0})});
+  for (auto [map, want] : llvm::zip_equal(op.getIndexingMapsArray(), expected))
+    if (dropBatch(map, numBatch) != want)
+      return false;
+  return true;
+}
+
+/// Groups of `map`'s results that collapse its unit batch dims into their
+/// neighbours: each non-batch result with the batch results before it, the
+/// trailing batch results with the last group.
+SmallVector<ReassociationIndices> unitBatchGroups(AffineMap map,
+                                                  unsigned numBatch) {
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices current;
+  for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
+    current.push_back(pos);
+    if (cast<AffineDimExpr>(expr).getPosition() >= numBatch) {
+      groups.push_back(current);
+      current.clear();
+    }
+  }
+  if (!current.empty())
+    groups.back().append(current.begin(), current.end());
+  return groups;
+}
+
+/// `value` without its unit batch dims. A collapse_shape, not a
+/// rank-reducing slice: the vectorizer folds a rank-reducing insert_slice
+/// into a transfer_write as if the dropped dims were the leading ones.
+Value rankReduced(OpBuilder &b, Location loc, Value value, AffineMap map,
+                  unsigned numBatch) {
+  return tensor::CollapseShapeOp::create(b, loc, value,
+                                         unitBatchGroups(map, numBatch));
+}
+
+/// `value` (rank-reduced) with the unit batch dims of `like` again.
+Value rankExpanded(OpBuilder &b, Location loc, Value value, Value like,
+                   AffineMap map, unsigned numBatch) {
+  return tensor::ExpandShapeOp::create(b, loc, like.getType(), value,
+                                       unitBatchGroups(map, numBatch));
+}
+
+Decomposed decompose(RewriterBase &rewriter, tw::OnlineAttentionOp op) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<Range> domain = op.getIterationDomain(rewriter);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  unsigned numBatch = op.getNumBatchDims();
+  OnlineStep step{op.getQuery(), op.getKey(), op.getValue(),
+                  op.getMask(),  op.getDiagonal(), op.getAcc(),
+                  op.getMax(),   op.getSum(), maps,
+                  {},            numBatch, op.getScale().convertToFloat(),
+                  op.getCausal(), false};
+  for (const Range &range : domain)
+    step.domain.push_back(range.size);
+  Decomposed result;
+  if (!flattens(op, domain)) {
+    SmallVector<Value> values = decomposeStep(rewriter, loc, step, result);
+    rewriter.replaceOp(op, values);
+    return result;
+  }
+  // Unit batch dims (a tile of one head): decompose in 2-D.
+  OnlineStep flat = step;
+  flat.numBatch = 0;
+  flat.named = true;
+  if (numBatch == 0) {
+    SmallVector<Value> values = decomposeStep(rewriter, loc, flat, result);
+    rewriter.replaceOp(op, values);
+    return result;
+  }
+  flat.domain.erase(flat.domain.begin(), flat.domain.begin() + numBatch);
+  flat.maps.clear();
+  for (AffineMap map : maps)
+    flat.maps.push_back(dropBatch(map, numBatch));
+  unsigned index = 0;
+  for (Value *value : {&flat.query, &flat.key, &flat.value}) {
+    *value = rankReduced(rewriter, loc, *value, maps[index], numBatch);
+    ++index;
+  }
+  if (flat.mask)
+    flat.mask = rankReduced(rewriter, loc, flat.mask, maps[index++], numBatch);
+  for (Value *value : {&flat.acc, &flat.max, &flat.sum}) {
+    *value = rankReduced(rewriter, loc, *value, maps[index], numBatch);
+    ++index;
+  }
+  SmallVector<Value> values = decomposeStep(rewriter, loc, flat, result);
+  unsigned firstInit = maps.size() - 3;
+  SmallVector<Value> replacements;
+  for (auto [i, init] : llvm::enumerate(
+           ValueRange{op.getAcc(), op.getMax(), op.getSum()}))
+    replacements.push_back(rankExpanded(rewriter, loc, values[i], init,
+                                        maps[firstInit + i], numBatch));
+  rewriter.replaceOp(op, replacements);
   return result;
 }
 } // namespace

@@ -538,16 +538,19 @@ def default_schedule(
     while every other group is scheduled. The last part vectorizes the function.
     """
     from tilewright.schedule import knobs
-    from tilewright.schedule.cpu import attention, config_for, conv, elementwise, matmul, pad, vectorize
+    from tilewright.schedule.cpu import attention, config_for, conv, elementwise, flash, matmul, pad, vectorize
 
     payload = Payload.build(module)
+    flash_ops = flash.attention_ops(module)  # tw.attention (C++ extension): flash parts of their own
+    if payload == "" and flash_ops:
+        payload = Payload(ModuleInfo.from_module(module), [])
     if not isinstance(payload, Payload):
         if payload:
             warnings.warn(f"default schedule: module left unscheduled: {payload}", RuntimeWarning, stacklevel=2)
         return None
     p = plan(payload)
     alone = [i for i in p.alone if payload.nodes[i].name != "linalg.fill"]
-    if not (p.attention or p.contractions or p.convolutions or p.groups or alone):
+    if not (p.attention or p.contractions or p.convolutions or p.groups or alone or flash_ops):
         return None
     # A large payload pad must not be vectorized whole (minutes in LLVM): the "pads" part makes
     # every payload pad a buffer filled and copied in tiles, and the vectorization leaves pads
@@ -606,6 +609,16 @@ def default_schedule(
                 pad.materialize_pad(s, handle, shapes.source, shapes.result)
 
         s.part("pads", buffers, what=f"buffers for the tensor.pads (one of over {MAX_PAD_ELEMENTS} elements)")
+    for i, op in enumerate(flash_ops):
+        tag, shape = len(payload.nodes) + i, flash.AttentionShape.of(op)
+        op.attributes[OP_TAG] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64, module.context), tag)
+        s.part(
+            f"flash_{tag}",
+            lambda scope, tag=tag, shape=shape: flash.schedule_flash(
+                s, scope.match("tw.attention", attrs={OP_TAG: f"{tag} : i64"}), shape, cfg=cfg, prefix=f"flash_{tag}"
+            ),
+            what=f"flash attention tw.attention#{tag}",
+        )
     for root, fused in p.attention:
         c = tunable(
             "attention", root, fused, knobs.kernel_knobs(cfg), m=info[root].size("m") or 1, n=info[root].size("n") or 1
