@@ -62,6 +62,7 @@ def test_the_space_is_the_scripts_knobs_under_the_constraints(tmp_path):
     space = build_space(group, cpu_model("skylake-avx512"))
     assert "registers" in space.violated({**space.default, "mr": 16, "nr": 64})  # 64 + 4 + 1 > 32 zmm
     assert "problem" in space.violated({**space.default, "kc": 1024})  # K = 41: kc 64 covers it
+    assert "vectors" in space.violated({**space.default, "mr": 4, "nr": 48, "kc": 64})
 
 
 def test_attention_tiles_divide_the_head_dim(tmp_path):

@@ -9,6 +9,9 @@ machine, checked before anything is compiled (an invalid point is never compiled
 - ``L1``: a ``kc x nr`` micro-panel of B stays in the L1 data cache;
 - ``L2``: an ``mc x kc`` block of packed A stays in L2;
 - ``L3``: a ``kc x nc`` panel of B fits this core's share of L3;
+- ``vectors`` (contractions): ``nr`` a power-of-two number of vectors: with 3 (``nr`` 48 on
+  AVX-512) the packed path ran 0.03-0.14x the default (matmul 1000x999x1001, the GPT block's
+  MLP; measured on Zen 5), a library limit the search need not rediscover;
 - ``divides`` (attention): ``nr`` divides the head dim: its kernels are not packed, so a
   partial tile is masked in every row (``nr`` 48 at head dim 64: 50x slower, measured);
 - ``problem``: a tile no larger than needed (a point past the problem's size builds the same
@@ -130,6 +133,12 @@ def build_space(group: TunableGroup, cpu: HostCpu) -> Space:
             f"kc x nc panel of B <= L3 share ({l3_share} B)",
         )
     m, n, k = dims.get("m"), dims.get("n"), dims.get("k")
+    if group.kind == "contraction":  # measured: 3-vector kernels ran 0.03-0.14x the default (see README)
+        add(
+            "vectors",
+            lambda p: (p["nr"] // lanes) & (p["nr"] // lanes - 1) == 0,
+            "nr a power-of-two number of vectors (the packed path is 7-30x slower at 3)",
+        )
     if group.kind == "attention" and n:  # unpacked kernels: a partial nr tile is masked on every row
         add("divides", lambda p: n % p["nr"] == 0, f"nr divides the head dim ({n})")
     if m and n:
