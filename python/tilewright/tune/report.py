@@ -90,7 +90,7 @@ def plot_lines(lines: dict[str, list[float]], defaults: list[float], title: str,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(9, 4))
     for label, trace in lines.items():
         if trace:
             ax.plot(range(1, len(trace) + 1), trace, marker=".", label=label)
@@ -99,8 +99,9 @@ def plot_lines(lines: dict[str, list[float]], defaults: list[float], title: str,
     ax.set_xlabel("measurements")
     ax.set_ylabel(f"best so far ({unit}, whole program)")
     ax.set_title(f"{title}; dashed: default", fontsize=10)
-    fig.text(0.01, 0.01, "the default's median GFLOP/s x each candidate's same-round speedup", fontsize=7)
-    ax.legend()
+    if unit == "GFLOP/s":
+        fig.text(0.01, 0.01, "the default's median GFLOP/s x each candidate's same-round speedup", fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

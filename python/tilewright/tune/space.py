@@ -14,6 +14,8 @@ machine, checked before anything is compiled (an invalid point is never compiled
   MLP; measured on Zen 5), a library limit the search need not rediscover;
 - ``divides`` (attention): ``nr`` divides the head dim: its kernels are not packed, so a
   partial tile is masked in every row (``nr`` 48 at head dim 64: 50x slower, measured);
+- ``model``: within the bounds of the CPU model's blocking (:meth:`.cpu.blocking.Blocking.bounds`:
+  ``mr`` from the FMA latency cover to the register file, ``kc``/``mc``/``nc`` within L1/L2/L3);
 - ``problem``: a tile no larger than needed (a point past the problem's size builds the same
   schedule as a smaller one: it would only be measured twice).
 
@@ -97,6 +99,34 @@ def clamp(space: Space, point: Point, keep: tuple[str, ...] = ("mr", "nr")) -> P
     return out
 
 
+def _model_bounds(space: Space, cpu: HostCpu, m: int) -> None:
+    """The ranges within which the CPU model's blocking (:mod:`tilewright.schedule.cpu.blocking`)
+    holds: ``mr`` between the latency cover and the register file (its floor only where M has
+    that many rows), ``kc`` within L1, ``mc`` within L2, ``nc`` within the L3 share."""
+    from tilewright.schedule.cpu import config_for
+
+    blocking = config_for(cpu).blocking
+    if blocking is None:
+        return
+    bounds = blocking.bounds()
+    mr_low, mr_high, _ = bounds["mr"]
+    mr_low = mr_low if m >= mr_low else 1
+    kc_high, mc_high, nc_high = bounds["kc"][1], bounds["mc"][1], bounds["nc"][1]
+
+    def within(p: Point) -> bool:
+        if not mr_low <= p["mr"] <= mr_high or p["kc"] > kc_high:
+            return False
+        return p["mc_tiles"] * p["mr"] <= mc_high and p["nc_tiles"] * p["nr"] <= nc_high
+
+    space.constraints.append(
+        Constraint(
+            "model",
+            within,
+            f"the CPU model's bounds: mr {mr_low}..{mr_high}, kc <= {kc_high}, mc <= {mc_high}, nc <= {nc_high}",
+        )
+    )
+
+
 def _smallest_covering(options: tuple[int, ...], need: int) -> int:
     """The smallest option at least ``need`` (the largest when none is)."""
     return min((o for o in options if o >= need), default=max(options))
@@ -133,6 +163,8 @@ def build_space(group: TunableGroup, cpu: HostCpu) -> Space:
             f"kc x nc panel of B <= L3 share ({l3_share} B)",
         )
     m, n, k = dims.get("m"), dims.get("n"), dims.get("k")
+    if group.kind == "contraction":
+        _model_bounds(space, cpu, dims.get("m") or 0)
     if group.kind == "contraction":  # measured: 3-vector kernels ran 0.03-0.14x the default (see README)
         add(
             "vectors",
