@@ -47,6 +47,7 @@ from dataclasses import dataclass, replace
 
 from tilewright.schedule import OpHandle, Schedule, patterns
 from tilewright.schedule.cpu import (
+    PACKED_FALLBACK,
     PARALLEL_MIN_WORK,
     CpuConfig,
     config_for,
@@ -132,6 +133,8 @@ def choose_packed_tiles(m: int, n: int, k: int, cfg: CpuConfig, threads: int = 1
     mr, nr = cfg.mr, cfg.nr
     # K slabs evened out, in whole vectors (Haswell's kc of 320 at K = 512: two slabs of 256).
     kc = min(cfg.kc, k, round_up(-(-k // -(-k // cfg.kc)), cfg.lanes))
+    if threads > 1:
+        return _parallel_tiles(m, n, k, kc, cfg, threads)
     mc0, nc0 = cfg.packed_blocks  # an mc x kc block of packed A in L2, kc x nc of B in L3
     slab_nc0 = nc0  # B packed per slab bounds its C block by PER_SLAB_C_BYTES instead
     if cfg.blocking is not None and cfg.blocking.mr == mr:
@@ -143,6 +146,24 @@ def choose_packed_tiles(m: int, n: int, k: int, cfg: CpuConfig, threads: int = 1
     if slab_nc:
         return PackedTiles(mc, slab_nc, kc, mr, nr, pack_k=2 * cfg.lanes, b_per_slab=True)
     mc = _even_rows(m, mc, mr, -(-n // nc), threads)
+    return PackedTiles(mc, nc, kc, mr, nr, pack_k=2 * cfg.lanes)
+
+
+def _parallel_tiles(m: int, n: int, k: int, kc: int, cfg: CpuConfig, threads: int) -> PackedTiles:
+    """The tiles of several threads: the ISA's measured cache tiles (``PACKED_FALLBACK``), ``mc``
+    halved until there are ``2 * threads`` tasks. The model's task blocks are for one thread
+    only: on two threads at 2048^3, forall tasks of 112 x 1024 (and 120 x 1024, 96 x 1024,
+    112 x 512: a partial last row block) gave wrong results in 1 to 3 runs of 3 and ran 3x
+    slower than 192 x 512 (not yet root-caused: the async runtime's parallel loop, see README)."""
+    mr, nr = cfg.mr, cfg.nr
+    mc0, nc0 = PACKED_FALLBACK.get(cfg.name, (cfg.mc, cfg.nc))
+    mc = min(round_up(mc0, mr), round_up(m, mr))
+    nc = min(round_up(nc0, nr), round_up(n, nr))
+    slab_nc = _per_slab_nc(m, n, k, kc, mr, nr, nc0, threads)
+    if slab_nc:
+        return PackedTiles(mc, slab_nc, kc, mr, nr, pack_k=2 * cfg.lanes, b_per_slab=True)
+    while -(-m // mc) * -(-n // nc) < 2 * threads and mc > mr:
+        mc = max(mr, round_up(mc // 2, mr))
     return PackedTiles(mc, nc, kc, mr, nr, pack_k=2 * cfg.lanes)
 
 
