@@ -87,6 +87,7 @@ class CompileOptions:
     cpu_features: str | None = None  # LLVM target features on top of the CPU's: "+avx512f,-avx512bw"
     gpu_arch: str | None = None  # --target nvvm: sm_80 (default), sm_90, sm_90a
     tuned: bool = True  # the default schedule takes the tuning database's best entries (--no-tuned: False)
+    raise_attention: bool = False  # tw-raise-attention in the linalg stage (--raise-attention)
     cpu_model: HostCpu = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -288,7 +289,7 @@ def start(source: Source, options: CompileOptions) -> Compilation:
         entry_op = _find_function(module, options.entry, program.filename)
         entry_op.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
     compilation = Compilation(program, options, context, module)
-    compilation.run_passes("linalg", pipeline.steps("tw-linalg"))
+    compilation.run_passes("linalg", pipeline.steps("tw-linalg", raise_attention=int(options.raise_attention)))
     return compilation
 
 
@@ -333,6 +334,7 @@ def _cache_key(source: Source, options: CompileOptions) -> str:
     fingerprint = options.schedule_source.fingerprint()
     target = (options.target, options.gpu_arch, options.cpu_model.name, options.cpu_model.llvm_features)
     h.update(repr((target, options.entry, options.opt_level, fingerprint, options.num_threads)).encode())
+    h.update(repr(options.raise_attention).encode())
     return h.hexdigest()
 
 
@@ -349,6 +351,7 @@ def compile(  # noqa: A001 - the public name users expect
     cpu_features: str | None = None,
     gpu_arch: str | None = None,
     tuned: bool = True,
+    raise_attention: bool = False,
 ) -> Executable:
     """Compile a StableHLO or MLIR program to a callable taking/returning numpy arrays.
 
@@ -362,6 +365,8 @@ def compile(  # noqa: A001 - the public name users expect
     ``gpu_arch`` (``sm_80``, ``sm_90``, ``sm_90a``); it runs from an artifact
     (:mod:`tilewright.runtime.artifact`). The default schedule takes the best knob values
     ``tilewright tune`` recorded for each op group of the program, unless ``tuned=False``.
+    ``raise_attention`` runs ``tw-raise-attention`` in the linalg stage (attention chains become
+    ``tw.attention``, for a schedule that takes it; needs the C++ extension).
     """
     if isinstance(source, ir.Module):
         src = Source(source.operation.get_asm(enable_debug_info=True), "<module>", InputFormat.MLIR_TEXT)
@@ -378,6 +383,7 @@ def compile(  # noqa: A001 - the public name users expect
         cpu_features,
         gpu_arch,
         tuned,
+        raise_attention,
     )
     key = _cache_key(src, options)
     with _CACHE_LOCK:

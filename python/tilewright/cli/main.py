@@ -48,6 +48,11 @@ def _add_common(p: argparse.ArgumentParser, file_nargs: str | None = None) -> No
         action="store_false",
         help="ignore the tuning database (tilewright tune): the default schedule takes the library's own tiles",
     )
+    p.add_argument(
+        "--raise-attention",
+        action="store_true",
+        help="raise softmax(Q.K^T).V chains to tw.attention in the linalg stage (C++ extension)",
+    )
     p.add_argument("--verbose", "-v", action="store_true", help="say which tuned entries the default schedule took")
 
 
@@ -122,6 +127,7 @@ def _options(args: argparse.Namespace) -> Any:
         cpu_features=args.cpu_features,
         gpu_arch=args.gpu_arch,
         tuned=getattr(args, "tuned", True),
+        raise_attention=getattr(args, "raise_attention", False),
     )
 
 

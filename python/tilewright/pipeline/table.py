@@ -9,7 +9,7 @@
 ``tw-duplicate-cheap-producers``  cheap producers of reductions copied per consumer
 ``tw-hoist-row-invariants``       per-row work out of elementwise bodies
 ``tw-distinct-destinations``      a ``tensor.empty`` per linalg init
-``tw-linalg``                     the linalg stage: cleanup, canonical contractions, rows
+``tw-linalg{raise_attention}``    the linalg stage: cleanup, canonical contractions, rows
 ``tw-bufferize``                  one-shot bufferization, results -> out-params
 ``tw-lower-to-loops``             remaining structured ops -> scf loops
 ``tw-approximate-vector-math``    f32 vector exp/sin/cos -> FMA polynomials
@@ -40,7 +40,7 @@ from tilewright.linalg import (
     unit_stride_inserts_pass,
 )
 from tilewright.lower import LOWER_TO_LOOPS
-from tilewright.pipeline import NamedPipeline, PythonPass, Step
+from tilewright.pipeline import NamedPipeline, PipelineOption, PythonPass, Step
 from tilewright.target.cpu import lowering as cpu_lowering
 from tilewright.target.nvvm import lowering as nvvm_lowering
 
@@ -71,6 +71,26 @@ LINALG_STAGE: tuple[Step, ...] = (
     "canonicalize,cse",
     DISTINCT_DESTINATIONS,
 )
+
+# tw-raise-attention (C++ extension) on the canonical contractions: softmax(Q.K^T).V chains
+# become tw.attention before the destinations are made distinct. Off by default until the
+# default schedule takes tw.attention (else the default compile loses its attention fusion).
+RAISE_ATTENTION = PipelineOption(
+    "raise_attention", int, 0, "1: raise attention chains to tw.attention (tw-raise-attention, C++ extension)"
+)
+
+
+def _linalg_stage(raise_attention: int) -> list[Step]:
+    if not raise_attention:
+        return list(LINALG_STAGE)
+    from tilewright import extension
+    from tilewright.diagnostics import TilewrightError
+
+    if not extension.available():
+        raise TilewrightError("raising attention (tw-raise-attention) needs tilewright's C++ extension, not built")
+    at = LINALG_STAGE.index(DISTINCT_DESTINATIONS)
+    return [*LINALG_STAGE[:at], "func.func(tw-raise-attention)", *LINALG_STAGE[at:]]
+
 
 BUFFERIZE_STAGE: tuple[Step, ...] = (
     PythonPass("tw-readonly-arguments", readonly_arguments_pass),
@@ -111,7 +131,12 @@ PIPELINES: dict[str, NamedPipeline] = {
         ),
         NamedPipeline("tw-hoist-row-invariants", "per-row work out of elementwise bodies", (HOIST_ROW_INVARIANTS,)),
         NamedPipeline("tw-distinct-destinations", "a tensor.empty per linalg init", (DISTINCT_DESTINATIONS,)),
-        NamedPipeline("tw-linalg", "the linalg stage: cleanup, canonical contractions, rows", LINALG_STAGE),
+        NamedPipeline(
+            "tw-linalg",
+            "the linalg stage: cleanup, canonical contractions, rows",
+            _linalg_stage,
+            options=(RAISE_ATTENTION,),
+        ),
         NamedPipeline("tw-bufferize", "one-shot bufferization with results as out-params", BUFFERIZE_STAGE),
         NamedPipeline("tw-lower-to-loops", "remaining structured and vector ops -> scf loops", (LOWER_TO_LOOPS,)),
         *cpu_lowering.PIPELINES,

@@ -80,3 +80,15 @@ class TwOps(Handle):
         ``tw.online_attention``, as :meth:`tile` makes it) stops at the last block its query block
         sees, so blocks past the diagonal are skipped, not computed and masked. Keeps the handle."""
         self.schedule._build(tw_ops().SkipInvisibleKeysOp, self.value)
+
+    def raise_attention(self) -> OpHandle:
+        """``transform.tw.raise_attention``: this P·V contraction and the softmax and Q·Kᵀ feeding it
+        become one ``tw.attention`` (scale, causal, mask or bias, transposes folded into its maps).
+
+        The handle must hold the P·V contraction of each attention (the last matmul of the chain);
+        anything else is a silenceable failure naming it and why the chain does not match. Returns
+        the ``tw.attention`` ops; consumes this handle. The ``tw-raise-attention`` pass does the same
+        for every chain of a function, leaving the others alone.
+        """
+        s = self.schedule
+        return s._build_one(tw_ops().RaiseAttentionOp, s._any_op(), self.value)
