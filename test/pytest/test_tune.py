@@ -25,7 +25,7 @@ from tilewright.tune.report import plot
 from tilewright.tune.space import build_space, point_key
 from tilewright.tune.strategies import Accounting, ModelStrategy, Observation
 
-FAST = {"rounds": 2, "min_time_s": 0.01, "timeout_s": 30.0, "top": 2, "final_rounds": 3}
+FAST = {"rounds": 2, "min_time_s": 0.01, "timeout_s": 30.0, "top": 2, "final_rounds": 3, "final_min_time_s": 0.01}
 
 MATMUL = """func.func @main(%a: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n}xf32>) -> tensor<{m}x{n}xf32> {{
   %0 = stablehlo.dot_general %a, %b, contracting_dims = [1] x [0]
@@ -203,7 +203,7 @@ def test_kill_9_loses_nothing_and_the_rerun_resumes(tmp_path):
     db = tmp_path / "tune.sqlite"
     command = [
         sys.executable, "-m", "tilewright.cli.main", "tune", str(path), "--budget", "5", "--strategy", "random",
-        "--db", str(db), "-r", "2", "--min-time", "0.01",
+        "--db", str(db), "-r", "2", "--min-time", "0.01", "--final-rounds", "3", "--final-min-time", "0.01",
     ]  # fmt: skip
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 90

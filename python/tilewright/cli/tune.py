@@ -43,8 +43,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--threads", type=int, default=1, help="cores the program runs on while measured (default: 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the inputs and the strategies")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds a candidate may take (default: 60)")
-    p.add_argument("--repetitions", "-r", type=int, default=5, help="interleaved rounds per candidate (default: 5)")
-    p.add_argument("--min-time", type=float, default=0.05, help="seconds per calibrated batch (default: 0.05)")
+    p.add_argument("--repetitions", "-r", type=int, default=7, help="interleaved rounds per candidate (default: 7)")
+    p.add_argument(
+        "--min-time",
+        type=float,
+        default=0.1,
+        help="seconds per calibrated batch (default: 0.1; the final 0.3 at least)",
+    )
+    p.add_argument("--final-rounds", type=int, default=9, help="rounds of the best few with the default (default: 9)")
+    p.add_argument("--final-min-time", type=float, default=0.3, help="seconds per batch there (default: 0.3)")
     p.add_argument("--export", dest="export_path", metavar="OUT.json", help="write the database's rows as JSON")
     p.add_argument("--import", dest="import_path", metavar="IN.json", help="add the rows of an exported file")
     p.set_defaults(run=cmd_tune, isolate=False)  # it runs its own worker processes
@@ -102,6 +109,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         rounds=args.repetitions,
         min_time_s=args.min_time,
+        final_rounds=args.final_rounds,
+        final_min_time_s=args.final_min_time,
     )
     print_report(report)
     if args.json_path:
