@@ -177,11 +177,98 @@ def sink_host_loads(module: ir.Operation) -> int:
     return moved
 
 
+LEFTOVER_TAG = "tw.gpu_leftover"
+
+
+def _host_ops(module: ir.Operation) -> list[ir.Operation]:
+    """The ops at the top level of every function body."""
+    ops = []
+    for func in module.regions[0].blocks[0].operations:
+        if func.operation.name == "func.func" and func.operation.regions[0].blocks:
+            ops += [op.operation for op in func.operation.regions[0].blocks[0].operations]
+    return ops
+
+
+def _whole_buffer(value: ir.Value) -> bool:
+    t = ir.MemRefType(value.type)
+    return isinstance(t.layout, ir.AffineMapAttr) and t.layout.value == ir.AffineMap.get_identity(t.rank)
+
+
+def strided_copies_to_linalg(module: ir.Operation) -> int:
+    """A host ``memref.copy`` into or out of a strided view (a pad's interior) becomes a
+    ``linalg.copy``, which the leftover tiling maps to threads; copies of whole buffers stay (the
+    artifact's device-to-device copies)."""
+    from mlir.dialects import linalg
+
+    count = 0
+    for op in _host_ops(module):
+        if op.name == "memref.copy" and not (_whole_buffer(op.operands[0]) and _whole_buffer(op.operands[1])):
+            with op.location, ir.InsertionPoint(op):
+                linalg.copy(op.operands[0], outs=[op.operands[1]])
+            op.erase()
+            count += 1
+    return count
+
+
+def _parallel_ranges(op: ir.Operation) -> tuple[int, ...] | None:
+    """The static loop ranges of an all-parallel linalg op whose iteration space is its init's
+    shape (``map``, ``copy``, ``fill``, ``transpose``, ``broadcast``, elementwise generics); None
+    for anything else."""
+    if "iterator_types" in op.attributes:
+        kinds = {str(a).split("<")[-1].rstrip(">") for a in ir.ArrayAttr(op.attributes["iterator_types"])}
+        maps = ir.ArrayAttr(op.attributes["indexing_maps"])
+        init_map = ir.AffineMapAttr(maps[len(maps) - 1]).value
+        if kinds != {"parallel"} or init_map != ir.AffineMap.get_identity(init_map.n_dims):
+            return None
+    elif op.name not in ("linalg.map", "linalg.copy", "linalg.fill", "linalg.transpose", "linalg.broadcast"):
+        return None
+    init = ir.MemRefType(op.operands[len(op.operands) - 1].type)
+    return tuple(init.shape) if init.has_static_shape and init.rank else None
+
+
+def tile_leftovers(module: ir.Operation, filename: str) -> int:
+    """Each all-parallel linalg op left on the host (a pad's fill and copy, an op the schedule
+    did not map) is tiled into block and thread foralls as the library tiles elementwise ops
+    (:func:`tilewright.schedule.nvvm.elementwise_tilings`), on buffers. Returns how many."""
+    from tilewright.schedule import Schedule
+    from tilewright.schedule.apply import apply_script
+    from tilewright.schedule.context import build_in
+    from tilewright.schedule.info import LinalgOpInfo
+    from tilewright.schedule.nvvm import elementwise_tilings
+
+    context = module.context
+    plans = []
+    with context:
+        i64 = ir.IntegerType.get_signless(64)
+        for op in _host_ops(module):
+            ranges = _parallel_ranges(op) if op.name.startswith("linalg.") else None
+            if ranges is None:
+                continue
+            info = LinalgOpInfo(op.name, len(plans), "", (), (), ("parallel",) * len(ranges), (), ranges)
+            tilings = elementwise_tilings(info)
+            if tilings is not None:
+                op.attributes[LEFTOVER_TAG] = ir.IntegerAttr.get(i64, len(plans))
+                plans.append(tilings)
+    if not plans:
+        return 0
+    with build_in(context):
+        s = Schedule("<gpu leftovers>", context=context)
+        for index, (block, thread) in enumerate(plans):
+            handle = s.match(interface="LinalgOp", attrs={LEFTOVER_TAG: f"{index} : i64"})
+            tiled, _ = handle.tile_forall(tile_sizes=list(block.sizes), mapping=block.attr())
+            tiled.tile_forall(num_threads=list(thread.sizes), mapping=thread.attr())
+    apply_script(module, s.module, context, "<gpu leftovers>")
+    return len(plans)
+
+
 def gpu_map_pass(op: ir.Operation, pass_: object) -> None:
     """``tw-gpu-map`` as a Python pass (module level): scalar loads into the loops using them,
-    the schedule's foralls, then leftovers."""
+    host copies of views and all-parallel ops left on the host tiled into foralls, the foralls
+    mapped, then what is left in one-thread launches."""
     filename = payload_filename(op)
     sink_host_loads(op)
+    strided_copies_to_linalg(op)
+    tile_leftovers(op, filename)
     map_to_gpu(op, filename)
     launch_leftovers(op, filename)
 

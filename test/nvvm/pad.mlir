@@ -1,0 +1,33 @@
+// A tensor.pad the library does not tile: bufferized, it is a fill of the padded buffer and a
+// copy into its interior (a strided view) on the host. tw-gpu-map tiles both onto the GPU (one
+// thread per element of the innermost dimension) instead of leaving them to one thread or to a
+// host copy the artifact cannot express.
+//
+// RUN: %tilewright compile %s --target nvvm --emit bufferized | FileCheck %s --check-prefix=BUF
+// RUN: %tilewright compile %s --target nvvm --emit gpu-mapped 2>&1 | FileCheck %s --check-prefix=MAPPED
+// RUN: %tilewright compile %s --target nvvm --emit artifact -o %t.twa 2>&1 | FileCheck %s --allow-empty --check-prefix=QUIET
+// QUIET-NOT: {{.}}
+
+// BUF-LABEL: func.func @main
+// BUF:         linalg.map outs(%{{.+}} : memref<10x100xf32>)
+// BUF:         memref.copy %{{.+}}, %{{.+}} : memref<7x97xf32> to memref<7x97xf32, strided<[100, 1], offset: 103>>
+
+// MAPPED-NOT:  warning
+// MAPPED-LABEL: func.func @main
+// MAPPED:        gpu.launch blocks({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c10{{[_0-9]*}},
+// MAPPED-SAME:     threads({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c100{{[_0-9]*}},
+// MAPPED:          linalg.map
+// MAPPED:        gpu.launch blocks({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c7{{[_0-9]*}},
+// MAPPED-SAME:     threads({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c97{{[_0-9]*}},
+// MAPPED:          linalg.copy
+// MAPPED-NOT:    memref.copy
+// MAPPED:        return
+
+func.func @main(%x: tensor<7x97xf32>) -> tensor<10x100xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[1, 3] high[2, 0] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<7x97xf32> to tensor<10x100xf32>
+  return %p : tensor<10x100xf32>
+}
