@@ -2,7 +2,7 @@
 //
 // An op inside a host loop is not mapped by the library: the loop would run on the host.
 // RUN: not %tilewright compile %s --target nvvm --emit ptx 2>&1 | FileCheck %s --check-prefix=LOOP
-// LOOP: errors.mlir:[[@LINE+16]]:8: error: 'scf.for' is not mapped to the GPU
+// LOOP: errors.mlir:[[@LINE+18]]:8: error: 'scf.for' is not mapped to the GPU
 //
 // Without a schedule, tw-gpu-map tiles the all-parallel fill itself; the matmul (a reduction) runs
 // in a one-thread launch, which a warning says.
