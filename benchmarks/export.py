@@ -42,6 +42,21 @@ def attention(q, k, v):
     return jax.nn.softmax(q @ k.T * scale, axis=-1) @ v
 
 
+def causal_attention(q, k, v):
+    """One causal head: the scores above the diagonal masked to -inf before the softmax."""
+    scale = np.float32(1.0 / np.sqrt(q.shape[-1]))
+    scores = q @ k.T * scale
+    scores = jnp.where(jnp.tril(jnp.ones(scores.shape, bool)), scores, -jnp.inf)
+    return jax.nn.softmax(scores, axis=-1) @ v
+
+
+def multihead_attention(q, k, v):
+    """Heads over [batch, heads, seq, dim], as jnp.einsum writes it."""
+    scale = np.float32(1.0 / np.sqrt(q.shape[-1]))
+    scores = jnp.einsum("bhqd,bhkd->bhqk", q, k) * scale
+    return jnp.einsum("bhqk,bhkd->bhqd", jax.nn.softmax(scores, axis=-1), v)
+
+
 def _layernorm(x, g, b, eps: float = 1e-5):
     mu = x.mean(-1, keepdims=True)
     var = ((x - mu) ** 2).mean(-1, keepdims=True)
@@ -109,6 +124,12 @@ PROGRAMS: dict[str, tuple[Callable, Callable[[np.random.Generator], list[np.ndar
     ),
     "attention_1024x64": (attention, _attention_inputs(1024, 64), "seq 1024, head 64"),
     "attention_4096x64": (attention, _attention_inputs(4096, 64), "seq 4096, head 64"),
+    "attention_causal_4096x64": (causal_attention, _attention_inputs(4096, 64), "causal, seq 4096, head 64"),
+    "attention_2x8x1024x64": (
+        multihead_attention,
+        lambda rng: [_normal(rng, 2, 8, 1024, 64) for _ in range(3)],
+        "[batch, heads, seq, dim] = 2x8x1024x64, einsum",
+    ),
     "gpt_block": (gpt_block, _gpt_inputs, f"seq {GPT_SEQ}, d {GPT_D_MODEL}, {GPT_HEADS} heads"),
 }
 

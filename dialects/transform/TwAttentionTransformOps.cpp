@@ -81,6 +81,68 @@ Value safeMax(OpBuilder &b, Location loc, Value max) {
 // ConvertToOnlineAttentionOp
 //===----------------------------------------------------------------------===//
 
+tw::OnlineAttentionParts tw::convertToOnlineAttention(RewriterBase &rewriter,
+                                                      tw::AttentionOp attn) {
+  Location loc = attn.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  rewriter.setInsertionPoint(attn);
+  auto outType = attn.getOutput().getType();
+  Type outElement = outType.getElementType();
+  // f16/bf16 attention accumulates in f32, as XLA's.
+  Type accElement = outElement.getIntOrFloatBitWidth() < 32
+                        ? Type(Float32Type::get(ctx))
+                        : outElement;
+  SmallVector<AffineMap> maps = attn.getIndexingMapsArray();
+  AffineMap outMap = maps.back();
+  unsigned eDim = attn.getNumBatchDims() + 3;
+  unsigned ePos = *outMap.getResultPosition(getAffineDimExpr(eDim, ctx));
+  SmallVector<OpFoldResult> outSizes =
+      tensor::getMixedSizes(rewriter, loc, attn.getOutput());
+  SmallVector<OpFoldResult> rowSizes(outSizes);
+  rowSizes.erase(rowSizes.begin() + ePos);
+  AffineMap rowMap = outMap.dropResult(ePos);
+
+  linalg::FillOp acc = filled(rewriter, loc, outSizes, accElement, 0.0);
+  linalg::FillOp max = filled(rewriter, loc, rowSizes, accElement,
+                              -std::numeric_limits<double>::infinity());
+  linalg::FillOp sum = filled(rewriter, loc, rowSizes, accElement, 0.0);
+  SmallVector<AffineMap> onlineMaps(maps.begin(), maps.end());
+  onlineMaps.push_back(rowMap);
+  onlineMaps.push_back(rowMap);
+  Value accInit = acc.getResult(0), maxInit = max.getResult(0),
+        sumInit = sum.getResult(0);
+  auto online = tw::OnlineAttentionOp::create(
+      rewriter, loc,
+      TypeRange{accInit.getType(), maxInit.getType(), sumInit.getType()},
+      attn.getQuery(), attn.getKey(), attn.getValue(), attn.getMask(),
+      attn.getDiagonal(), accInit, maxInit, sumInit, attn.getScaleAttr(),
+      attn.getCausalAttr(), rewriter.getAffineMapArrayAttr(onlineMaps));
+
+  // out = acc / sum, 0 where sum is 0 (a row that saw no key).
+  unsigned rank = outType.getRank();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<AffineMap> normMaps = {identity, identity.dropResult(ePos),
+                                     identity};
+  SmallVector<utils::IteratorType> parallel(rank,
+                                            utils::IteratorType::parallel);
+  auto normalize = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{outType},
+      ValueRange{online.getResultAcc(), online.getResultSum()},
+      ValueRange{attn.getOutput()}, normMaps, parallel,
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value zero = floatConstant(b, l, accElement, 0.0);
+        Value empty = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
+                                            args[1], zero);
+        Value quotient = arith::DivFOp::create(b, l, args[0], args[1]);
+        Value result = arith::SelectOp::create(b, l, empty, zero, quotient);
+        linalg::YieldOp::create(b, l,
+                                convertFloat(b, l, result, outElement));
+      });
+  rewriter.replaceOp(attn, normalize.getResult(0));
+  return {online, normalize, {acc, max, sum}};
+}
+
+
 void transform::ConvertToOnlineAttentionOp::getEffects(
     SmallVectorImpl<MemoryEffects::EffectInstance> &effects) {
   consumesHandle(getTargetMutable(), effects);
@@ -96,65 +158,10 @@ DiagnosedSilenceableFailure transform::ConvertToOnlineAttentionOp::apply(
     auto attn = dyn_cast<tw::AttentionOp>(target);
     if (!attn)
       return misuse(*this, target, "expects tw.attention ops");
-    Location loc = attn.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    rewriter.setInsertionPoint(attn);
-    auto outType = attn.getOutput().getType();
-    Type outElement = outType.getElementType();
-    // f16/bf16 attention accumulates in f32, as XLA's.
-    Type accElement = outElement.getIntOrFloatBitWidth() < 32
-                          ? Type(Float32Type::get(ctx))
-                          : outElement;
-    SmallVector<AffineMap> maps = attn.getIndexingMapsArray();
-    AffineMap outMap = maps.back();
-    unsigned eDim = attn.getNumBatchDims() + 3;
-    unsigned ePos = *outMap.getResultPosition(getAffineDimExpr(eDim, ctx));
-    SmallVector<OpFoldResult> outSizes =
-        tensor::getMixedSizes(rewriter, loc, attn.getOutput());
-    SmallVector<OpFoldResult> rowSizes(outSizes);
-    rowSizes.erase(rowSizes.begin() + ePos);
-    AffineMap rowMap = outMap.dropResult(ePos);
-
-    linalg::FillOp acc = filled(rewriter, loc, outSizes, accElement, 0.0);
-    linalg::FillOp max = filled(rewriter, loc, rowSizes, accElement,
-                                -std::numeric_limits<double>::infinity());
-    linalg::FillOp sum = filled(rewriter, loc, rowSizes, accElement, 0.0);
-    SmallVector<AffineMap> onlineMaps(maps.begin(), maps.end());
-    onlineMaps.push_back(rowMap);
-    onlineMaps.push_back(rowMap);
-    Value accInit = acc.getResult(0), maxInit = max.getResult(0),
-          sumInit = sum.getResult(0);
-    auto online = tw::OnlineAttentionOp::create(
-        rewriter, loc,
-        TypeRange{accInit.getType(), maxInit.getType(), sumInit.getType()},
-        attn.getQuery(), attn.getKey(), attn.getValue(), attn.getMask(),
-        attn.getDiagonal(), accInit, maxInit, sumInit, attn.getScaleAttr(),
-        attn.getCausalAttr(), rewriter.getAffineMapArrayAttr(onlineMaps));
-
-    // out = acc / sum, 0 where sum is 0 (a row that saw no key).
-    unsigned rank = outType.getRank();
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    SmallVector<AffineMap> normMaps = {identity, identity.dropResult(ePos),
-                                       identity};
-    SmallVector<utils::IteratorType> parallel(rank,
-                                              utils::IteratorType::parallel);
-    auto normalize = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{outType},
-        ValueRange{online.getResultAcc(), online.getResultSum()},
-        ValueRange{attn.getOutput()}, normMaps, parallel,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value zero = floatConstant(b, l, accElement, 0.0);
-          Value empty = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
-                                              args[1], zero);
-          Value quotient = arith::DivFOp::create(b, l, args[0], args[1]);
-          Value result = arith::SelectOp::create(b, l, empty, zero, quotient);
-          linalg::YieldOp::create(b, l,
-                                  convertFloat(b, l, result, outElement));
-        });
-    rewriter.replaceOp(attn, normalize.getResult(0));
-    onlineOps.push_back(online);
-    normalizeOps.push_back(normalize);
-    fillOps.append({acc, max, sum});
+    tw::OnlineAttentionParts parts = tw::convertToOnlineAttention(rewriter, attn);
+    onlineOps.push_back(parts.online);
+    normalizeOps.push_back(parts.normalize);
+    fillOps.append(parts.fills);
   }
   results.set(cast<OpResult>(getOnline()), onlineOps);
   results.set(cast<OpResult>(getNormalize()), normalizeOps);
@@ -225,18 +232,22 @@ SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
   result.others.push_back(zeros);
   Value scoresValue;
   if (named) {
-    // Kᵀ block [d, n], then s = Q · Kᵀ.
-    auto keyType = cast<RankedTensorType>(step.key.getType());
-    Value kT = tensor::EmptyOp::create(
-        rewriter, loc, {step.domain[d], step.domain[n]},
-        keyType.getElementType());
-    auto transpose = linalg::TransposeOp::create(rewriter, loc, step.key, kT,
-                                                 ArrayRef<int64_t>{1, 0});
-    result.others.push_back(transpose);
+    // s = Q · Kᵀ, with the key block transposed to [d, n] unless K comes so
+    // (the linalg stage materializes Kᵀ for JAX's q @ k.T).
+    Value kT = step.key;
+    if (kMap.getDimPosition(0) == n) {
+      auto keyType = cast<RankedTensorType>(step.key.getType());
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc, {step.domain[d], step.domain[n]},
+          keyType.getElementType());
+      auto transpose = linalg::TransposeOp::create(
+          rewriter, loc, step.key, init, ArrayRef<int64_t>{1, 0});
+      result.others.push_back(transpose);
+      kT = transpose.getResult()[0];
+    }
     auto matmul = linalg::MatmulOp::create(
         rewriter, loc, TypeRange{zeros.getResult(0).getType()},
-        ValueRange{step.query, transpose.getResult()[0]},
-        ValueRange{zeros.getResult(0)});
+        ValueRange{step.query, kT}, ValueRange{zeros.getResult(0)});
     result.scores = matmul;
     scoresValue = matmul.getResult(0);
   } else {
@@ -421,9 +432,9 @@ AffineMap dropBatch(AffineMap map, unsigned numBatch) {
 }
 
 /// Whether the step's batch dims are all 1 and, without them, every operand
-/// is in the row-major layout of the named contractions: q (m, d), k (n, d),
-/// v (n, e), mask (m, n), acc (m, e), max and sum (m). Then the step is
-/// decomposed in 2-D (rank-reducing slices), with named matmuls.
+/// is in the row-major layout of the named contractions: q (m, d), k (n, d)
+/// or (d, n), v (n, e), mask (m, n), acc (m, e), max and sum (m). Then the
+/// step is decomposed in 2-D (unit dims collapsed), with named matmuls.
 bool flattens(tw::OnlineAttentionOp op, ArrayRef<Range> domain) {
   unsigned numBatch = op.getNumBatchDims();
   for (unsigned dim = 0; dim < numBatch; ++dim)
@@ -441,9 +452,13 @@ bool flattens(tw::OnlineAttentionOp op, ArrayRef<Range> domain) {
   if (op.getMask())
     expected.push_back(dims({0, 1}));
   expected.append({dims({0, 3}), dims({0}), dims({0})});
-  for (auto [map, want] : llvm::zip_equal(op.getIndexingMapsArray(), expected))
-    if (dropBatch(map, numBatch) != want)
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (unsigned index = 0, e = maps.size(); index < e; ++index) {
+    AffineMap map = dropBatch(maps[index], numBatch);
+    bool keyTransposed = index == 1 && map == dims({2, 1});
+    if (map != expected[index] && !keyTransposed)
       return false;
+  }
   return true;
 }
 
@@ -528,14 +543,19 @@ Decomposed decompose(RewriterBase &rewriter, tw::OnlineAttentionOp op) {
   SmallVector<Value> values = decomposeStep(rewriter, loc, flat, result);
   unsigned firstInit = maps.size() - 3;
   SmallVector<Value> replacements;
-  for (auto [i, init] : llvm::enumerate(
-           ValueRange{op.getAcc(), op.getMax(), op.getSum()}))
+  SmallVector<Value> inits = {op.getAcc(), op.getMax(), op.getSum()};
+  for (auto [i, init] : llvm::enumerate(inits))
     replacements.push_back(rankExpanded(rewriter, loc, values[i], init,
                                         maps[firstInit + i], numBatch));
   rewriter.replaceOp(op, replacements);
   return result;
 }
 } // namespace
+
+void tw::decomposeOnlineAttention(RewriterBase &rewriter,
+                                  tw::OnlineAttentionOp op) {
+  (void)decompose(rewriter, op);
+}
 
 DiagnosedSilenceableFailure transform::DecomposeAttentionOp::apply(
     transform::TransformRewriter &rewriter,

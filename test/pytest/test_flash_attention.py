@@ -107,6 +107,22 @@ def test_one_head_f32(seq, dim, causal):
     assert _rel(got, want) <= 1e-5
 
 
+def test_key_transposed_and_filled_output():
+    """Kᵀ stored (d, n), as the linalg stage materializes it for ``q @ k.T``, and an output made by a
+    fill (JAX's init, ignored by the op): the named path without a transpose, the fill tiled."""
+    text, shapes = _payload({}, 300, 260, 64, 32, {"q": "md", "k": "dn", "v": "ne", "o": "me"})
+    text = text.replace(
+        "%e = tensor.empty()",
+        "%z = arith.constant 1.0 : f32\n  %e0 = tensor.empty() : tensor<300x32xf32>\n  %e = linalg.fill"
+        " ins(%z : f32) outs(%e0 : tensor<300x32xf32>) -> tensor<300x32xf32>\n  %unused = tensor.empty()",
+    )
+    rng = np.random.default_rng(3)
+    q, k, v = (rng.standard_normal(shapes[x]).astype(np.float32) for x in "qkv")
+    got = tilewright.compile(text)(q, k, v)
+    want = _reference(q, k, v, {"q": "md", "k": "dn", "v": "ne", "o": "me"}, {})
+    assert _rel(got, want) <= 1e-5
+
+
 def test_long_causal_sequence():
     """4096 keys: several key blocks, half of them skipped; the result is exact to f32."""
     got, want, _ = _run({}, 4096, 4096, 64, 64, ONE_HEAD, causal=True)

@@ -5,6 +5,7 @@
 #include "dialects/transform/TwTransformOps.h"
 #include "dialects/tw/TwDialect.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "transforms/lib/DecomposeAttention.h"
 #include "transforms/lib/MathApproximation.h"
 #include "transforms/lib/RaiseAttention.h"
 
@@ -20,4 +21,5 @@ void mlir::tw::registerPasses() {
   registered = true;
   registerMathApproximationPass();
   registerRaiseAttentionPass();
+  registerDecomposeAttentionPass();
 }

@@ -609,16 +609,7 @@ def default_schedule(
                 pad.materialize_pad(s, handle, shapes.source, shapes.result)
 
         s.part("pads", buffers, what=f"buffers for the tensor.pads (one of over {MAX_PAD_ELEMENTS} elements)")
-    for i, op in enumerate(flash_ops):
-        tag, shape = len(payload.nodes) + i, flash.AttentionShape.of(op)
-        op.attributes[OP_TAG] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64, module.context), tag)
-        s.part(
-            f"flash_{tag}",
-            lambda scope, tag=tag, shape=shape: flash.schedule_flash(
-                s, scope.match("tw.attention", attrs={OP_TAG: f"{tag} : i64"}), shape, cfg=cfg, prefix=f"flash_{tag}"
-            ),
-            what=f"flash attention tw.attention#{tag}",
-        )
+    flash.add_parts(s, flash_ops, len(payload.nodes), cfg)
     for root, fused in p.attention:
         c = tunable(
             "attention", root, fused, knobs.kernel_knobs(cfg), m=info[root].size("m") or 1, n=info[root].size("n") or 1

@@ -26,6 +26,7 @@ from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.cpu import ROW_LOOP_ATTR, CpuConfig, config_for, largest_divisor
 from tilewright.schedule.cpu.attention import SCORES_BLOCK_BYTES
 from tilewright.schedule.cpu.matmul import choose_tiles, finish_kernels, microkernel
+from tilewright.schedule.tags import OP_TAG
 
 # Keys per block of the flash form: a 128-key block of K and V (64-wide heads: 32 KiB each)
 # stays in L2 next to the query block's state.
@@ -35,7 +36,7 @@ FLASH_KEY_BLOCK = 128
 MAX_QUERY_BLOCK = 64
 
 # The ops decompose_attention returns besides the two contractions, in order, for a step of one
-# head (2-D) and for a batched step.
+# head (2-D; no transpose when K comes as Kᵀ) and for a batched step.
 NAMED_PARTS = ("fill", "transpose", "masked", "max", "p", "alpha", "scaled_sum", "sum", "scaled_acc")
 BATCHED_PARTS = ("fill", "masked", "max", "p", "alpha", "scaled_sum", "sum", "scaled_acc")
 
@@ -51,7 +52,9 @@ class AttentionShape:
     e: int
     causal: bool
     itemsize: int
-    row_major: bool = True  # without batch dims: q (m, d), k (n, d), v (n, e), [mask (m, n)], out (m, e)
+    row_major: bool = True  # without batch dims: q (m, d), k (n, d) or (d, n), v (n, e), [mask (m, n)], out (m, e)
+    key_transposed: bool = False  # k (d, n): no transpose of each key block
+    filled_output: int | None = None  # the output's operand index when a linalg.fill makes it (JAX's init)
 
     @staticmethod
     def of(op: ir.Operation) -> AttentionShape:
@@ -66,13 +69,19 @@ class AttentionShape:
         batch = maps[0].n_dims - 4
         element = ir.RankedTensorType(op.operands[0].type).element_type
         itemsize = ir.FloatType(element).width // 8
-        row_major = all(_without_batch(m, batch) == want for m, want in zip(maps, _row_major(len(maps)), strict=True))
+        layout = [_without_batch(m, batch) for m in maps]
+        key_transposed = layout[1] == (2, 1)  # Kᵀ materialized by the linalg stage (q @ k.T)
+        if key_transposed:
+            layout[1] = (1, 2)
+        row_major = layout == _row_major(len(maps))
         return AttentionShape(
             tuple(sizes[i] for i in range(batch)),
             *(sizes[batch + i] for i in range(4)),
             causal="causal" in op.attributes,
             itemsize=itemsize,
             row_major=row_major,
+            key_transposed=key_transposed,
+            filled_output=_filled_output(op),
         )
 
     @property
@@ -89,6 +98,14 @@ def _without_batch(amap: ir.AffineMap, batch: int) -> tuple[int, ...]:
 def _row_major(count: int) -> list[tuple[int, ...]]:
     """The maps :func:`_without_batch` gives in the row-major layout (with a mask when 5)."""
     return [(0, 2), (1, 2), (1, 3), *([(0, 1)] if count == 5 else []), (0, 3)]
+
+
+def _filled_output(op: ir.Operation) -> int | None:
+    """The output's operand index if a ``linalg.fill`` produces it (tw.attention ignores its content,
+    but the fill is still computed, and it must be tiled like everything else)."""
+    out = op.operands[len(op.operands) - 1]
+    owner = out.owner if isinstance(out.owner, ir.Operation) else getattr(out.owner, "operation", None)
+    return len(op.operands) - 1 if owner is not None and owner.name == "linalg.fill" else None
 
 
 def attention_ops(module: ir.Module) -> list[ir.Operation]:
@@ -153,6 +170,8 @@ def schedule_flash(
     s.knob(f"{prefix}_block_k", keys_options, default=keys)
     rows, keys = s.knobs[f"{prefix}_block_q"][1], s.knobs[f"{prefix}_block_k"][1]
 
+    if a.filled_output is not None:
+        _rows(attn.producer_of_operand(a.filled_output), nb + 2, reduction=False)
     tiled, forall = attn.tile_forall(tile_sizes=[1] * nb + [rows, 0, 0, 0])
     online, normalize, fills = tiled.convert_to_online_attention()
     # The state's init and the final acc / sum over a query block (rows x e): row by row.
@@ -174,8 +193,10 @@ def schedule_flash(
     microkernel(s, pv, rows, a.e, keys, pt)
     finish_kernels(forall, choose_tiles(rows, max(keys, a.e), max(a.d, keys), cfg))
     # The softmax ops of a block, by rows (2-D over rows x keys or rows x e; 1-D over rows).
-    parts = dict(zip(NAMED_PARTS, others.split(len(NAMED_PARTS)), strict=True))
-    parts["transpose"].tile([cfg.lanes, cfg.lanes])
+    names = [p for p in NAMED_PARTS if p != "transpose" or not a.key_transposed]
+    parts = dict(zip(names, others.split(len(names)), strict=True))
+    if "transpose" in parts:
+        parts["transpose"].tile([cfg.lanes, cfg.lanes])
     for name in ("fill", "masked", "p", "scaled_acc"):
         _rows(parts[name], 2, reduction=False)
     for name in ("max", "sum"):
@@ -195,3 +216,19 @@ def _batched_parts(scores: OpHandle, pv: OpHandle, others: OpHandle, nb: int, cf
         _rows(parts[name], nb + 2, reduction=True)
     for name in ("alpha", "scaled_sum"):
         _rows(parts[name], nb + 1, reduction=False)
+
+
+def add_parts(s: Schedule, ops: list[ir.Operation], first_tag: int, cfg: CpuConfig) -> None:
+    """One part of the default schedule per ``tw.attention`` of ``ops``: tagged ``OP_TAG`` =
+    ``first_tag`` + i on the payload (after the linalg ops' tags), flashed by :func:`schedule_flash`."""
+    i64 = ir.IntegerType.get_signless(64, s.context)
+    for i, op in enumerate(ops):
+        tag, shape = first_tag + i, AttentionShape.of(op)
+        op.attributes[OP_TAG] = ir.IntegerAttr.get(i64, tag)
+        s.part(
+            f"flash_{tag}",
+            lambda scope, tag=tag, shape=shape: schedule_flash(
+                s, scope.match("tw.attention", attrs={OP_TAG: f"{tag} : i64"}), shape, cfg=cfg, prefix=f"flash_{tag}"
+            ),
+            what=f"flash attention tw.attention#{tag}",
+        )
