@@ -126,8 +126,8 @@ def host_manifest(module: ir.Operation, entry: str, signature: Signature, filena
     for op in block.operations:
         op = op.operation
         where = location_of(op.location, filename) or SourceLocation(filename)
-        if op.name in ("arith.constant", "func.return"):
-            continue
+        if op.name in ("arith.constant", "ub.poison", "func.return"):
+            continue  # constants: a launch argument's value is read where it is used
         if op.name in ("memref.alloc", "memref.get_global"):
             bid = len(buffers)
             buffer = {"id": bid, "kind": "temp", "bytes": _nbytes(op.results[0].type)}

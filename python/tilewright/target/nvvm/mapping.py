@@ -283,6 +283,7 @@ def payload_filename(op: ir.Operation) -> str:
 HOST_OPS = frozenset(
     {
         "arith.constant",
+        "ub.poison",
         "memref.alloc",
         "memref.dealloc",
         "memref.subview",
