@@ -10,11 +10,13 @@ libm call per element) is compiled by tilewright with the default schedule (vect
   float64 reference (numpy/scipy), over all finite inputs and over the function's main range;
   a result that is NaN or infinite where the rounded reference is not (or the reverse) is counted
   as a special-value mismatch;
-* speed: a vectorized loop over 1M floats of the function's main range, ns per element
-  (median of ``--rounds`` calls, one thread).
+* speed: a vectorized loop over 1M floats of the function's main range, ns per element, the
+  sources of one function timed in interleaved rounds (the fastest of ``--rounds``, one thread:
+  on a shared machine the minimum is what the code costs, the median what the neighbours cost).
 
-Each (function, source) compiles in a fresh worker process: the lowering's choice
-(``tilewright.target.cpu.lowering.VECTOR_MATH``) is read when the pipeline is built.
+The lowering's choice (``tilewright.target.cpu.lowering.VECTOR_MATH``) is read when the pipeline
+is built, so each source compiles its own copy of the program (a comment names the source: the
+compile cache keys on the text).
 
     python benchmarks/math_accuracy.py [--functions exp,sin] [--stride-log2 9] [--rounds 15]
 
@@ -25,10 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -71,10 +69,10 @@ def samples(stride_log2: int) -> np.ndarray:
     return np.concatenate([x, np.zeros(pad, np.float32)])
 
 
-def program(name: str, rows: int) -> str:
-    """``math.<name>`` over a ``rows x 1024`` tensor, as a linalg elementwise op (vectorized by the
+def program(name: str, rows: int, cols: int = 1024) -> str:
+    """``math.<name>`` over a ``rows x cols`` tensor, as a linalg elementwise op (vectorized by the
     default schedule)."""
-    t = f"tensor<{rows}x1024xf32>"
+    t = f"tensor<{rows}x{cols}xf32>"
     return f"""
 #map = affine_map<(d0, d1) -> (d0, d1)>
 func.func @main(%x: {t}) -> {t} {{
@@ -90,35 +88,38 @@ func.func @main(%x: {t}) -> {t} {{
 """
 
 
-def worker(name: str, source: str, stride_log2: int, rounds: int, out: Path) -> None:
-    """Compile ``name`` with ``source`` (own, upstream, libm), run the accuracy inputs and time 1M."""
+def compile_with(name: str, source: str, text: str):  # -> tilewright.Executable
+    """``text`` compiled with ``math.<name>`` from ``source`` (own, upstream, libm)."""
     import tilewright
     from tilewright.target.cpu import lowering
 
-    choice = dict(lowering.VECTOR_MATH)
-    choice.pop(name, None)
+    saved = dict(lowering.VECTOR_MATH)
+    lowering.VECTOR_MATH.pop(name, None)
     if source != "libm":
-        choice[name] = source
-    lowering.VECTOR_MATH.clear()
-    lowering.VECTOR_MATH.update(choice)
+        lowering.VECTOR_MATH[name] = source
+    try:
+        return tilewright.compile(f"// {name} from {source}\n{text}", threads=1)
+    finally:
+        lowering.VECTOR_MATH.clear()
+        lowering.VECTOR_MATH.update(saved)
 
-    x = samples(stride_log2).reshape(-1, 1024)
-    exe = tilewright.compile(program(name, x.shape[0]), threads=1)
-    got = exe(x).reshape(-1)
+
+def speeds(name: str, sources: list[str], rounds: int) -> dict[str, float]:
+    """ns/element of each source on 1M floats of the main range, interleaved rounds, fastest."""
     low, high = FUNCTIONS[name][1]
-    xs = np.linspace(low, high, SPEED_SIZE, dtype=np.float32).reshape(-1, 1024)
-    speed = tilewright.compile(program(name, xs.shape[0]), threads=1)
-    llvm = str(speed.compilation.artifacts["llvm-dialect"])
-    speed(xs)
-    times = []
+    # Rows of 64: the schedule's vectors are 4 registers wide, as in a softmax or attention tile
+    # (rows of 1024 give vector<512xf32>, whose spills measure the register allocator).
+    xs = np.linspace(low, high, SPEED_SIZE, dtype=np.float32).reshape(-1, 64)
+    exes = {source: compile_with(name, source, program(name, *xs.shape)) for source in sources}
+    times: dict[str, list[float]] = {source: [] for source in sources}
+    for exe in exes.values():
+        exe(xs)
     for _ in range(rounds):
-        start = time.perf_counter()
-        speed(xs)
-        times.append(time.perf_counter() - start)
-    np.save(out / "got.npy", got)
-    calls = sum(llvm.count(f"@{name}{suffix}") for suffix in ("f(", "f "))  # libm calls left
-    info = {"ns_per_element": float(np.median(times)) / SPEED_SIZE * 1e9, "libm_calls": calls}
-    (out / "info.json").write_text(json.dumps(info))
+        for source, exe in exes.items():
+            start = time.perf_counter()
+            exe(xs)
+            times[source].append(time.perf_counter() - start)
+    return {source: min(t) / SPEED_SIZE * 1e9 for source, t in times.items()}
 
 
 def ulp_errors(name: str, x: np.ndarray, got: np.ndarray) -> dict[str, float]:
@@ -145,32 +146,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--functions", default=",".join(FUNCTIONS))
     parser.add_argument("--stride-log2", type=int, default=9, help="sample every 2**k-th bit pattern")
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--worker", nargs=3, metavar=("NAME", "SOURCE", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:
-        name, source, folder = args.worker
-        worker(name, source, args.stride_log2, args.rounds, Path(folder))
-        return
 
+    from tilewright.lower.math_approx import FUNCTIONS as OWN
     from tilewright.target.cpu.lowering import VECTOR_MATH
 
     x = samples(args.stride_log2)
     rows = []
     print(f"{'function':8} {'source':9} {'max ulp':>12} {'main range':>11} {'specials':>8} {'ns/elem':>8}  worst x")
     for name in args.functions.split(","):
-        from tilewright.lower.math_approx import FUNCTIONS as OWN
-
         sources = [s for s, ok in (("own", name in OWN), ("upstream", name in UPSTREAM), ("libm", True)) if ok]
+        ns = speeds(name, sources, args.rounds)
         for source in sources:
-            with tempfile.TemporaryDirectory() as folder:
-                cmd = [sys.executable, __file__, "--stride-log2", str(args.stride_log2), "--rounds", str(args.rounds)]
-                subprocess.run([*cmd, "--worker", name, source, folder], check=True, env=os.environ)
-                got = np.load(Path(folder) / "got.npy")
-                info = json.loads((Path(folder) / "info.json").read_text())
+            got = compile_with(name, source, program(name, x.size // 1024))(x.reshape(-1, 1024)).reshape(-1)
             row = {"function": name, "source": source, "used": VECTOR_MATH.get(name, "libm") == source}
-            row |= ulp_errors(name, x, got) | info
+            row |= ulp_errors(name, x, got) | {"ns_per_element": ns[source]}
             rows.append(row)
             mark = "*" if row["used"] else " "
             print(
