@@ -40,10 +40,11 @@
 # SCRIPT:         transform.structured.tile_using_for %[[UP]] tile_sizes [6, 16]
 # SCRIPT:         transform.structured.vectorize %{{.+}} vector_sizes [1, 1, 6, 16]
 
-# With two threads the cache tiles are not evened out (9 tasks of 144 x 256 as they are); the packs
-# are shared out too: A's 50 row panels and B's 33 column panels in halves on a forall each, then
-# tiled and vectorized as above.
-# THREADS:       %{{.+}}, %[[F:.+]] = transform.structured.tile_using_forall %{{.+}} tile_sizes [24, 16]
+# With two threads the tasks take all columns (a 1-D task loop: upstream's async-parallel-for
+# repeats iterations of some 2-D ones) and 4 row blocks of 78 (13 micro-tiles), two per core; the
+# packs are shared out too: A's 50 row panels and B's 33 column panels in halves on a forall
+# each, then tiled and vectorized as above.
+# THREADS:       %{{.+}}, %[[F:.+]] = transform.structured.tile_using_forall %{{.+}} tile_sizes [13, 33]
 # THREADS:       %[[PA2:.+]], %{{.+}} = transform.structured.tile_using_forall %{{.+}} tile_sizes [25, 0]
 # THREADS:       transform.structured.tile_using_for %[[PA2]] tile_sizes [1, 16]
 # THREADS:       %[[PB2:.+]], %{{.+}} = transform.structured.tile_using_forall %{{.+}} tile_sizes [17, 0]

@@ -109,9 +109,9 @@ def test_config_for_the_target_takes_the_model():
     [
         (1024, 1024, 1024, 1, 208, 512),  # task_block's 224 x 768 evened out: 5 x 208, 2 x 512
         (2048, 2048, 2048, 1, 112, 1024),  # 112 x 1792: 19 row blocks, 2 column blocks of 1024
-        (2048, 2048, 2048, 2, 192, 512),  # several threads: the ISA's tiles (see _parallel_tiles)
-        (1000, 999, 1001, 1, 336, 352),  # 360 x 352: 3 x 336 rows
-        (1000, 999, 1001, 2, 192, 512),
+        (2048, 2048, 2048, 2, 176, 2048),  # threads: the ISA's 192 rows evened to 12 tasks, one
+        (1000, 999, 1001, 1, 336, 352),  # column block (a 1-D task loop: see _parallel_tiles)
+        (1000, 999, 1001, 2, 168, 1024),
         (97, 131, 77, 1, 104, 160),  # clamped to the padded problem
         (7, 1000, 97, 1, 8, 352),
     ],

@@ -150,21 +150,19 @@ def choose_packed_tiles(m: int, n: int, k: int, cfg: CpuConfig, threads: int = 1
 
 
 def _parallel_tiles(m: int, n: int, k: int, kc: int, cfg: CpuConfig, threads: int) -> PackedTiles:
-    """The tiles of several threads: the ISA's measured cache tiles (``PACKED_FALLBACK``), ``mc``
-    halved until there are ``2 * threads`` tasks. The model's task blocks are for one thread
-    only: on two threads at 2048^3, forall tasks of 112 x 1024 (and 120 x 1024, 96 x 1024,
-    112 x 512: a partial last row block) gave wrong results in 1 to 3 runs of 3 and ran 3x
-    slower than 192 x 512 (not yet root-caused: the async runtime's parallel loop, see README)."""
+    """The tiles of several threads: the ISA's measured row blocks (``PACKED_FALLBACK``), evened
+    out so that every core gets the same number of at least two tasks, and all columns in one
+    block, so the task loop is 1-D. Upstream's ``async-parallel-for`` (MLIR 22) runs some
+    iterations of 2-D loops several times and skips others (17..24 or 33..40 x 2..8, see
+    ``test_parallel_visits.py``): the 2048^3 task forall of 19 x 2 (112 x 1024 tiles) returned
+    wrong results, and 4096^3 on the former 192 x 512 tiles (22 x 8) would have."""
     mr, nr = cfg.mr, cfg.nr
     mc0, nc0 = PACKED_FALLBACK.get(cfg.name, (cfg.mc, cfg.nc))
-    mc = min(round_up(mc0, mr), round_up(m, mr))
-    nc = min(round_up(nc0, nr), round_up(n, nr))
-    slab_nc = _per_slab_nc(m, n, k, kc, mr, nr, nc0, threads)
+    slab_nc = _per_slab_nc(m, n, k, kc, mr, nr, nc0, threads)  # a 1-D forall over column blocks
     if slab_nc:
-        return PackedTiles(mc, slab_nc, kc, mr, nr, pack_k=2 * cfg.lanes, b_per_slab=True)
-    while -(-m // mc) * -(-n // nc) < 2 * threads and mc > mr:
-        mc = max(mr, round_up(mc // 2, mr))
-    return PackedTiles(mc, nc, kc, mr, nr, pack_k=2 * cfg.lanes)
+        return PackedTiles(min(round_up(mc0, mr), round_up(m, mr)), slab_nc, kc, mr, nr, 2 * cfg.lanes, True)
+    mc = _even_rows(m, min(round_up(mc0, mr), round_up(m, mr)), mr, 1, threads)
+    return PackedTiles(mc, round_up(n, nr), kc, mr, nr, pack_k=2 * cfg.lanes)
 
 
 def _even_rows(m: int, mc: int, mr: int, col_tasks: int, threads: int) -> int:

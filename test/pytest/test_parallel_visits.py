@@ -1,0 +1,56 @@
+"""Every iteration of a parallel loop runs exactly once on several threads.
+
+``tw-lower-to-llvm-cpu{threads=2}`` lowers ``scf.forall`` through upstream's ``async-parallel-for``
+(MLIR 22). On 2-D loops whose first dimension is 17..24 or 33..40 (second 2..8) it runs some
+iterations 2 to 7 times and others not at all: the packed matmul's 19 x 2 task forall at 2048^3
+returned wrong results (max |diff| 180) and ran 3x slower. 1-D loops and first dimensions up to
+16 are right. The strict xfail flips when the lowering is fixed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+import pytest
+
+
+def visits(shape: tuple[int, ...], threads: int) -> np.ndarray:
+    """How often a forall over ``shape`` ran each iteration (atomic increments), on ``threads``."""
+    from mlir.execution_engine import ExecutionEngine
+    from mlir.runtime import get_ranked_memref_descriptor
+
+    from tilewright import pipeline
+    from tilewright.mlir_env import new_context, parse_module
+    from tilewright.target.cpu import llvm
+
+    dims = "x".join(map(str, shape))
+    ivs = ", ".join(f"%i{d}" for d in range(len(shape)))
+    text = f"""
+func.func @visit(%m: memref<{dims}xi32>) attributes {{llvm.emit_c_interface}} {{
+  %one = arith.constant 1 : i32
+  scf.forall ({ivs}) in ({", ".join(map(str, shape))}) {{
+    %old = memref.atomic_rmw addi %one, %m[{ivs}] : (i32, memref<{dims}xi32>) -> i32
+  }}
+  return
+}}"""
+    context = new_context()
+    module = parse_module(text, "<visits>", context)
+    pipeline.run_pipeline(module, pipeline.steps("tw-lower-to-llvm-cpu", threads=threads), "<visits>", "visits")
+    with context:
+        engine = ExecutionEngine(module, opt_level=1, shared_libs=llvm.jit_shared_libraries())
+    counts = np.zeros(shape, np.int32)
+    engine.invoke("visit", ctypes.pointer(ctypes.pointer(get_ranked_memref_descriptor(counts))))
+    return counts
+
+
+@pytest.mark.parametrize("shape", [(38,), (16, 2), (11, 4), (32, 2)])
+def test_parallel_loop_visits_each_iteration_once(shape):
+    assert (visits(shape, threads=2) == 1).all()
+
+
+@pytest.mark.xfail(strict=True, reason="async-parallel-for (MLIR 22) repeats and skips iterations of these 2-D loops")
+@pytest.mark.parametrize("shape", [(19, 2), (22, 8)])
+def test_parallel_loop_visits_each_iteration_once_upstream_bug(shape):
+    assert (visits(shape, threads=2) == 1).all()
