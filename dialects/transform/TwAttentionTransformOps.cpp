@@ -185,7 +185,9 @@ namespace {
 struct Decomposed {
   Operation *scores;
   Operation *pv;
-  SmallVector<Operation *> others;
+  SmallVector<Operation *> transposes; // the key block's, when K is (n, d)
+  SmallVector<Operation *> rows;       // over (batch..., m, n) or (m, e)
+  SmallVector<Operation *> state;      // over (batch..., m): alpha, sum
 };
 
 /// An online attention step to decompose: its operands, maps (query, key,
@@ -229,7 +231,7 @@ SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
   }
   AffineMap sMap = AffineMap::get(numBatch + 4, 0, scoreExprs, ctx);
   linalg::FillOp zeros = filled(rewriter, loc, scoreSizes, t, 0.0);
-  result.others.push_back(zeros);
+  result.rows.push_back(zeros);
   Value scoresValue;
   if (named) {
     // s = Q · Kᵀ, with the key block transposed to [d, n] unless K comes so
@@ -242,7 +244,7 @@ SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
           keyType.getElementType());
       auto transpose = linalg::TransposeOp::create(
           rewriter, loc, step.key, init, ArrayRef<int64_t>{1, 0});
-      result.others.push_back(transpose);
+      result.transposes.push_back(transpose);
       kT = transpose.getResult()[0];
     }
     auto matmul = linalg::MatmulOp::create(
@@ -312,7 +314,7 @@ SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
         }
         linalg::YieldOp::create(b, l, x);
       });
-  result.others.push_back(masked);
+  result.rows.push_back(masked);
   Value s = masked.getResult(0);
 
   // new max = max(max, max_n s).
@@ -327,7 +329,7 @@ SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
             b, l, arith::MaximumFOp::create(b, l, args[0], args[1])
                       .getResult());
       });
-  result.others.push_back(newMax);
+  result.rows.push_back(newMax);
   Value max = newMax.getResult(0);
 
   // p = exp(s - new max), in place of s.
@@ -340,7 +342,7 @@ SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
         linalg::YieldOp::create(b, l,
                                 math::ExpOp::create(b, l, diff).getResult());
       });
-  result.others.push_back(p);
+  result.rows.push_back(p);
 
   // alpha = exp(old max - new max) over (batch..., m).
   SmallVector<utils::IteratorType> rowIters(numBatch + 1, par);
@@ -358,7 +360,7 @@ SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
         linalg::YieldOp::create(b, l,
                                 math::ExpOp::create(b, l, diff).getResult());
       });
-  result.others.push_back(alpha);
+  result.state.push_back(alpha);
 
   // sum = alpha * sum + sum_n p.
   auto scaledSum = linalg::GenericOp::create(
@@ -369,7 +371,7 @@ SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
         linalg::YieldOp::create(
             b, l, arith::MulFOp::create(b, l, args[0], args[1]).getResult());
       });
-  result.others.push_back(scaledSum);
+  result.state.push_back(scaledSum);
   auto newSum = linalg::GenericOp::create(
       rewriter, loc, TypeRange{step.sum.getType()},
       ValueRange{p.getResult(0)}, ValueRange{scaledSum.getResult(0)},
@@ -378,7 +380,7 @@ SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
         linalg::YieldOp::create(
             b, l, arith::AddFOp::create(b, l, args[0], args[1]).getResult());
       });
-  result.others.push_back(newSum);
+  result.rows.push_back(newSum);
 
   // acc = alpha * acc + p · V.
   SmallVector<utils::IteratorType> accIters(numBatch + 2, par);
@@ -390,7 +392,7 @@ SmallVector<Value> decomposeStep(RewriterBase &rewriter, Location loc,
         linalg::YieldOp::create(
             b, l, arith::MulFOp::create(b, l, args[0], args[1]).getResult());
       });
-  result.others.push_back(scaledAcc);
+  result.rows.push_back(scaledAcc);
   Value accValue;
   if (named) {
     auto matmul = linalg::MatmulOp::create(
@@ -560,7 +562,7 @@ void tw::decomposeOnlineAttention(RewriterBase &rewriter,
 DiagnosedSilenceableFailure transform::DecomposeAttentionOp::apply(
     transform::TransformRewriter &rewriter,
     transform::TransformResults &results, transform::TransformState &state) {
-  SmallVector<Operation *> scores, pv, others;
+  SmallVector<Operation *> scores, pv, transposes, rows, rowState;
   auto targets = llvm::to_vector(state.getPayloadOps(getTarget()));
   for (Operation *target : targets)
     if (!isa<tw::OnlineAttentionOp>(target))
@@ -572,11 +574,15 @@ DiagnosedSilenceableFailure transform::DecomposeAttentionOp::apply(
         decompose(rewriter, cast<tw::OnlineAttentionOp>(target));
     scores.push_back(parts.scores);
     pv.push_back(parts.pv);
-    others.append(parts.others);
+    transposes.append(parts.transposes);
+    rows.append(parts.rows);
+    rowState.append(parts.state);
   }
   results.set(cast<OpResult>(getScores()), scores);
   results.set(cast<OpResult>(getPv()), pv);
-  results.set(cast<OpResult>(getOthers()), others);
+  results.set(cast<OpResult>(getTransposes()), transposes);
+  results.set(cast<OpResult>(getRows()), rows);
+  results.set(cast<OpResult>(getState()), rowState);
   return DiagnosedSilenceableFailure::success();
 }
 

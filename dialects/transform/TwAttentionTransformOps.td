@@ -44,9 +44,17 @@ def DecomposeAttentionOp : Op<Transform_Dialect, "tw.decompose_attention",
     selects, the new running max (reduction over the keys), p = exp(s - max)
     and alpha = exp(old max - max) with max = -inf read as 0 (so fully
     masked rows give 0, never NaN), the rescaled sum plus the row sums of p,
-    the rescaled acc plus p·V. Returns the scores contraction, the p·V
-    contraction and the other ops (elementwise ops, row reductions, fills),
-    in program order. Consumes the target.
+    the rescaled acc plus p·V. A step whose batch dims are 1 and whose
+    operands are row-major without them (K may be Kᵀ) becomes 2-D, the
+    contractions named linalg.matmul (K's block transposed first unless it
+    is Kᵀ); other steps keep their batch dims, contractions as generics.
+
+    Returns, for the vectorization schedule: the scores contraction, the p·V
+    contraction, the key block's transpose (none when K is Kᵀ or the step
+    is batched), the ops over a query block's rows (scores fill, scale and
+    mask, max, p, sum, acc rescale: rows x keys or rows x e, row by row
+    they vectorize) and the ops over the rows' state (alpha, sum rescale:
+    one value per row). Consumes the target.
 
     A silenceable failure, naming the payload, for anything but
     tw.online_attention.
@@ -54,7 +62,9 @@ def DecomposeAttentionOp : Op<Transform_Dialect, "tw.decompose_attention",
   let arguments = (ins TransformHandleTypeInterface:$target);
   let results = (outs TransformHandleTypeInterface:$scores,
                       TransformHandleTypeInterface:$pv,
-                      TransformHandleTypeInterface:$others);
+                      TransformHandleTypeInterface:$transposes,
+                      TransformHandleTypeInterface:$rows,
+                      TransformHandleTypeInterface:$state);
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
 

@@ -73,8 +73,8 @@ module attributes {transform.with_named_sequence} {
     %blocks, %keys = transform.structured.tile_using_for %online tile_sizes [0, 32, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
     transform.tw.skip_invisible_keys %keys : !transform.any_op
-    %scores, %pv, %others = transform.tw.decompose_attention %blocks
-        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
+    %scores, %pv, %kt, %rows, %state = transform.tw.decompose_attention %blocks
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
     transform.yield
   }
 }
@@ -119,8 +119,8 @@ module attributes {transform.with_named_sequence} {
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
     %blocks, %keys = transform.structured.tile_using_for %online tile_sizes [0, 0, 0, 16, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
-    %scores, %pv, %others = transform.tw.decompose_attention %blocks
-        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
+    %scores, %pv, %kt, %rows, %state = transform.tw.decompose_attention %blocks
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
     transform.yield
   }
 }

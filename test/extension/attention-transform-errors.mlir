@@ -38,8 +38,8 @@ module attributes {transform.with_named_sequence} {
   transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
     %a = transform.structured.match ops{["tw.attention"]} in %root : (!transform.any_op) -> !transform.any_op
     // expected-error @below {{expects tw.online_attention ops (convert tw.attention with transform.tw.convert_to_online_attention first)}}
-    %s, %pv, %others = transform.tw.decompose_attention %a
-        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
+    %s, %pv, %kt, %rows, %state = transform.tw.decompose_attention %a
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
     transform.yield
   }
 }

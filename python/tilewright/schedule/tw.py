@@ -63,17 +63,19 @@ class TwOps(Handle):
         online, normalize, fills = s._build(tw_ops().ConvertToOnlineAttentionOp, any_op, any_op, any_op, self.value)
         return online, normalize, fills
 
-    def decompose_attention(self) -> tuple[OpHandle, OpHandle, OpHandle]:
-        """``transform.tw.decompose_attention``: ``tw.online_attention`` → ``linalg.generic`` ops.
+    def decompose_attention(self) -> tuple[OpHandle, OpHandle, OpHandle, OpHandle, OpHandle]:
+        """``transform.tw.decompose_attention``: ``tw.online_attention`` → linalg (named matmuls when
+        a step is one row-major head).
 
-        Returns (the scores contraction Q·Kᵀ, the P·V contraction, the other ops: fill, scale and
-        mask, running max, exp, alpha, sum, rescale) so the vectorization schedule applies to each;
-        consumes this handle. Fully masked rows give 0, never NaN.
+        Returns (Q·Kᵀ, P·V, the key block's transpose (possibly none), the ops over the query
+        block's rows (fill, scale and mask, max, exp, sum, acc rescale), the ops over its per-row
+        state (alpha, sum rescale)), so the vectorization schedule applies to each; consumes this
+        handle. Fully masked rows give 0, never NaN.
         """
         s = self.schedule
         any_op = s._any_op()
-        scores, pv, others = s._build(tw_ops().DecomposeAttentionOp, any_op, any_op, any_op, self.value)
-        return scores, pv, others
+        scores, pv, transposes, rows, state = s._build(tw_ops().DecomposeAttentionOp, *[any_op] * 5, self.value)
+        return scores, pv, transposes, rows, state
 
     def skip_invisible_keys(self) -> None:
         """``transform.tw.skip_invisible_keys``: this key loop (``scf.for`` over key blocks of a causal

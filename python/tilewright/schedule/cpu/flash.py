@@ -35,11 +35,6 @@ FLASH_KEY_BLOCK = 128
 # Query rows per block (each task of the forall): the scores block rows x keys in L1/L2.
 MAX_QUERY_BLOCK = 64
 
-# The ops decompose_attention returns besides the two contractions, in order, for a step of one
-# head (2-D; no transpose when K comes as Kᵀ) and for a batched step.
-NAMED_PARTS = ("fill", "transpose", "masked", "max", "p", "alpha", "scaled_sum", "sum", "scaled_acc")
-BATCHED_PARTS = ("fill", "masked", "max", "p", "alpha", "scaled_sum", "sum", "scaled_acc")
-
 
 @dataclass(frozen=True)
 class AttentionShape:
@@ -182,9 +177,12 @@ def schedule_flash(
         online, (key_loop,) = online.tile([0] * nb + [0, keys, 0, 0])
         if a.causal:
             key_loop.skip_invisible_keys()
-    scores, pv, others = online.decompose_attention()
-    if not a.row_major:
-        _batched_parts(scores, pv, others, nb, cfg)
+    scores, pv, transposes, rows_ops, state = online.decompose_attention()
+    if not a.row_major:  # batched generics: rows and vector-wide column blocks, no microkernel
+        scores.tile([1] * nb + [1, cfg.lanes, 0])  # (batch..., m, n, d)
+        pv.tile([1] * nb + [1, 0, cfg.lanes])  # (batch..., m, n, e)
+        _rows(rows_ops, nb + 2, reduction=True)
+        _rows(state, nb + 1, reduction=False)
         return forall
     # Q·Kᵀ (rows x keys x d) and P·V (rows x e x keys): the microkernel, one kernel shape.
     st = choose_tiles(rows, keys, a.d, cfg)
@@ -192,30 +190,11 @@ def schedule_flash(
     microkernel(s, scores, rows, keys, a.d, st)
     microkernel(s, pv, rows, a.e, keys, pt)
     finish_kernels(forall, choose_tiles(rows, max(keys, a.e), max(a.d, keys), cfg))
-    # The softmax ops of a block, by rows (2-D over rows x keys or rows x e; 1-D over rows).
-    names = [p for p in NAMED_PARTS if p != "transpose" or not a.key_transposed]
-    parts = dict(zip(names, others.split(len(names)), strict=True))
-    if "transpose" in parts:
-        parts["transpose"].tile([cfg.lanes, cfg.lanes])
-    for name in ("fill", "masked", "p", "scaled_acc"):
-        _rows(parts[name], 2, reduction=False)
-    for name in ("max", "sum"):
-        _rows(parts[name], 2, reduction=True)
+    # The key block's transpose in lanes x lanes blocks (shuffles); the softmax ops row by row (their
+    # loops marked: the max and the sum reduce along the row); the per-row state is one vector.
+    transposes.tile([cfg.lanes, cfg.lanes])
+    _rows(rows_ops, 2, reduction=True)
     return forall
-
-
-def _batched_parts(scores: OpHandle, pv: OpHandle, others: OpHandle, nb: int, cfg: CpuConfig) -> None:
-    """The generics of a batched step (domain batch..., m, n, d, e less the dims each lacks): rows,
-    and vector-wide column blocks of the two contractions, so nothing is vectorized whole."""
-    scores.tile([1] * nb + [1, cfg.lanes, 0])  # (batch..., m, n, d)
-    pv.tile([1] * nb + [1, 0, cfg.lanes])  # (batch..., m, n, e)
-    parts = dict(zip(BATCHED_PARTS, others.split(len(BATCHED_PARTS)), strict=True))
-    for name in ("fill", "masked", "p", "scaled_acc"):
-        _rows(parts[name], nb + 2, reduction=False)
-    for name in ("max", "sum"):
-        _rows(parts[name], nb + 2, reduction=True)
-    for name in ("alpha", "scaled_sum"):
-        _rows(parts[name], nb + 1, reduction=False)
 
 
 def add_parts(s: Schedule, ops: list[ir.Operation], first_tag: int, cfg: CpuConfig) -> None:
