@@ -1,6 +1,6 @@
 // A tensor.pad the library does not tile: bufferized, it is a fill of the padded buffer and a
 // copy into its interior (a strided view) on the host. tw-gpu-map tiles both onto the GPU (one
-// thread per element of the innermost dimension) instead of leaving them to one thread or to a
+// thread per element, rows of 100 and 97 two per block) instead of leaving them to one thread or to a
 // host copy the artifact cannot express.
 //
 // RUN: %tilewright compile %s --target nvvm --emit bufferized | FileCheck %s --check-prefix=BUF
@@ -14,11 +14,11 @@
 
 // MAPPED-NOT:  warning
 // MAPPED-LABEL: func.func @main
-// MAPPED:        gpu.launch blocks({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c10{{[_0-9]*}},
-// MAPPED-SAME:     threads({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c100{{[_0-9]*}},
+// MAPPED:        gpu.launch blocks({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c5{{[_0-9]*}},
+// MAPPED-SAME:     threads({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c100{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c2{{[_0-9]*}},
 // MAPPED:          linalg.map
-// MAPPED:        gpu.launch blocks({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c7{{[_0-9]*}},
-// MAPPED-SAME:     threads({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c97{{[_0-9]*}},
+// MAPPED:        gpu.launch blocks({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c4{{[_0-9]*}},
+// MAPPED-SAME:     threads({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c97{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c2{{[_0-9]*}},
 // MAPPED:          linalg.copy
 // MAPPED-NOT:    memref.copy
 // MAPPED:        return

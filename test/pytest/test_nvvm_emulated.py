@@ -96,6 +96,8 @@ CASES = {
     "softmax": (lambda x: jax.nn.softmax(x, axis=-1), [(7, 1000)]),
     "layernorm": (_layernorm, [(97, 256), (256,), (256,)]),
     "elementwise": (lambda x, y: jnp.tanh(x * y + 1.0) - jnp.exp(-x), [(7, 97), (7, 97)]),
+    # 3 channels: 85 rows of 3 threads per block, the last block partial.
+    "short_rows": (lambda x: jnp.exp(x) * 2.0, [(5, 97, 3)]),
     "attention": (_attention, [(2, 97, 64), (2, 97, 64), (2, 97, 64)]),
     "row_of_one": (lambda x: x.sum(axis=-1) * 2.0, [(1, 1000)]),
     # A pad: its fill and the copy into its interior are left on the host by the library and

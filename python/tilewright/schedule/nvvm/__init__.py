@@ -58,8 +58,10 @@ def _mapped(sizes: list[int], dims: tuple[str, ...]) -> Tiling:
 
 def elementwise_tilings(op: LinalgOpInfo, block: int = ELEMENTWISE_BLOCK) -> tuple[Tiling, Tiling] | None:
     """(block tile sizes, threads per block) of a non-contraction op: the innermost parallel
-    loop in chunks of up to ``block`` threads, one element each; up to two outer parallel loops
-    one index per block (grid y, z); other loops run in each thread. None without a parallel loop."""
+    loop in chunks of up to ``block`` threads, one element each; when that loop is short (the
+    channels of an NHWC tensor), the next parallel loop fills the block (threads y); the other
+    outer parallel loops (up to grid z) one index per block; other loops run in each thread.
+    None without a parallel loop."""
     parallel = [i for i, t in enumerate(op.iterator_types) if t == "parallel"]
     if not parallel or any(op.loop_ranges[i] is None for i in parallel):
         return None
@@ -69,6 +71,9 @@ def elementwise_tilings(op: LinalgOpInfo, block: int = ELEMENTWISE_BLOCK) -> tup
     blocks[inner] = threads[inner] = min(block, op.loop_ranges[inner] or 1)
     for i in parallel[:-1][-2:]:
         blocks[i] = 1
+    if threads[inner] <= block // 2 and len(parallel) > 1:
+        outer = parallel[-2]
+        blocks[outer] = threads[outer] = min(block // threads[inner], op.loop_ranges[outer] or 1)
     return _mapped(blocks, BLOCK_DIMS), _mapped(threads, THREAD_DIMS)
 
 
