@@ -1,10 +1,10 @@
 """Every iteration of a parallel loop runs exactly once on several threads.
 
 ``tw-lower-to-llvm-cpu{threads=2}`` lowers ``scf.forall`` through upstream's ``async-parallel-for``
-(MLIR 22). On 2-D loops whose first dimension is 17..24 or 33..40 (second 2..8) it runs some
-iterations 2 to 7 times and others not at all: the packed matmul's 19 x 2 task forall at 2048^3
-returned wrong results (max |diff| 180) and ran 3x slower. 1-D loops and first dimensions up to
-16 are right. The strict xfail flips when the lowering is fixed.
+(MLIR 22). On some 2-D loops (17..24 or 33..40 x 2..8, 20 x 16, 40 x 16, 65 x 2, 100 x 2) it runs
+some iterations 2 to 7 times and others not at all: the packed matmul's 19 x 2 task forall at
+2048^3 returned wrong results (max |diff| 180) and ran 3x slower. 1-D loops and first dimensions
+up to 16 are right. The strict xfail flips when the lowering is fixed.
 """
 
 from __future__ import annotations
