@@ -41,30 +41,28 @@ class Progress:
         self._bar.stop()
 
 
-def print_report(report: TuneReport, out: Any = None) -> None:
+def report_lines(report: TuneReport) -> list[str]:
     """Per group: every candidate accounted for, the re-measurement, the best entry (plain text:
-    signatures and ``[strategy]`` tags are not markup)."""
-
-    class Lines:
-        def print(self, text: str) -> None:
-            print(text, file=out, flush=True)
-
-    console = Lines()
-    console.print(f"tuning database: {report.db} (cpu {report.cpu})")
+    signatures and ``[strategy]`` tags are not rich markup)."""
+    out = [f"tuning database: {report.db} (cpu {report.cpu})"]
     for g in report.groups:
-        console.print(f"{g.group.what}: {g.group.signature}")
-        console.print(f"  space: {g.space_size} points over {', '.join(g.group.knobs)}")
+        out.append(f"{g.group.what}: {g.group.signature}")
+        out.append(f"  space: {g.space_size} points over {', '.join(g.group.knobs)}")
         if g.baseline is not None and g.baseline.baseline_s:
-            console.print(f"  default: {g.baseline.baseline_s * 1e3:.3f} ms {point_key(g.group.defaults)}")
+            out.append(f"  default: {g.baseline.baseline_s * 1e3:.3f} ms {point_key(g.group.defaults)}")
         for strategy, accounting in g.accounting.items():
-            for line in accounting.lines():
-                console.print(f"  [{strategy}] {line}")
-        for point, speedup in g.final:
-            console.print(f"  re-measured with the default: {point_key(point)}: {speedup:.2f}x")
+            out.extend(f"  [{strategy}] {line}" for line in accounting.lines())
+        out.extend(f"  re-measured with the default: {point_key(p)}: {x:.2f}x" for p, x in g.final)
         if g.best is None:
-            console.print("  best: the default (no candidate was faster)")
+            out.append("  best: the default (no candidate was faster)")
         else:
-            console.print(f"  best: {point_key(g.best)}: {g.speedup:.2f}x the default")
+            out.append(f"  best: {point_key(g.best)}: {g.speedup:.2f}x the default")
+    return out
+
+
+def print_report(report: TuneReport, out: Any = None) -> None:
+    for line in report_lines(report):
+        print(line, file=out, flush=True)
 
 
 def plot(report: TuneReport, path: str | Path) -> None:
