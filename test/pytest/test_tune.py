@@ -243,7 +243,8 @@ def test_ray_measures_on_a_local_instance(tmp_path):
 
 
 def test_each_distinct_group_is_tuned_once(tmp_path):
-    """Two layers of the same shape are one group (one signature); a third shape is another."""
+    """Two layers of the same shape are one group (one signature); a third shape is another. Two
+    local workers measure side by side, restarted on the second group's baseline."""
     path = tmp_path / "mlp.mlir"
     path.write_text(
         """func.func @main(%x: tensor<7x33xf32>, %w1: tensor<33x33xf32>, %w2: tensor<33x33xf32>,
@@ -259,8 +260,8 @@ def test_each_distinct_group_is_tuned_once(tmp_path):
 """
     )
     db = tmp_path / "tune.sqlite"
-    report = tilewright.tune(path, strategy="random", budget=1, db=db, **FAST)
+    report = tilewright.tune(path, strategy="random", budget=2, workers=2, db=db, **FAST)  # 2 workers at once
     signatures = [g.group.signature for g in report.groups]
     assert len(signatures) == 2 and "matmul[7x33x33]" in signatures[0] and "matmul[7x5x33]" in signatures[1]
-    assert [sum(g.accounting["random"].outcomes.values()) for g in report.groups] == [1, 1]
+    assert [dict(g.accounting["random"].outcomes) for g in report.groups] == [{"measured": 2}] * 2
     assert len(rows(db, "SELECT * FROM best")) == 2
