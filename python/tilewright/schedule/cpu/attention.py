@@ -25,6 +25,7 @@ from dataclasses import replace
 from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.cpu import ROW_LOOP_ATTR, CpuConfig, config_for, largest_divisor
 from tilewright.schedule.cpu.elementwise import MAX_TILE_ELEMENTS, chunk_rows
+from tilewright.schedule.cpu.flash import AttentionShape, schedule_flash
 from tilewright.schedule.cpu.matmul import KERNEL_OPS, choose_tiles, finish_kernels, microkernel
 from tilewright.schedule.info import LinalgOpInfo
 
@@ -34,6 +35,11 @@ SCORES_BLOCK_BYTES = 128 * 1024
 
 # At most this many query rows per task: more only adds rows that wait for their turn.
 MAX_ROWS = 32
+
+# From this many keys (half of it with a causal mask) the chain is raised to tw.attention and
+# flashed (:mod:`.flash`) when the C++ extension is built. One core, same runs against XLA: causal
+# 4096x64 4.26x flashed, 1.91x row-fused; 4096x64 2.24x and 2.44x (noisy, loaded machine).
+FLASH_MIN_KEYS = 4096
 
 
 def row_block(m: int, seq: int, cfg: CpuConfig, threads: int = 1, itemsize: int = 4) -> int:
@@ -73,6 +79,9 @@ def schedule_attention(
     assert out.contraction_dims is not None
     batch = len(out.contraction_dims["batch"])
     m, n, k = out.size("m") or 1, out.size("n") or 1, out.size("k") or 1
+    flash_shape = _flash_shape(info, root, fused)
+    if flash_shape is not None:
+        return _raise_and_flash(s, ops, info, root, fused, flash_shape, cfg)
     rows = row_block(m, k, cfg, threads)  # the output contraction's K is the number of keys
     cfg = kernel_config(rows, cfg)
     tiled_out, forall = ops[root].tile_forall(tile_sizes=[*([1] * batch), rows, 0])
@@ -109,3 +118,41 @@ def schedule_attention(
             if loops and o.reduction_dims:
                 loops[-1].annotate(ROW_LOOP_ATTR)  # reductions along the row (see cpu.vectorize)
     return forall
+
+
+def _flash_shape(info: Sequence[LinalgOpInfo], root: int, fused: Sequence[int]) -> AttentionShape | None:
+    """The tw.attention the chain raises to, when it pays to flash it (``FLASH_MIN_KEYS``; a causal
+    mask, read as a ``linalg.index`` in the softmax's generics, halves it) and the extension is built."""
+    from tilewright import extension
+
+    out = info[root]
+    assert out.contraction_dims is not None
+    keys = out.size("k") or 0
+    causal = any("linalg.index" in info[p].body_ops for p in fused)
+    if keys < (FLASH_MIN_KEYS // 2 if causal else FLASH_MIN_KEYS) or not extension.available():
+        return None
+    scores = [info[p] for p in fused if info[p].name in KERNEL_OPS and info[p].contraction_dims is not None]
+    if len(scores) != 1 or any(r is None for r in out.loop_ranges):
+        return None
+    batch = tuple(out.loop_ranges[i] or 1 for i in out.contraction_dims["batch"])
+    m, e, d = out.size("m") or 1, out.size("n") or 1, scores[0].size("k") or 1
+    return AttentionShape(batch, m, keys, d, e, causal, 4)
+
+
+def _raise_and_flash(
+    s: Schedule,
+    ops: Sequence[OpHandle],
+    info: Sequence[LinalgOpInfo],
+    root: int,
+    fused: Sequence[int],
+    shape: AttentionShape,
+    cfg: CpuConfig,
+) -> OpHandle:
+    """``transform.tw.raise_attention`` on the P·V contraction, then :func:`.flash.schedule_flash`;
+    the output's init fill (which the raised op leaves to its output) is tiled by rows."""
+    nb = len(shape.batch)
+    init = next((p for p in fused if info[p].name == "linalg.fill" and len(info[p].loop_ranges) == nb + 2), None)
+    (attn,) = s.op("transform.tw.raise_attention", [ops[root]], ["!transform.any_op"])
+    if init is not None:  # after raising: the raise wants P·V to start from the fill
+        ops[init].tile([1] * (nb + 1) + [0])
+    return schedule_flash(s, attn, shape, cfg=cfg, prefix=f"flash_{root}")

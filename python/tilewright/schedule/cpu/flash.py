@@ -24,9 +24,12 @@ from mlir import ir
 
 from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.cpu import ROW_LOOP_ATTR, CpuConfig, config_for, largest_divisor
-from tilewright.schedule.cpu.attention import SCORES_BLOCK_BYTES
 from tilewright.schedule.cpu.matmul import choose_tiles, finish_kernels, microkernel
 from tilewright.schedule.tags import OP_TAG
+
+# A rows x keys block of f32 scores up to this size takes every key at once (the row-fused form,
+# as :mod:`.attention`'s SCORES_BLOCK_BYTES).
+SCORES_BLOCK_BYTES = 128 * 1024
 
 # Keys per block of the flash form: a 128-key block of K and V (64-wide heads: 32 KiB each)
 # stays in L2 next to the query block's state.
