@@ -217,3 +217,23 @@ def test_default_schedule_flashes_long_causal_jax_attention(tmp_path):
     got = exe(q, k, v)
     want = np.asarray(jax.jit(causal)(q, k, v))
     assert _rel(got, want) <= 1e-5
+
+
+def test_chain_the_raise_leaves_stays_row_fused():
+    """A long causal chain tw-raise-attention does not take (softmax without its max: exp(s) / sum):
+    the default schedule keeps it row-fused, with no fallback warning, and XLA's result."""
+    import jax
+    import jax.numpy as jnp
+
+    def unstable(q, k, v):
+        s = q @ k.T * np.float32(0.125)
+        p = jnp.where(jnp.tril(jnp.ones(s.shape, bool)), jnp.exp(s), 0.0)
+        return (p / p.sum(-1, keepdims=True)) @ v
+
+    rng = np.random.default_rng(6)
+    q, k, v = (0.3 * rng.standard_normal((2048, 64)).astype(np.float32) for _ in range(3))
+    text = jax.jit(unstable).lower(q, k, v).as_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        exe = tilewright.compile(text)
+    assert _rel(exe(q, k, v), np.asarray(jax.jit(unstable)(q, k, v))) <= 1e-5

@@ -610,6 +610,7 @@ def default_schedule(
 
         s.part("pads", buffers, what=f"buffers for the tensor.pads (one of over {MAX_PAD_ELEMENTS} elements)")
     flash.add_parts(s, flash_ops, len(payload.nodes), cfg)
+    flashed = attention.flash_roots(module, info, p.attention)  # raised to tw.attention, then flashed
     for root, fused in p.attention:
         c = tunable(
             "attention", root, fused, knobs.kernel_knobs(cfg), m=info[root].size("m") or 1, n=info[root].size("n") or 1
@@ -619,7 +620,7 @@ def default_schedule(
             root,
             fused,
             lambda ops, root=root, fused=fused, c=c: attention.schedule_attention(
-                s, ops, info, root, fused, cfg=c, threads=threads
+                s, ops, info, root, fused, cfg=c, threads=threads, flash=root in flashed
             ),
         )
     epilogues: set[int] = set()  # group roots scheduled with their contraction

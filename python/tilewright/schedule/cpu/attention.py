@@ -22,12 +22,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from mlir import ir
+from mlir.passmanager import PassManager
+
 from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.cpu import ROW_LOOP_ATTR, CpuConfig, config_for, largest_divisor
 from tilewright.schedule.cpu.elementwise import MAX_TILE_ELEMENTS, chunk_rows
 from tilewright.schedule.cpu.flash import AttentionShape, schedule_flash
 from tilewright.schedule.cpu.matmul import KERNEL_OPS, choose_tiles, finish_kernels, microkernel
 from tilewright.schedule.info import LinalgOpInfo
+from tilewright.schedule.tags import OP_TAG
 
 # A task's block of scores (rows x seq) stays within this many bytes, so it is still in L2
 # when the softmax and the second contraction read it back (Zen 3: 512 KiB L2 per core).
@@ -71,15 +75,17 @@ def schedule_attention(
     *,
     cfg: CpuConfig | None = None,
     threads: int = 1,
+    flash: bool = False,
 ) -> OpHandle:
     """Fuse ``fused`` (softmax generics, fills, the scores contraction; nearest first) into a row
-    loop over the output contraction ``root``; returns the ``scf.forall``."""
+    loop over the output contraction ``root``; returns the ``scf.forall``. With ``flash`` (a root of
+    :func:`flash_roots`), raise the chain to ``tw.attention`` and flash it instead."""
     cfg = cfg or config_for()
     out = info[root]
     assert out.contraction_dims is not None
     batch = len(out.contraction_dims["batch"])
     m, n, k = out.size("m") or 1, out.size("n") or 1, out.size("k") or 1
-    flash_shape = _flash_shape(info, root, fused)
+    flash_shape = _flash_shape(info, root, fused) if flash else None
     if flash_shape is not None:
         return _raise_and_flash(s, ops, info, root, fused, flash_shape, cfg)
     rows = row_block(m, k, cfg, threads)  # the output contraction's K is the number of keys
@@ -118,6 +124,30 @@ def schedule_attention(
             if loops and o.reduction_dims:
                 loops[-1].annotate(ROW_LOOP_ATTR)  # reductions along the row (see cpu.vectorize)
     return forall
+
+
+def flash_roots(module: ir.Module, info: Sequence[LinalgOpInfo], chains: Sequence[tuple[int, list[int]]]) -> set[int]:
+    """The attention chains (by root) to flash: long enough (:func:`_flash_shape`) and raised by
+    ``tw-raise-attention``, tried on a clone of the tagged payload (a chain it leaves alone would
+    otherwise fail its part and fall back to ops tiled alone, slower than row-fused)."""
+    long = [root for root, fused in chains if _flash_shape(info, root, fused) is not None]
+    if not long:
+        return set()
+    clone = module.operation.clone()
+    try:
+        PassManager.parse("builtin.module(func.func(tw-raise-attention))", module.context).run(clone)
+    except ir.MLIRError:
+        return set()
+    left: set[int] = set()
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if OP_TAG in op.attributes:
+            left.add(ir.IntegerAttr(op.attributes[OP_TAG]).value)
+        return ir.WalkResult.ADVANCE
+
+    clone.walk(visit)
+    clone.erase()
+    return {root for root in long if root not in left}
 
 
 def _flash_shape(info: Sequence[LinalgOpInfo], root: int, fused: Sequence[int]) -> AttentionShape | None:
