@@ -747,6 +747,67 @@ func.func public @gqa_repeat(%arg0: tensor<1x4x7x4xf32>, %arg1: tensor<1x2x7x4xf
   return %collapsed_7 : tensor<1x4x7x4xf32>
 }
 
+// Heads in the middle at seq 5 < head dim 8: JAX computes P.V as (V^T.P^T)^T, so
+// P reaches the second batch_matmul transposed (input 1); the output is (h, e, m).
+// CHECK-LABEL: func.func public @p_transposed(
+// CHECK-NOT:     linalg.batch_matmul
+// CHECK:         %[[O:.*]] = tw.attention scale = 0.353553385 indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d1, d0, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d2, d0, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d2, d0, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d4, d1)>]
+// CHECK-SAME:      ins(%arg0, %arg1, %arg2 : tensor<5x2x8xf32>, tensor<5x2x8xf32>, tensor<5x2x8xf32>) outs(%{{.*}} : tensor<2x8x5xf32>)
+// CHECK-NOT:     linalg.batch_matmul
+func.func public @p_transposed(%arg0: tensor<5x2x8xf32>, %arg1: tensor<5x2x8xf32>, %arg2: tensor<5x2x8xf32>) -> (tensor<5x2x8xf32>) {
+  %cst = arith.constant 2.82842708 : f32
+  %cst_0 = arith.constant 0xFF800000 : f32
+  %cst_1 = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<2x5x5xf32>
+  %1 = tensor.empty() : tensor<2x5x5xf32>
+  %2 = tensor.empty() : tensor<2x5x5xf32>
+  %3 = tensor.empty() : tensor<2x5x8xf32>
+  %transposed = linalg.transpose ins(%arg0 : tensor<5x2x8xf32>) outs(%3 : tensor<2x5x8xf32>) permutation = [1, 0, 2] 
+  %4 = tensor.empty() : tensor<2x8x5xf32>
+  %transposed_2 = linalg.transpose ins(%arg1 : tensor<5x2x8xf32>) outs(%4 : tensor<2x8x5xf32>) permutation = [1, 2, 0] 
+  %5 = linalg.fill ins(%cst_1 : f32) outs(%2 : tensor<2x5x5xf32>) -> tensor<2x5x5xf32>
+  %6 = linalg.batch_matmul ins(%transposed, %transposed_2 : tensor<2x5x8xf32>, tensor<2x8x5xf32>) outs(%5 : tensor<2x5x5xf32>) -> tensor<2x5x5xf32>
+  %7 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%6 : tensor<2x5x5xf32>) outs(%0 : tensor<2x5x5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %19 = arith.divf %in, %cst : f32
+    linalg.yield %19 : f32
+  } -> tensor<2x5x5xf32>
+  %8 = tensor.empty() : tensor<2x5xf32>
+  %9 = linalg.fill ins(%cst_0 : f32) outs(%8 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %10 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%7 : tensor<2x5x5xf32>) outs(%9 : tensor<2x5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %19 = arith.maximumf %out, %in : f32
+    linalg.yield %19 : f32
+  } -> tensor<2x5xf32>
+  %11 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%7, %10 : tensor<2x5x5xf32>, tensor<2x5xf32>) outs(%1 : tensor<2x5x5xf32>) {
+  ^bb0(%in: f32, %in_5: f32, %out: f32):
+    %19 = arith.subf %in, %in_5 : f32
+    %20 = math.exp %19 : f32
+    linalg.yield %20 : f32
+  } -> tensor<2x5x5xf32>
+  %12 = linalg.fill ins(%cst_1 : f32) outs(%8 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %13 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%11 : tensor<2x5x5xf32>) outs(%12 : tensor<2x5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %19 = arith.addf %out, %in : f32
+    linalg.yield %19 : f32
+  } -> tensor<2x5xf32>
+  %14 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%11, %13 : tensor<2x5x5xf32>, tensor<2x5xf32>) outs(%2 : tensor<2x5x5xf32>) {
+  ^bb0(%in: f32, %in_5: f32, %out: f32):
+    %19 = arith.divf %in, %in_5 : f32
+    linalg.yield %19 : f32
+  } -> tensor<2x5x5xf32>
+  %transposed_3 = linalg.transpose ins(%arg2 : tensor<5x2x8xf32>) outs(%4 : tensor<2x8x5xf32>) permutation = [1, 2, 0] 
+  %transposed_4 = linalg.transpose ins(%14 : tensor<2x5x5xf32>) outs(%2 : tensor<2x5x5xf32>) permutation = [0, 2, 1] 
+  %15 = linalg.fill ins(%cst_1 : f32) outs(%4 : tensor<2x8x5xf32>) -> tensor<2x8x5xf32>
+  %16 = linalg.batch_matmul ins(%transposed_3, %transposed_4 : tensor<2x8x5xf32>, tensor<2x5x5xf32>) outs(%15 : tensor<2x8x5xf32>) -> tensor<2x8x5xf32>
+  %17 = tensor.empty() : tensor<5x2x8xf32>
+  %18 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d1, d2, d0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%16 : tensor<2x8x5xf32>) outs(%17 : tensor<5x2x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<5x2x8xf32>
+  return %18 : tensor<5x2x8xf32>
+}
+
 // Non-matches, left alone: softmax over the queries (axis 0),
 // CHECK-LABEL: func.func public @wrong_axis(
 // CHECK-NOT:     tw.attention

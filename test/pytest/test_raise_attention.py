@@ -101,8 +101,10 @@ def test_matmul_causal(seq):
     assert ("tw.attention causal" in linalg) == (seq > 1)  # one query sees its one key: no mask left
 
 
-def test_heads_in_the_middle_causal():
-    _check(_heads_in_the_middle, _normals([(97, 3, 64)] * 3, seed=3))
+@pytest.mark.parametrize("seq", [5, 97], ids=["p-transposed", "seq97"])
+def test_heads_in_the_middle_causal(seq):
+    """At seq 5 < head dim 16 JAX computes P.V as (V^T.P^T)^T: P reaches P.V transposed."""
+    _check(_heads_in_the_middle, _normals([(seq, 3, 16 if seq < 16 else 64)] * 3, seed=3))
 
 
 def test_scale_on_q_and_reciprocal_softmax():

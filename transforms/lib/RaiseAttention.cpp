@@ -144,6 +144,15 @@ bool isScoreGeneric(linalg::GenericOp g, unsigned rank, bool reduction) {
   return reduction ? out == rowMap(g.getContext(), rank) : out.isIdentity();
 }
 
+/// `map` reading a tensor whose dim i is dim perm[i] of `source`, rewritten
+/// to read `source`.
+AffineMap throughPermutation(ArrayRef<int64_t> perm, AffineMap map) {
+  SmallVector<unsigned> inverse(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inverse[p] = i;
+  return AffineMap::getPermutationMap(inverse, map.getContext()).compose(map);
+}
+
 Value yielded(linalg::GenericOp g) {
   return g.getBody()->getTerminator()->getOperand(0);
 }
@@ -390,6 +399,13 @@ private:
     OpOperand *pOperand = pv.getDpsInputOperand(p);
     OpOperand *vOperand = pv.getDpsInputOperand(1 - p);
     AffineMap pMap = pv.getMatchingIndexingMap(pOperand);
+    // P may reach P.V transposed: JAX computes (V^T.P^T)^T when the
+    // sequence is shorter than the head dim.
+    Value pValue = pOperand->get();
+    while (auto transpose = pValue.getDefiningOp<linalg::TransposeOp>()) {
+      pMap = throughPermutation(transpose.getPermutation(), pMap);
+      pValue = transpose.getInput();
+    }
     unsigned rank = pMap.getNumResults();
     if (rank < 2 || !pMap.isProjectedPermutation() ||
         pMap.getDimPosition(rank - 1) != key ||
@@ -405,7 +421,7 @@ private:
     AffineMap pvLoops = AffineMap::get(batch + 4, 0, pvToDomain, ctx);
 
     // P = E / Z, or E * R with R = 1 / Z.
-    auto norm = pOperand->get().getDefiningOp<linalg::GenericOp>();
+    auto norm = pValue.getDefiningOp<linalg::GenericOp>();
     if (!isScoreGeneric(norm, rank, /*reduction=*/false))
       return fail("P is not an elementwise generic over the scores");
     Value y = yielded(norm);
@@ -570,15 +586,6 @@ private:
 //===----------------------------------------------------------------------===//
 // The rewrite
 //===----------------------------------------------------------------------===//
-
-/// `map` reading a tensor whose dim i is dim perm[i] of `source`, rewritten
-/// to read `source`.
-AffineMap throughPermutation(ArrayRef<int64_t> perm, AffineMap map) {
-  SmallVector<unsigned> inverse(perm.size());
-  for (auto [i, p] : llvm::enumerate(perm))
-    inverse[p] = i;
-  return AffineMap::getPermutationMap(inverse, map.getContext()).compose(map);
-}
 
 /// collapse_shape(transpose(x)) as transpose(collapse_shape(x)) when the
 /// transpose moves each collapsed group of dims as a block (merged heads and
