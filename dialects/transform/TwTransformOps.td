@@ -46,5 +46,6 @@ def FuseConsumerOp : Op<Transform_Dialect, "tw.fuse_consumer",
 
 include "dialects/transform/TwAttentionTransformOps.td"
 include "dialects/transform/TwRaiseAttention.td"
+include "dialects/transform/TwMathTransformOps.td"
 
 #endif // TILEWRIGHT_DIALECT_TRANSFORM_OPS

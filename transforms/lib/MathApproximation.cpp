@@ -13,9 +13,13 @@
 // log(2^-126) = -87.3 where the answer lies down to -103.3; here a subnormal
 // operand is scaled by 2^23 first and the result corrected by 23 ln 2.
 //
+// The same patterns are `transform.apply_patterns.tw.math_approximation`.
+//
 //===----------------------------------------------------------------------===//
 
 #include "transforms/lib/MathApproximation.h"
+
+#include "dialects/transform/TwTransformOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -95,6 +99,37 @@ struct ScaleSubnormalLogOperand : OpRewritePattern<LogOp> {
   double log2OfScale;
 };
 
+/// Upstream's approximations of the ops in `selected` (mnemonics), f16/bf16
+/// through f32, and the subnormal scaling of log/log2.
+void populatePatterns(RewritePatternSet &set,
+                      const llvm::StringSet<> &selected) {
+  MLIRContext *context = set.getContext();
+  // Upstream's predicates see full op names ("math.erf").
+  auto chosen = [&selected](StringRef opName) {
+    return opName.consume_front("math.") && selected.contains(opName);
+  };
+  // Benefit 2: an f16 erf goes through f32 rather than upstream's f16
+  // polynomial, as every other f16/bf16 op does.
+  populateMathF32ExpansionPatterns(set, chosen, /*benefit=*/2);
+  populateMathPolynomialApproximationPatterns(set, chosen);
+  if (selected.contains("log"))
+    set.add<ScaleSubnormalLogOperand<math::LogOp>>(context, 23 * M_LN2);
+  if (selected.contains("log2"))
+    set.add<ScaleSubnormalLogOperand<math::Log2Op>>(context, 23.0);
+}
+
+/// The mnemonics `names` name, every supported one when empty.
+template <typename Range>
+llvm::StringSet<> selection(const Range &names) {
+  llvm::StringSet<> selected;
+  if (names.empty())
+    for (StringRef name : kSupported)
+      selected.insert(name);
+  for (const auto &name : names)
+    selected.insert(name);
+  return selected;
+}
+
 struct MathApproximationPass
     : PassWrapper<MathApproximationPass, OperationPass<>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MathApproximationPass)
@@ -129,25 +164,9 @@ struct MathApproximationPass
   }
 
   LogicalResult initialize(MLIRContext *context) final {
-    selected.clear();
-    if (ops.empty())
-      for (StringRef name : kSupported)
-        selected.insert(name);
-    for (const std::string &name : ops)
-      selected.insert(name);
-    // Upstream's predicates see full op names ("math.erf").
-    auto chosen = [this](StringRef opName) {
-      return opName.consume_front("math.") && selected.contains(opName);
-    };
+    selected = selection(ops);
     RewritePatternSet set(context);
-    // Benefit 2: an f16 erf goes through f32 rather than upstream's f16
-    // polynomial, as every other f16/bf16 op does.
-    populateMathF32ExpansionPatterns(set, chosen, /*benefit=*/2);
-    populateMathPolynomialApproximationPatterns(set, chosen);
-    if (selected.contains("log"))
-      set.add<ScaleSubnormalLogOperand<math::LogOp>>(context, 23 * M_LN2);
-    if (selected.contains("log2"))
-      set.add<ScaleSubnormalLogOperand<math::Log2Op>>(context, 23.0);
+    populatePatterns(set, selected);
     patterns = FrozenRewritePatternSet(std::move(set));
     return success();
   }
@@ -193,6 +212,29 @@ struct MathApproximationPass
 };
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// transform.apply_patterns.tw.math_approximation
+//===----------------------------------------------------------------------===//
+
+LogicalResult transform::ApplyMathApproximationPatternsOp::verify() {
+  for (Attribute name : getOps()) {
+    StringRef mnemonic = cast<StringAttr>(name).getValue();
+    if (!isSupported(mnemonic))
+      return emitOpError("has no approximation of 'math.")
+             << mnemonic << "' (ops are: "
+             << llvm::join(llvm::ArrayRef(kSupported), ",") << ")";
+  }
+  return success();
+}
+
+void transform::ApplyMathApproximationPatternsOp::populatePatterns(
+    RewritePatternSet &patterns) {
+  SmallVector<StringRef> names;
+  for (Attribute name : getOps())
+    names.push_back(cast<StringAttr>(name).getValue());
+  ::populatePatterns(patterns, selection(names));
+}
 
 void mlir::tw::registerMathApproximationPass() {
   PassRegistration<MathApproximationPass>();

@@ -193,6 +193,13 @@ def for_loop_canonicalization() -> Pattern:
     return Pattern("scf.for_loop_canonicalization")
 
 
+def math_approximation(*ops: str) -> Pattern:
+    """``transform.apply_patterns.tw.math_approximation`` (the C++ extension): upstream's polynomials
+    for the math ops named (``"erf"``, ``"log"``, ...; all it has when none), scalars and vectors."""
+    names = ", ".join(f'"{op}"' for op in ops)
+    return Pattern("tw.math_approximation", f"ops = [{names}]" if ops else "")
+
+
 def vector_lowering(
     contraction: str = "outerproduct",
     transpose: str = "eltwise",

@@ -124,6 +124,9 @@ class VectorScheduleOps(ScheduleBase):
                 try:
                     pattern_op = ir.Operation.parse(f"{p.op_name} {p.args}".strip(), source_name=where.filename)
                 except ir.MLIRError as exc:
-                    raise ScheduleError(f"pattern set '{p.name}': {str(exc).splitlines()[-1].strip()}", where) from None
+                    # The verifier's error, not the note that follows it.
+                    errors = exc.error_diagnostics
+                    message = errors[0].message if errors else str(exc).splitlines()[-1].strip()
+                    raise ScheduleError(f"pattern set '{p.name}': {message}", where) from None
                 pattern_op.location = self._loc(where)
                 ip.insert(pattern_op)
