@@ -808,6 +808,66 @@ func.func public @p_transposed(%arg0: tensor<5x2x8xf32>, %arg1: tensor<5x2x8xf32
   return %18 : tensor<5x2x8xf32>
 }
 
+// `q @ swapaxes(k, -1, -2)` at batch 1: the batch_matmuls run on 2 merged heads,
+// the softmax between them on [1, 2, 7, 7] (an expand_shape after Q.K^T, the
+// inverse collapse_shape before P.V); the attention takes the contractions' dims.
+// CHECK-LABEL: func.func public @swapaxes_batch1(
+// CHECK-NOT:     linalg.batch_matmul
+// CHECK:         %[[O:.*]] = tw.attention scale = 5.000000e-01 indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4)>]
+// CHECK-SAME:      : tensor<2x7x4xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32>) outs(%{{.*}} : tensor<2x7x4xf32>)
+// CHECK-NEXT:    tensor.expand_shape %[[O]]
+func.func public @swapaxes_batch1(%arg0: tensor<1x2x7x4xf32>, %arg1: tensor<1x2x7x4xf32>, %arg2: tensor<1x2x7x4xf32>) -> (tensor<1x2x7x4xf32>) {
+  %cst = arith.constant 5.000000e-01 : f32
+  %cst_0 = arith.constant 0xFF800000 : f32
+  %cst_1 = arith.constant 0.000000e+00 : f32
+  %collapsed = tensor.collapse_shape %arg0 [[0, 1], [2], [3]] : tensor<1x2x7x4xf32> into tensor<2x7x4xf32>
+  %0 = tensor.empty() : tensor<1x2x4x7xf32>
+  %transposed = linalg.transpose ins(%arg1 : tensor<1x2x7x4xf32>) outs(%0 : tensor<1x2x4x7xf32>) permutation = [0, 1, 3, 2] 
+  %collapsed_2 = tensor.collapse_shape %transposed [[0, 1], [2], [3]] : tensor<1x2x4x7xf32> into tensor<2x4x7xf32>
+  %1 = tensor.empty() : tensor<2x7x7xf32>
+  %2 = linalg.fill ins(%cst_1 : f32) outs(%1 : tensor<2x7x7xf32>) -> tensor<2x7x7xf32>
+  %3 = linalg.batch_matmul ins(%collapsed, %collapsed_2 : tensor<2x7x4xf32>, tensor<2x4x7xf32>) outs(%2 : tensor<2x7x7xf32>) -> tensor<2x7x7xf32>
+  %4 = tensor.empty() : tensor<1x2x7x7xf32>
+  %5 = tensor.empty() : tensor<1x2x7x7xf32>
+  %6 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%3 : tensor<2x7x7xf32>) outs(%1 : tensor<2x7x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %17 = arith.mulf %in, %cst : f32
+    linalg.yield %17 : f32
+  } -> tensor<2x7x7xf32>
+  %expanded = tensor.expand_shape %6 [[0, 1], [2], [3]] output_shape [1, 2, 7, 7] : tensor<2x7x7xf32> into tensor<1x2x7x7xf32>
+  %7 = tensor.empty() : tensor<1x2x7xf32>
+  %8 = linalg.fill ins(%cst_0 : f32) outs(%7 : tensor<1x2x7xf32>) -> tensor<1x2x7xf32>
+  %9 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%expanded : tensor<1x2x7x7xf32>) outs(%8 : tensor<1x2x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %17 = arith.maximumf %out, %in : f32
+    linalg.yield %17 : f32
+  } -> tensor<1x2x7xf32>
+  %10 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%expanded, %9 : tensor<1x2x7x7xf32>, tensor<1x2x7xf32>) outs(%4 : tensor<1x2x7x7xf32>) {
+  ^bb0(%in: f32, %in_6: f32, %out: f32):
+    %17 = arith.subf %in, %in_6 : f32
+    %18 = math.exp %17 : f32
+    linalg.yield %18 : f32
+  } -> tensor<1x2x7x7xf32>
+  %11 = linalg.fill ins(%cst_1 : f32) outs(%7 : tensor<1x2x7xf32>) -> tensor<1x2x7xf32>
+  %12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%10 : tensor<1x2x7x7xf32>) outs(%11 : tensor<1x2x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %17 = arith.addf %out, %in : f32
+    linalg.yield %17 : f32
+  } -> tensor<1x2x7xf32>
+  %13 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%10, %12 : tensor<1x2x7x7xf32>, tensor<1x2x7xf32>) outs(%5 : tensor<1x2x7x7xf32>) {
+  ^bb0(%in: f32, %in_6: f32, %out: f32):
+    %17 = arith.divf %in, %in_6 : f32
+    linalg.yield %17 : f32
+  } -> tensor<1x2x7x7xf32>
+  %collapsed_3 = tensor.collapse_shape %13 [[0, 1], [2], [3]] : tensor<1x2x7x7xf32> into tensor<2x7x7xf32>
+  %collapsed_4 = tensor.collapse_shape %arg2 [[0, 1], [2], [3]] : tensor<1x2x7x4xf32> into tensor<2x7x4xf32>
+  %14 = tensor.empty() : tensor<2x7x4xf32>
+  %15 = linalg.fill ins(%cst_1 : f32) outs(%14 : tensor<2x7x4xf32>) -> tensor<2x7x4xf32>
+  %16 = linalg.batch_matmul ins(%collapsed_3, %collapsed_4 : tensor<2x7x7xf32>, tensor<2x7x4xf32>) outs(%15 : tensor<2x7x4xf32>) -> tensor<2x7x4xf32>
+  %expanded_5 = tensor.expand_shape %16 [[0, 1], [2], [3]] output_shape [1, 2, 7, 4] : tensor<2x7x4xf32> into tensor<1x2x7x4xf32>
+  return %expanded_5 : tensor<1x2x7x4xf32>
+}
+
 // Non-matches, left alone: softmax over the queries (axis 0),
 // CHECK-LABEL: func.func public @wrong_axis(
 // CHECK-NOT:     tw.attention

@@ -44,6 +44,17 @@ def _heads_in_the_middle(q, k, v):
     return jnp.einsum("hqk,khd->qhd", jax.nn.softmax(s, axis=-1), v)
 
 
+def _swapaxes(causal: bool):
+    def fn(q, k, v):
+        s = (q @ jnp.swapaxes(k, -1, -2)) * (1 / math.sqrt(q.shape[-1]))
+        if causal:
+            n = q.shape[-2]
+            s = jnp.where(jnp.tril(jnp.ones((n, n), dtype=bool)), s, -jnp.inf)
+        return jax.nn.softmax(s, axis=-1) @ v
+
+    return fn
+
+
 def _scale_first_reciprocal(q, k, v):
     s = (q * 0.125) @ k.T
     e = jnp.exp(s - jnp.max(s, axis=-1, keepdims=True))
@@ -105,6 +116,13 @@ def test_matmul_causal(seq):
 def test_heads_in_the_middle_causal(seq):
     """At seq 5 < head dim 16 JAX computes P.V as (V^T.P^T)^T: P reaches P.V transposed."""
     _check(_heads_in_the_middle, _normals([(seq, 3, 16 if seq < 16 else 64)] * 3, seed=3))
+
+
+@pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
+@pytest.mark.parametrize("batch", [1, 2])
+def test_matmul_with_swapaxes(batch, causal):
+    """At batch 1 the softmax runs on [1, h, q, k] between contractions over merged heads."""
+    _check(_swapaxes(causal), _normals([(batch, 3, 97, 32)] * 3, seed=12))
 
 
 def test_scale_on_q_and_reciprocal_softmax():

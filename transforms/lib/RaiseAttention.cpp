@@ -72,6 +72,10 @@ struct ScoreExpr {
   std::optional<MaskCond> mask;
   bool causal = false;
   std::optional<double> fill; // what masked scores become
+  // The batch dims the softmax sees when S reaches it through an
+  // expand_shape (P then leaves through the inverse collapse_shape).
+  SmallVector<ReassociationIndices> reshape;
+  unsigned maskLoops = 0; // loops of the generic the mask or bias is read in
 };
 
 bool sameMask(const std::optional<MaskCond> &a,
@@ -94,7 +98,8 @@ bool sameMask(const std::optional<MaskCond> &a,
 bool sameScores(const ScoreExpr &a, const ScoreExpr &b) {
   return a.qk == b.qk && a.scale == b.scale && a.bias == b.bias &&
          a.biasMap == b.biasMap && sameMask(a.mask, b.mask) &&
-         a.causal == b.causal && a.fill == b.fill;
+         a.causal == b.causal && a.fill == b.fill && a.reshape == b.reshape &&
+         a.maskLoops == b.maskLoops;
 }
 
 /// Everything tw.attention needs.
@@ -202,7 +207,7 @@ std::optional<unsigned> indexDim(Value v) {
 /// `select(keep, s * c + bias, -big)` parses, `(s + bias) * c` does not.
 class ScoreParser {
 public:
-  ScoreParser(unsigned rank, std::string &why) : rank(rank), why(why) {}
+  explicit ScoreParser(std::string &why) : why(why) {}
 
   LogicalResult parse(Value v, linalg::GenericOp g, ScoreExpr &s, int level) {
     if (OpOperand *operand = inputOf(g, v))
@@ -241,6 +246,7 @@ public:
           continue;
         inner.bias = leaf->get();
         inner.biasMap = map;
+        inner.maskLoops = g.getNumLoops();
         s = inner;
         return success();
       }
@@ -277,6 +283,18 @@ private:
     if (!g.getMatchingIndexingMap(operand).isIdentity())
       return fail("the scores are read through a non-identity map");
     Operation *def = operand->get().getDefiningOp();
+    // S split into more batch dims for the softmax (batch 1 of `q @ k^T`).
+    if (auto expand = dyn_cast_or_null<tensor::ExpandShapeOp>(def)) {
+      SmallVector<ReassociationIndices> groups =
+          expand.getReassociationIndices();
+      if (!s.reshape.empty() && s.reshape != groups)
+        return fail("the scores are reshaped twice");
+      if (groups.size() < 2 || groups[groups.size() - 1].size() != 1 ||
+          groups[groups.size() - 2].size() != 1)
+        return fail("a reshape of the query or key dim of the scores");
+      s.reshape = groups;
+      def = expand.getSrc().getDefiningOp();
+    }
     if (auto contraction = dyn_cast_or_null<linalg::LinalgOp>(def);
         contraction && linalg::isaContractionOpInterface(contraction)) {
       if (s.qk && s.qk != contraction)
@@ -285,7 +303,9 @@ private:
       return success();
     }
     auto producer = dyn_cast_or_null<linalg::GenericOp>(def);
-    if (!isScoreGeneric(producer, rank, /*reduction=*/false) ||
+    if (!producer ||
+        !isScoreGeneric(producer, producer.getNumLoops(),
+                        /*reduction=*/false) ||
         producer.getNumDpsInputs() == 0)
       return fail("the scores do not come from a Q.K^T contraction");
     return parse(yielded(producer), producer, s, level);
@@ -299,7 +319,7 @@ private:
       std::optional<unsigned> lhs = indexDim(cmp.getLhs());
       std::optional<unsigned> rhs = indexDim(cmp.getRhs());
       if (lhs && rhs) {
-        unsigned query = rank - 2, key = rank - 1;
+        unsigned query = g.getNumLoops() - 2, key = g.getNumLoops() - 1;
         using P = arith::CmpIPredicate;
         P pred = cmp.getPredicate();
         bool keyAtMostQuery =
@@ -339,10 +359,10 @@ private:
     if (!cast<ShapedType>(mask.tensor.getType()).hasStaticShape())
       return fail("a mask of dynamic shape");
     s.mask = mask;
+    s.maskLoops = g.getNumLoops();
     return success();
   }
 
-  unsigned rank;
   std::string &why;
 };
 
@@ -420,6 +440,16 @@ private:
     pvToDomain[value] = getAffineDimExpr(batch + 3, ctx);
     AffineMap pvLoops = AffineMap::get(batch + 4, 0, pvToDomain, ctx);
 
+    // The softmax may run on more batch dims than the contractions (batch
+    // 1 of `q @ k^T`): P then reaches P.V through a collapse_shape.
+    SmallVector<ReassociationIndices> reshape;
+    unsigned contractionRank = rank;
+    if (auto collapse = pValue.getDefiningOp<tensor::CollapseShapeOp>()) {
+      reshape = collapse.getReassociationIndices();
+      pValue = collapse.getSrc();
+      rank = cast<ShapedType>(pValue.getType()).getRank();
+    }
+
     // P = E / Z, or E * R with R = 1 / Z.
     auto norm = pValue.getDefiningOp<linalg::GenericOp>();
     if (!isScoreGeneric(norm, rank, /*reduction=*/false))
@@ -490,7 +520,7 @@ private:
     OpOperand *maxOperand = sub ? inputOf(expOp, sub.getRhs()) : nullptr;
     if (!maxOperand || expOp.getMatchingIndexingMap(maxOperand) != rows)
       return fail("the numerator is not exp(scores - row max)");
-    ScoreParser parser(rank, why);
+    ScoreParser parser(why);
     ScoreExpr expScores;
     if (failed(parser.parse(sub.getLhs(), expOp, expScores, 2)))
       return failure();
@@ -516,11 +546,17 @@ private:
       return fail("the row max and exp(...) read different scores");
     if (expScores.mask && expScores.bias)
       return fail("both a mask and a bias (tw.attention takes one)");
+    if (expScores.reshape != reshape)
+      return fail("the softmax's batch dims are not those of the "
+                  "contractions (reshaped differently)");
+    if ((expScores.mask || expScores.bias) &&
+        expScores.maskLoops != contractionRank)
+      return fail("a mask or bias over reshaped batch dims");
 
     AttentionMatch m;
     m.batchDims = batch;
     m.scores = expScores;
-    if (failed(matchQK(m, rank)))
+    if (failed(matchQK(m, contractionRank)))
       return failure();
     m.v = vOperand->get();
     m.vMap = pv.getMatchingIndexingMap(vOperand).compose(pvLoops);
