@@ -5,6 +5,7 @@
 #include "dialects/transform/TwTransformOps.h"
 #include "dialects/tw/TwDialect.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "transforms/lib/CollapseParallelLoops.h"
 #include "transforms/lib/DecomposeAttention.h"
 #include "transforms/lib/MathApproximation.h"
 #include "transforms/lib/RaiseAttention.h"
@@ -22,4 +23,5 @@ void mlir::tw::registerPasses() {
   registerMathApproximationPass();
   registerRaiseAttentionPass();
   registerDecomposeAttentionPass();
+  registerCollapseParallelLoopsPass();
 }

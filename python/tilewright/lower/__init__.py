@@ -87,6 +87,9 @@ def parallel_loops(threads: int) -> str:
     steps = ["scf-forall-to-parallel"]
     if threads > 1:
         steps += [
+            # async-parallel-for repeats iterations of multi-dimensional loops (MLIR 22.1.8; see the
+            # pass in transforms/lib/CollapseParallelLoops.cpp): it gets one-dimensional ones only.
+            "tw-collapse-parallel-loops",
             f"async-parallel-for{{async-dispatch=true num-workers={threads} min-task-size=1}}",
             "async-to-async-runtime",
             "async-runtime-ref-counting",
