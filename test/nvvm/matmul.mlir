@@ -33,7 +33,8 @@
 // NVVM:          gpu.launch_func  @kernels::@main_kernel blocks in ({{.*}}) threads in ({{.*}}) args(%[[A]] : memref<97x131xf32>, %[[B]] : memref<131x77xf32>, %[[C]] : memref<97x77xf32>
 // NVVM-NOT:      gpu.launch_func
 // NVVM:        gpu.module @kernels [#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">]
-// NVVM:          llvm.func @main_kernel(%{{.+}}: !llvm.ptr
+// The three buffers are distinct: their kernel parameters are noalias.
+// NVVM:          llvm.func @main_kernel(%{{.+}}: !llvm.ptr {llvm.noalias}, %{{.+}}: !llvm.ptr {llvm.noalias}, %{{.+}}: !llvm.ptr {llvm.noalias}
 // NVVM-SAME:       gpu.kernel
 // NVVM:          nvvm.read.ptx.sreg.ctaid.x
 // NVVM:          nvvm.read.ptx.sreg.tid.x
@@ -47,6 +48,15 @@
 // PTX:        .visible .entry main_kernel(
 // PTX-NEXT:     .param .u64 .ptr .align 1 main_kernel_param_0,
 // PTX:        .maxntid 16, 16, 1
+// With noalias, the k loop reads A and B through the read-only cache and keeps the accumulator in
+// a register: no store to C inside the loop.
+// PTX:          ld.global.nc.b32
+// PTX-NEXT:     ld.global.nc.b32
+// PTX-NEXT:     mul.rn.f32
+// PTX-NEXT:     add.rn.f32
+// PTX-NOT:      st.global
+// PTX:          @%p{{[0-9]+}} bra
+// PTX-NEXT:     st.global.b32
 
 // DUMP:      00-linalg.mlir
 // DUMP-NEXT: 01-scheduled.mlir

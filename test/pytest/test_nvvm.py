@@ -121,3 +121,37 @@ def test_ptxas_from_cuda_home(monkeypatch, tmp_path):
     fake.write_text("#!/bin/sh\n")
     monkeypatch.setenv("CUDA_HOME", str(tmp_path))
     assert toolkit.ptxas() == str(fake)
+
+
+ALIASING = """
+module attributes {gpu.container_module} {
+  func.func @main(%a: memref<8xf32>, %b: memref<8xf32>) {
+    %c1 = arith.constant 1 : index
+    %view = memref.subview %a[0] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1]>>
+    gpu.launch_func @kernels::@distinct blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1)
+      args(%a : memref<8xf32>, %b : memref<8xf32>)
+    gpu.launch_func @kernels::@same blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1)
+      args(%a : memref<8xf32>, %view : memref<4xf32, strided<[1]>>)
+    return
+  }
+  gpu.module @kernels {
+    gpu.func @distinct(%x: memref<8xf32>, %y: memref<8xf32>) kernel { gpu.return }
+    gpu.func @same(%x: memref<8xf32>, %y: memref<4xf32, strided<[1]>>) kernel { gpu.return }
+  }
+}
+"""
+
+
+def test_noalias_only_for_distinct_buffers():
+    """A kernel given a buffer and a view of the same buffer must not promise noalias."""
+    from mlir import ir
+
+    from tilewright.mlir_env import new_context
+    from tilewright.target.nvvm.lowering import noalias_kernel_arguments
+
+    with new_context():
+        module = ir.Module.parse(ALIASING)
+        assert noalias_kernel_arguments(module.operation) == 1
+        text = str(module)
+    assert "@distinct(%arg0: memref<8xf32> {llvm.noalias}, %arg1: memref<8xf32> {llvm.noalias})" in text
+    assert "@same(%arg0: memref<8xf32>, %arg1: memref<4xf32, strided<[1]>>)" in text

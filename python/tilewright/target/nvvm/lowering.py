@@ -86,6 +86,50 @@ def merge_kernel_modules(op: ir.Operation, pass_: object) -> None:
     op.walk(retarget)
 
 
+_VIEWS = ("memref.subview", "memref.expand_shape", "memref.collapse_shape", "memref.cast", "memref.reinterpret_cast")
+
+
+def noalias_kernel_arguments(op: ir.Operation) -> int:
+    """Mark a kernel's memref parameters ``llvm.noalias`` when its launch passes views of
+    pairwise distinct buffers (function arguments, allocations): LLVM then keeps a
+    reduction's or a matmul's accumulator in a register across its loop instead of storing
+    it to global memory at every step. Returns how many kernels were marked."""
+    distinct: set[str] = set()
+    for func in op.regions[0].blocks[0].operations:
+        if func.operation.name != "func.func" or not func.operation.regions[0].blocks:
+            continue
+        root: dict[ir.Value, ir.Value] = {}
+        for inner in func.operation.regions[0].blocks[0].operations:
+            inner = inner.operation
+            if inner.name in _VIEWS:
+                root[inner.results[0]] = root.get(inner.operands[0], inner.operands[0])
+            elif inner.name == "gpu.launch_func":
+                buffers = [root.get(v, v) for v in inner.operands if isinstance(v.type, ir.MemRefType)]
+                if len(set(buffers)) == len(buffers):
+                    distinct.add(str(inner.attributes["kernel"]).split("::")[-1].lstrip("@"))
+    marked = 0
+    for module in op.regions[0].blocks[0].operations:
+        if module.operation.name != "gpu.module":
+            continue
+        for kernel in module.operation.regions[0].blocks[0].operations:
+            kernel = kernel.operation
+            if kernel.name != "gpu.func" or ir.StringAttr(kernel.attributes["sym_name"]).value not in distinct:
+                continue
+            args = kernel.regions[0].blocks[0].arguments
+            attrs = [
+                ir.DictAttr.get({"llvm.noalias": ir.UnitAttr.get()} if isinstance(a.type, ir.MemRefType) else {})
+                for a in args
+            ]
+            kernel.attributes["arg_attrs"] = ir.ArrayAttr.get(attrs)
+            marked += 1
+    return marked
+
+
+def noalias_pass(op: ir.Operation, pass_: object) -> None:
+    with op.context:
+        noalias_kernel_arguments(op)
+
+
 def host_check_pass(op: ir.Operation, pass_: object) -> None:
     check_host_side(op, payload_filename(op))
 
@@ -100,6 +144,7 @@ GPU_OUTLINE: tuple[Step, ...] = (
     "gpu-kernel-outlining,canonicalize,cse",
     PythonPass("tw-merge-kernel-modules", merge_kernel_modules),
     PythonPass("tw-check-host-side", host_check_pass),
+    PythonPass("tw-kernel-noalias", noalias_pass),
 )
 
 # Inside the kernels: structured ops -> loops, f16/bf16 math through f32, then NVVM. Memrefs are
