@@ -249,6 +249,8 @@ class Compilation:
         program fail that compiles without it (e.g. small contractions sharing one zero-filled
         init, the DFT matmuls of ``jnp.fft.fft``: "cannot avoid RaW conflict")."""
         steps = pipeline.steps("tw-bufferize")
+        if self.options.raise_attention:  # tw.attention a schedule left (none, a user's, the fallback)
+            steps = ["func.func(tw-decompose-attention)", *steps]
         try:
             self.run_passes("bufferized", steps)
         except TilewrightError as exc:

@@ -237,3 +237,22 @@ def test_chain_the_raise_leaves_stays_row_fused():
         warnings.simplefilter("error", RuntimeWarning)
         exe = tilewright.compile(text)
     assert _rel(exe(q, k, v), np.asarray(jax.jit(unstable)(q, k, v))) <= 1e-5
+
+
+@pytest.mark.parametrize("schedule", ["none", "default"])
+def test_raised_attention_under_any_schedule(schedule):
+    """With ``raise_attention`` JAX's chain is tw.attention from the linalg stage on: the default
+    schedule flashes it (row-fused form at 300 keys), ``none`` leaves it to tw-decompose-attention
+    before bufferization; both give XLA's result."""
+    import jax
+
+    def attention(q, k, v):
+        return jax.nn.softmax(q @ k.T * np.float32(0.125), axis=-1) @ v
+
+    rng = np.random.default_rng(7)
+    q, k, v = (rng.standard_normal((300, 32)).astype(np.float32) for _ in range(3))
+    text = jax.jit(attention).lower(q, k, v).as_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        exe = tilewright.compile(text, schedule=None if schedule == "default" else schedule, raise_attention=True)
+    assert _rel(exe(q, k, v), np.asarray(jax.jit(attention)(q, k, v))) <= 1e-5
