@@ -1,4 +1,4 @@
-//===- TwRaiseAttention.td - transform.tw.raise_attention ---*- tablegen -*-===//
+//===- TwRaiseAttention.td - transform.tw.raise_attention --*- tablegen -*-===//
 //
 // Included by TwTransformOps.td; the C++ is in TwRaiseAttention.cpp, the
 // matcher (shared with the tw-raise-attention pass) in
@@ -31,7 +31,8 @@ def RaiseAttentionOp : Op<Transform_Dialect, "tw.raise_attention",
   }];
   let arguments = (ins TransformHandleTypeInterface:$target);
   let results = (outs TransformHandleTypeInterface:$attention);
-  let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat =
+      "$target attr-dict `:` functional-type(operands, results)";
   let extraClassDeclaration = [{
     ::mlir::DiagnosedSilenceableFailure applyToOne(
         ::mlir::transform::TransformRewriter &rewriter,

@@ -1,4 +1,4 @@
-//===- RaiseAttention.h - softmax(Q.K^T).V chains -> tw.attention -*- C++ -*-===//
+//===- RaiseAttention.h - attention chains -> tw.attention -----*- C++ -*-===//
 //
 // One matcher serves the `tw-raise-attention` pass and the
 // `transform.tw.raise_attention` op: both start from the P.V contraction and
