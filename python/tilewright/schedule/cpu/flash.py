@@ -163,7 +163,7 @@ def schedule_flash(
     rows = block_q or query_block(a, cfg)
     keys = block_k or key_block(a, rows)
     rows_options = sorted({rows, *(r for r in (8, 16, 32, 64) if a.m % r == 0)})
-    keys_options = sorted({keys, *(k for k in (64, 128, 256) if a.n % k == 0)})
+    keys_options = sorted({keys, a.n, *(k for k in (64, 128, 256) if a.n % k == 0)})  # a.n: row-fused
     s.knob(f"{prefix}_block_q", rows_options, default=rows)
     s.knob(f"{prefix}_block_k", keys_options, default=keys)
     rows, keys = s.knobs[f"{prefix}_block_q"][1], s.knobs[f"{prefix}_block_k"][1]
