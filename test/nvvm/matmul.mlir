@@ -49,11 +49,10 @@
 // PTX-NEXT:     .param .u64 .ptr .align 1 main_kernel_param_0,
 // PTX:        .maxntid 16, 16, 1
 // With noalias, the k loop reads A and B through the read-only cache and keeps the accumulator in
-// a register: no store to C inside the loop.
+// a register (no store to C inside the loop); contraction makes the multiply-add one FMA.
 // PTX:          ld.global.nc.b32
 // PTX-NEXT:     ld.global.nc.b32
-// PTX-NEXT:     mul.rn.f32
-// PTX-NEXT:     add.rn.f32
+// PTX-NEXT:     fma.rn.f32
 // PTX-NOT:      st.global
 // PTX:          @%p{{[0-9]+}} bra
 // PTX-NEXT:     st.global.b32

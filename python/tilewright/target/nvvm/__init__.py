@@ -59,7 +59,8 @@ class NvvmTarget(Target):
         if stage == "gpu-mapped":
             compilation.run_passes(stage, [lowering.GPU_MAP])
         elif stage == "nvvm":
-            compilation.run_passes(stage, [*lowering.GPU_OUTLINE, lowering.attach_target(arch), lowering.LOWER_KERNELS])
+            steps = [*lowering.GPU_OUTLINE, lowering.attach_target(arch), lowering.CONTRACT_KERNEL_MATH]
+            compilation.run_passes(stage, [*steps, lowering.LOWER_KERNELS])
         elif stage == "ptx":
             enter_stage(stage)
             compilation.record(stage, binary.ptx_of(compilation.module, compilation.filename))
