@@ -19,12 +19,10 @@ import numpy as np
 from mlir import ir
 
 from tilewright.diagnostics import InternalError, SourceLocation, TilewrightError, location_of
-from tilewright.target.nvvm.lowering import KERNEL_MODULE
+from tilewright.target.nvvm.lowering import KERNEL_MODULE, VIEWS
+from tilewright.target.nvvm.mapping import whole_buffer
 from tilewright.types import Signature
 
-VIEWS = frozenset(
-    {"memref.subview", "memref.expand_shape", "memref.collapse_shape", "memref.cast", "memref.reinterpret_cast"}
-)
 _PARAM = re.compile(r"!llvm\.func<void \((.*)\)>")
 PARAM_KINDS = {"ptr": "ptr", "f32": "f32", "f64": "f64", "f16": "f16", "bf16": "bf16", "i64": "i64", "i32": "i32"}
 
@@ -45,10 +43,8 @@ def _nbytes(memref: ir.Type) -> int:
 
 def _contiguous(value: ir.Value) -> bool:
     """Whether a host buffer or view is its whole root buffer, row-major (a plain copy of bytes)."""
-    t = ir.MemRefType(value.type)
-    identity = isinstance(t.layout, ir.AffineMapAttr) and t.layout.value == ir.AffineMap.get_identity(t.rank)
     owner = value.owner
-    return identity and (isinstance(owner, ir.Block) or owner.operation.name not in ("memref.subview",))
+    return whole_buffer(value) and (isinstance(owner, ir.Block) or owner.operation.name != "memref.subview")
 
 
 def kernel_params(module: ir.Operation) -> dict[str, list[str]]:

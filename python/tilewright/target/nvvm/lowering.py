@@ -86,7 +86,8 @@ def merge_kernel_modules(op: ir.Operation, pass_: object) -> None:
     op.walk(retarget)
 
 
-_VIEWS = ("memref.subview", "memref.expand_shape", "memref.collapse_shape", "memref.cast", "memref.reinterpret_cast")
+# Ops whose result views their operand's buffer (the artifact and noalias follow them to the buffer).
+VIEWS = ("memref.subview", "memref.expand_shape", "memref.collapse_shape", "memref.cast", "memref.reinterpret_cast")
 
 
 def noalias_kernel_arguments(op: ir.Operation) -> int:
@@ -101,7 +102,7 @@ def noalias_kernel_arguments(op: ir.Operation) -> int:
         root: dict[ir.Value, ir.Value] = {}
         for inner in func.operation.regions[0].blocks[0].operations:
             inner = inner.operation
-            if inner.name in _VIEWS:
+            if inner.name in VIEWS:
                 root[inner.results[0]] = root.get(inner.operands[0], inner.operands[0])
             elif inner.name == "gpu.launch_func":
                 buffers = [root.get(v, v) for v in inner.operands if isinstance(v.type, ir.MemRefType)]

@@ -189,7 +189,8 @@ def _host_ops(module: ir.Operation) -> list[ir.Operation]:
     return ops
 
 
-def _whole_buffer(value: ir.Value) -> bool:
+def whole_buffer(value: ir.Value) -> bool:
+    """Whether ``value`` is a row-major buffer of identity layout (not a strided view)."""
     t = ir.MemRefType(value.type)
     return isinstance(t.layout, ir.AffineMapAttr) and t.layout.value == ir.AffineMap.get_identity(t.rank)
 
@@ -202,7 +203,7 @@ def strided_copies_to_linalg(module: ir.Operation) -> int:
 
     count = 0
     for op in _host_ops(module):
-        if op.name == "memref.copy" and not (_whole_buffer(op.operands[0]) and _whole_buffer(op.operands[1])):
+        if op.name == "memref.copy" and not (whole_buffer(op.operands[0]) and whole_buffer(op.operands[1])):
             with op.location, ir.InsertionPoint(op):
                 linalg.copy(op.operands[0], outs=[op.operands[1]])
             op.erase()
