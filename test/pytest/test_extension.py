@@ -3,7 +3,12 @@ into new contexts, and its plugin file exists for stock mlir-opt."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
 from mlir import ir
+from mlir.passmanager import PassManager
 
 from tilewright import extension
 from tilewright.mlir_env import new_context
@@ -31,3 +36,23 @@ def test_new_contexts_know_the_tw_ops():
             """
         )
     assert "transform.tw.fuse_consumer" in str(module)
+
+
+def _cpp_pass_names() -> set[str]:
+    root = Path(__file__).resolve().parents[2]
+    names = set()
+    for source in [*root.glob("transforms/**/*.cpp"), *root.glob("dialects/**/*.cpp")]:
+        names |= set(re.findall(r'getArgument\(\) const final \{ return "([^"]+)"', source.read_text()))
+    return names
+
+
+def test_pipelines_know_every_cpp_pass():
+    """tilewright's pipeline parser accepts the extension's passes by name: the list is complete."""
+    assert _cpp_pass_names() == set(extension.PASSES)
+
+
+@pytest.mark.parametrize("name", extension.PASSES)
+def test_every_cpp_pass_is_registered(name):
+    extension.register()
+    with new_context():
+        PassManager.parse(f"builtin.module(func.func({name}))")

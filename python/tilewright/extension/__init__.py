@@ -28,7 +28,12 @@ if os.environ.get(NATIVE_DIR_VARIABLE):
 
 # The tw-* passes written in C++ (transforms/lib), registered by :func:`register`: pipelines name
 # them like upstream passes.
-PASSES: tuple[str, ...] = ("tw-math-approximation",)
+PASSES: tuple[str, ...] = (
+    "tw-collapse-parallel-loops",
+    "tw-decompose-attention",
+    "tw-math-approximation",
+    "tw-raise-attention",
+)
 
 
 class ExtensionUnavailable(RuntimeError):
