@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from mlir import ir
 from mlir.passmanager import PassManager
 
+import pytest
 from tilewright import extension
 from tilewright.mlir_env import new_context
 
