@@ -45,13 +45,16 @@ API_MODULES = frozenset(
         "consumption",
         "core",
         "extensions",
+        "gpu",
         "handles",
         "loop",
         "match",
+        "nvgpu",
         "patterns",
         "regions",
         "structured",
         "tune",
+        "tw",
         "vector",
     )
 )
