@@ -39,26 +39,28 @@ constexpr StringRef kDimNames[] = {"m", "n", "d", "e"};
 template <typename OpTy>
 SmallVector<std::pair<OperandRole, Value>> shapedOperands(OpTy op);
 
-template <>
-SmallVector<std::pair<OperandRole, Value>> shapedOperands(AttentionOp op) {
+/// Q, K, V and the optional mask: the inputs both ops share, in map order.
+template <typename OpTy>
+SmallVector<std::pair<OperandRole, Value>> inputOperands(OpTy op) {
   SmallVector<std::pair<OperandRole, Value>> result = {
       {{"query", kM | kD, false}, op.getQuery()},
       {{"key", kN | kD, false}, op.getKey()},
       {{"value", kN | kE, false}, op.getValue()}};
   if (op.getMask())
     result.push_back({{"mask", kM | kN, false}, op.getMask()});
+  return result;
+}
+
+template <>
+SmallVector<std::pair<OperandRole, Value>> shapedOperands(AttentionOp op) {
+  SmallVector<std::pair<OperandRole, Value>> result = inputOperands(op);
   result.push_back({{"output", kM | kE, true}, op.getOutput()});
   return result;
 }
 
 template <>
 SmallVector<std::pair<OperandRole, Value>> shapedOperands(OnlineAttentionOp op) {
-  SmallVector<std::pair<OperandRole, Value>> result = {
-      {{"query", kM | kD, false}, op.getQuery()},
-      {{"key", kN | kD, false}, op.getKey()},
-      {{"value", kN | kE, false}, op.getValue()}};
-  if (op.getMask())
-    result.push_back({{"mask", kM | kN, false}, op.getMask()});
+  SmallVector<std::pair<OperandRole, Value>> result = inputOperands(op);
   result.push_back({{"acc", kM | kE, true}, op.getAcc()});
   result.push_back({{"max", kM, true}, op.getMax()});
   result.push_back({{"sum", kM, true}, op.getSum()});
