@@ -196,7 +196,7 @@ class Compilation:
         payload go on unscheduled, from the kept ``linalg`` stage."""
         from tilewright.schedule.apply import apply_parts, apply_script
 
-        source = self.target.schedule_source(self.options.schedule_source)
+        source = self.target.schedule_source(self.options.schedule_source, self.options)
         enter_stage("schedule")
         try:
             with targeting(self.options.cpu_model):

@@ -67,9 +67,9 @@ class Target:
     def stage_table(self) -> tuple[Stage, ...]:
         return COMMON_STAGES + self.stages
 
-    def schedule_source(self, source: Any) -> Any:
-        """The schedule to apply for ``source`` (a ``ScheduleSource``): a target with its own
-        library replaces the default by it."""
+    def schedule_source(self, source: Any, options: Any) -> Any:
+        """The schedule to apply for ``source`` (a ``ScheduleSource``) under ``options`` (the
+        ``CompileOptions``): a target with its own library replaces the default by it."""
         return source
 
 

@@ -3,100 +3,95 @@ blocks and threads (``#gpu.block<..>`` / ``#gpu.thread<..>``), applied before bu
 
 After bufferization the NVVM target turns each block-mapped forall into a ``gpu.launch``
 (:mod:`tilewright.target.nvvm.mapping`), so every linalg op the library schedules becomes one
-kernel (or is fused into its consumer's kernel, as zero fills of contractions are):
+kernel (or is fused into its consumer's kernel, as zero fills of contractions are).
 
-- ``linalg.matmul`` / ``batch_matmul`` (:mod:`.matmul`): SIMT tiles, a ``MATMUL_BLOCK`` tile per
-  block, ``MATMUL_THREAD`` outputs per thread, the zero fill of the result fused in;
-- every other op with a parallel loop (elementwise chains, transposes, row reductions of
-  softmax and layernorm): one thread per output element of the innermost parallel dimension,
-  ``ELEMENTWISE_BLOCK`` of them per block, reductions sequential in each thread.
+Each top-level linalg op goes to the first entry of :data:`OP_SCHEDULES` that takes it (one
+module per kind of op, Triton-style: a new schedule is one more row):
 
-Ops it cannot map (no parallel loop: a full reduction; ops inside ``scf`` loops) are left
+======================  =====================================================
+:mod:`.matmul`          matmul / batch matmul, SIMT tiles
+:mod:`.elementwise`     any op with a parallel loop: one thread per output element
+======================  =====================================================
+
+Ops no entry takes (no parallel loop: a full reduction; ops inside ``scf`` loops) are left
 as they are, and the target names them in its error (no GPU kernel would run them).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from mlir import ir
 
 from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
+from tilewright.schedule.nvvm.elementwise import ELEMENTWISE_BLOCK, ElementwiseSchedule, elementwise_tilings
+from tilewright.schedule.nvvm.matmul import CONTRACTIONS, SimtMatmulSchedule, matmul_tilings
+from tilewright.schedule.nvvm.tiling import BLOCK_DIMS, THREAD_DIMS, Tiling
 from tilewright.schedule.source import DEFAULT, ScheduleSource, Script
 from tilewright.schedule.tags import OP_TAG, tag_ops, untag_ops
 
-__all__ = ["NvvmDefaultSchedule", "nvvm_schedule"]
+__all__ = [
+    "BLOCK_DIMS",
+    "ELEMENTWISE_BLOCK",
+    "OP_SCHEDULES",
+    "THREAD_DIMS",
+    "GpuOp",
+    "GpuOpSchedule",
+    "NvvmDefaultSchedule",
+    "Tiling",
+    "elementwise_tilings",
+    "matmul_tilings",
+    "nvvm_schedule",
+]
 
-# Threads per block along the innermost parallel dimension of an elementwise op.
-ELEMENTWISE_BLOCK = 256
-# A block's (M, N) output tile of a matmul and each thread's (M, N) share of it: 16x16 threads.
-MATMUL_BLOCK = (64, 64)
-MATMUL_THREAD = (4, 4)
-BLOCK_DIMS = ("#gpu.block<x>", "#gpu.block<y>", "#gpu.block<z>")
-THREAD_DIMS = ("#gpu.thread<x>", "#gpu.thread<y>", "#gpu.thread<z>")
-CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul")
-
-
-@dataclass(frozen=True)
-class Tiling:
-    """Tile sizes (block level) or thread counts (thread level), one per loop (0: not tiled),
-    and the GPU mapping of the tiled loops."""
-
-    sizes: tuple[int, ...]
-    mapping: tuple[str, ...]
-
-    def attr(self) -> str:
-        return "[" + ", ".join(self.mapping) + "]"
+DEFAULT_ARCH = "sm_80"
 
 
-def _mapped(sizes: list[int], dims: tuple[str, ...]) -> Tiling:
-    """The tiled loops (non-zero sizes), innermost mapped to x, the next to y, then z."""
-    tiled = [i for i, s in enumerate(sizes) if s]
-    return Tiling(tuple(sizes), tuple(dims[len(tiled) - 1 - k] for k in range(len(tiled))))
+@dataclass
+class GpuOp:
+    """One top-level payload op offered to the library's schedules: what it is (``info``, the
+    ``operation`` itself), the GPU it is compiled for, and, on first use, a handle to it in the
+    schedule being built and to the zero fill of its init that it may fuse."""
+
+    info: LinalgOpInfo
+    operation: ir.Operation
+    arch: str
+    schedule: Schedule
+    fill_index: int | None = None
+    _handles: dict[str, OpHandle | None] = field(default_factory=dict, repr=False)
+
+    @property
+    def handle(self) -> OpHandle:
+        if "op" not in self._handles:
+            self._handles["op"] = self.schedule.match(interface="LinalgOp", attrs={OP_TAG: f"{self.info.index} : i64"})
+        handle = self._handles["op"]
+        assert handle is not None
+        return handle
+
+    @property
+    def fill(self) -> OpHandle | None:
+        """The ``linalg.fill`` that is the op's init and has no other use (None: none)."""
+        if self.fill_index is None:
+            return None
+        if "fill" not in self._handles:
+            self._handles["fill"] = self.schedule.match("linalg.fill", attrs={OP_TAG: f"{self.fill_index} : i64"})
+        return self._handles["fill"]
 
 
-def elementwise_tilings(op: LinalgOpInfo, block: int = ELEMENTWISE_BLOCK) -> tuple[Tiling, Tiling] | None:
-    """(block tile sizes, threads per block) of a non-contraction op: the innermost parallel
-    loop in chunks of up to ``block`` threads, one element each; when that loop is short (the
-    channels of an NHWC tensor), the next parallel loop fills the block (threads y); the other
-    outer parallel loops (up to grid z) one index per block; other loops run in each thread.
-    None without a parallel loop."""
-    parallel = [i for i, t in enumerate(op.iterator_types) if t == "parallel"]
-    if not parallel or any(op.loop_ranges[i] is None for i in parallel):
-        return None
-    inner = parallel[-1]
-    blocks = [0] * op.num_loops
-    threads = [0] * op.num_loops
-    blocks[inner] = threads[inner] = min(block, op.loop_ranges[inner] or 1)
-    for i in parallel[:-1][-2:]:
-        blocks[i] = 1
-    if threads[inner] <= block // 2 and len(parallel) > 1:
-        outer = parallel[-2]
-        blocks[outer] = threads[outer] = min(block // threads[inner], op.loop_ranges[outer] or 1)
-    return _mapped(blocks, BLOCK_DIMS), _mapped(threads, THREAD_DIMS)
+class GpuOpSchedule(Protocol):
+    """A row of :data:`OP_SCHEDULES`: which ops it takes and how it maps them."""
+
+    name: str
+
+    def matches(self, op: GpuOp) -> bool: ...
+
+    def apply(self, op: GpuOp) -> None: ...
 
 
-def matmul_tilings(op: LinalgOpInfo) -> tuple[Tiling, Tiling]:
-    """(block tile sizes, threads per block) of a matmul (m, n, k) or batch matmul (b, m, n, k):
-    ``MATMUL_BLOCK`` outputs per block, ``MATMUL_THREAD`` per thread."""
-    batch = [1] if op.name == "linalg.batch_matmul" else []
-    blocks = [*batch, *MATMUL_BLOCK, 0]
-    threads = [*([0] * len(batch)), *(b // t for b, t in zip(MATMUL_BLOCK, MATMUL_THREAD, strict=True)), 0]
-    return _mapped(blocks, BLOCK_DIMS), _mapped(threads, THREAD_DIMS)
-
-
-def _tile(handle: OpHandle, tilings: tuple[Tiling, Tiling], fill: OpHandle | None) -> None:
-    """Tile to the block forall, fuse ``fill`` (the op's zero init) into it, then to threads
-    (a thread count, not a tile size: the forall's bounds stay static in partial tiles, which
-    the block size needs)."""
-    block, thread = tilings
-    tiled, forall = handle.tile_forall(tile_sizes=list(block.sizes), mapping=block.attr())
-    if fill is not None:
-        fill, _ = fill.fuse_into(forall)
-    _, thread_forall = tiled.tile_forall(num_threads=list(thread.sizes), mapping=thread.attr())
-    if fill is not None:
-        fill.fuse_into(thread_forall)
+# First match wins: the specific schedules first, the one-thread-per-element fallback last.
+OP_SCHEDULES: list[GpuOpSchedule] = [SimtMatmulSchedule(), ElementwiseSchedule()]
 
 
 def _fused_fills(ops: list[LinalgOpInfo], top: dict[int, ir.Operation]) -> dict[int, int]:
@@ -127,8 +122,11 @@ def _top_level_ops(payload: ir.Module) -> dict[int, ir.Operation]:
     return ops
 
 
-def nvvm_schedule(payload: ir.Module, name: str = "<nvvm default schedule>") -> Schedule | None:
-    """The default NVVM schedule for ``payload`` (tags its linalg ops; None: nothing to map)."""
+def nvvm_schedule(
+    payload: ir.Module, name: str = "<nvvm default schedule>", *, arch: str = DEFAULT_ARCH
+) -> Schedule | None:
+    """The default NVVM schedule of ``payload`` for ``arch`` (tags its linalg ops; None: nothing
+    to map)."""
     info = ModuleInfo.from_module(payload)
     tag_ops(payload)
     top = _top_level_ops(payload)
@@ -140,33 +138,34 @@ def nvvm_schedule(payload: ir.Module, name: str = "<nvvm default schedule>") -> 
     for op in ops:
         if op.index in fused:
             continue
-        tilings = matmul_tilings(op) if op.name in CONTRACTIONS else elementwise_tilings(op)
-        if tilings is None:
-            continue
-        handle = s.match(interface="LinalgOp", attrs={OP_TAG: f"{op.index} : i64"})
-        fill = None
-        if op.index in fills:
-            fill = s.match("linalg.fill", attrs={OP_TAG: f"{fills[op.index]} : i64"})
-        _tile(handle, tilings, fill)
-        scheduled += 1
+        gpu_op = GpuOp(op, top[op.index], arch, s, fills.get(op.index))
+        for entry in OP_SCHEDULES:
+            if entry.matches(gpu_op):
+                entry.apply(gpu_op)
+                scheduled += 1
+                break
     return s if scheduled else None
 
 
 class NvvmDefaultSchedule(ScheduleSource):
-    """The NVVM library's schedule (what ``--target nvvm`` applies without ``--schedule``). It
-    does not fall back: unscheduled linalg would stay on the host, where no kernel runs it."""
+    """The NVVM library's schedule (what ``--target nvvm`` applies without ``--schedule``) for
+    one GPU arch. It does not fall back: unscheduled linalg would stay on the host, where no
+    kernel runs it."""
 
     kind = DEFAULT
     falls_back = False
 
+    def __init__(self, arch: str = DEFAULT_ARCH) -> None:
+        self.arch = arch
+
     def fingerprint(self) -> str:
-        return "nvvm-default"
+        return f"nvvm-default-{self.arch}"
 
     def script(self, payload: ir.Module, *, threads: int = 1) -> Script | None:
         from tilewright.schedule.context import build_in
 
         with payload.context, build_in(payload.context):
-            schedule = nvvm_schedule(payload)
+            schedule = nvvm_schedule(payload, arch=self.arch)
         if schedule is None:
             return None
         return Script(schedule.module, schedule.name)

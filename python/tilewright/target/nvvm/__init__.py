@@ -43,12 +43,13 @@ class NvvmTarget(Target):
     runnable_after = "artifact"
     runs_artifact = True  # the driver runs its artifact (tilewright.runtime.artifact)
 
-    def schedule_source(self, source: Any) -> Any:
-        """The NVVM library's schedule in place of the CPU library's default."""
+    def schedule_source(self, source: Any, options: Any) -> Any:
+        """The NVVM library's schedule for the options' GPU arch in place of the CPU library's
+        default."""
         if source.kind == "default":
             from tilewright.schedule.nvvm import NvvmDefaultSchedule
 
-            return NvvmDefaultSchedule()
+            return NvvmDefaultSchedule(options.arch)
         return source
 
     def run_stage(self, compilation: Compilation, stage: str) -> None:
