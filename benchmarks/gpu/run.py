@@ -8,7 +8,7 @@ writes ``cases.json`` (inputs' shapes, dtypes, seeds). ``run`` needs no compiler
 the pure-Python runtime (``python/tilewright/runtime``) loads each artifact through the CUDA
 driver (cuda-bindings, or ctypes on ``libcuda.so.1``), checks the ``check`` cases against numpy
 at odd sizes, times the ``bench`` cases (inputs uploaded once, results left on the device, wall
-time of a call and its synchronize: per-call result allocations included) against torch on the
+time of a call and its synchronize; device memory comes from the artifact's pool) against torch on the
 same GPU when torch is installed (``torch.matmul`` without TF32, SDPA, softmax, layer_norm) and
 a device-to-device copy of the same bytes, and prints one table. Exit 1 if a check fails.
 """

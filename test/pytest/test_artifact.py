@@ -196,16 +196,24 @@ def test_gpu_host_sequence_with_a_recording_driver(softmax_nvvm, rng):
     assert [(c[1], c[2], c[3]) for c in launches] == [
         (s["kernel"], tuple(s["grid"]), tuple(s["block"])) for s in expected
     ]
-    # The input is uploaded once, the result read back once, every allocation freed.
+    # The input is uploaded once, the result read back once; nothing is freed: the pool keeps it.
     assert [c[2] for c in driver.calls if c[0] == "htod"] == [x.nbytes]
     assert [c[2] for c in driver.calls if c[0] == "dtoh"] == [out.nbytes]
-    assert not driver.live
+    assert not [c for c in driver.calls if c[0] == "free"]
     # Every pointer argument of every launch is a buffer of the call (input, result or temporary),
     # and the last kernel writes the result that is read back.
     allocated = {c[2] for c in driver.calls if c[0] == "alloc"}
     assert all(p in allocated for args in launched for p in args if p is not None)
     result = next(c[1] for c in driver.calls if c[0] == "dtoh")
     assert result in launched[-1]
+    # A second call allocates nothing: its input, temporaries and result reuse the pooled blocks.
+    first = len(driver.calls)
+    assert program(x).shape == out.shape  # (launches run nothing here: the values are not checked)
+    assert not [c for c in driver.calls[first:] if c[0] in ("alloc", "free")]
+    # trim() gives every block back to the driver.
+    held = program.pool.held_bytes
+    assert program.pool.trim() == held == sum(c[1] for c in driver.calls if c[0] == "alloc")
+    assert not driver.live
 
 
 class CudaArray:
@@ -222,6 +230,12 @@ def test_device_arrays_are_used_in_place(softmax_nvvm):
     result = program(CudaArray(pointer, (7, 1000)), device_outputs=True)
     assert not [c for c in driver.calls if c[0] in ("htod", "dtoh")]
     assert result.__cuda_array_interface__["shape"] == (7, 1000) and result.numpy().shape == (7, 1000)
+    # A result left on the device goes back to the pool with the object; the next call reuses it.
+    first_result = result.pointer
+    second = program(CudaArray(pointer, (7, 1000)), device_outputs=True)
+    assert second.pointer != first_result  # both alive: distinct blocks
+    del result, second
+    assert program(CudaArray(pointer, (7, 1000)), device_outputs=True).pointer in driver.live
     with pytest.raises(TilewrightError, match=r"argument #0 of '@main' is a device array float32\[7, 999\]"):
         program(CudaArray(pointer, (7, 999)))
 

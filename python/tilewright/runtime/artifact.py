@@ -34,6 +34,7 @@ import numpy as np
 
 from tilewright.diagnostics import SourceLocation, TilewrightError
 from tilewright.runtime import check_inputs
+from tilewright.runtime.artifact_device import DeviceArray, DevicePool, device_pointer
 from tilewright.runtime.memref import descriptor_for, empty_aligned
 from tilewright.target.artifact import FORMAT, MANIFEST, VERSION
 from tilewright.types import Signature, TensorType
@@ -223,7 +224,8 @@ class Driver(Protocol):
 class GpuArtifactProgram:
     """An NVVM artifact on a GPU: the module loaded and the constants uploaded once; each call
     uploads the inputs (device arrays are used in place), runs the host sequence, and copies
-    the results back (``device_outputs=True``: device arrays instead)."""
+    the results back (``device_outputs=True``: device arrays instead). Device memory comes from
+    :attr:`pool` and stays there for the next call (``pool.trim()`` returns it)."""
 
     def __init__(self, artifact: Artifact, driver: Driver) -> None:
         m = artifact.manifest
@@ -237,6 +239,7 @@ class GpuArtifactProgram:
         self._kernels = {k["name"]: (driver.function(self._module, k["name"]), k) for k in m["kernels"]}
         self._buffers = {b["id"]: b for b in m["buffers"]}
         self._constants: dict[int, int] = {}
+        self.pool = DevicePool(driver)
         for b in m["buffers"]:
             if b["kind"] == "constant":
                 data = np.load(io.BytesIO(artifact.file(b["file"])), allow_pickle=False)
@@ -244,9 +247,7 @@ class GpuArtifactProgram:
                 driver.copy_to_device(self._constants[b["id"]], np.ascontiguousarray(data))
 
     def __call__(self, *args: Any, device_outputs: bool = False) -> Any:
-        from tilewright.runtime.artifact_device import DeviceArray
-
-        d, sig = self.driver, self.signature
+        d, sig, pool = self.driver, self.signature, self.pool
         inputs = self._inputs(args)
         pointers: dict[int, int] = dict(self._constants)
         owned: list[int] = []
@@ -257,18 +258,18 @@ class GpuArtifactProgram:
                 if isinstance(given, int):
                     pointers[b["id"]] = given
                 else:
-                    pointers[b["id"]] = d.alloc(max(given.nbytes, 1))
+                    pointers[b["id"]] = pool.acquire(given.nbytes)
                     owned.append(pointers[b["id"]])
                     d.copy_to_device(pointers[b["id"]], given)
             elif b["kind"] == "result":
-                pointers[b["id"]] = d.alloc(max(b["bytes"], 1))
+                pointers[b["id"]] = pool.acquire(b["bytes"])
                 results.append((pointers[b["id"]], sig.results[b["index"]]))
         for step in self.artifact.manifest["sequence"]:
             op = step["op"]
             if op == "alloc":
-                pointers[step["buffer"]] = d.alloc(max(self._buffers[step["buffer"]]["bytes"], 1))
+                pointers[step["buffer"]] = pool.acquire(self._buffers[step["buffer"]]["bytes"])
             elif op == "free":
-                d.free(pointers.pop(step["buffer"]))
+                pool.release(pointers.pop(step["buffer"]))
             elif op == "copy":
                 d.copy_on_device(pointers[step["dst"]], pointers[step["src"]], step["bytes"])
             elif op == "launch":
@@ -280,23 +281,21 @@ class GpuArtifactProgram:
                 raise self.artifact.error(f"unknown host step '{op}'")
         d.synchronize()
         for pointer in owned:
-            d.free(pointer)
+            pool.release(pointer)
         if device_outputs:
-            outs: list[Any] = [DeviceArray(p, t, d) for p, t in results]
+            outs: list[Any] = [DeviceArray(p, t, d, pool) for p, t in results]
         else:
             outs = []
             for pointer, t in results:
                 array = empty_aligned(t.shape, t.dtype)
                 d.copy_to_host(array, pointer)
-                d.free(pointer)
+                pool.release(pointer)
                 outs.append(array)
         return outs[0] if len(outs) == 1 else tuple(outs)
 
     def _inputs(self, args: Sequence[Any]) -> list[np.ndarray | int]:
         """Each argument as a checked host array, or the device pointer of a device array of the
         parameter's shape and dtype (CUDA array interface or DLPack): used in place."""
-        from tilewright.runtime.artifact_device import device_pointer
-
         sig, entry = self.signature, self.artifact.entry
         if len(args) != len(sig.inputs):
             check_inputs(sig, args, entry)  # the error naming both counts

@@ -98,12 +98,58 @@ def device_pointer(arg: Any, expected: TensorType, index: int, entry: str) -> in
     return None
 
 
+# Pool blocks are rounded up to this many bytes, so near sizes share blocks (and stay aligned).
+POOL_GRANULE = 512
+
+
+class DevicePool:
+    """Device memory kept for reuse across calls, by rounded size: ``cuMemAlloc``/``cuMemFree``
+    cost tens of microseconds and synchronize the device, more than a small kernel runs, so an
+    artifact allocates its inputs' copies, temporaries and results once and reuses them (what
+    torch's and XLA's caching allocators do). Reuse within a call is ordered by the one stream
+    every copy and launch goes to. :meth:`trim` gives everything back to the driver."""
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+        self._free: dict[int, list[int]] = {}
+        self._size: dict[int, int] = {}
+
+    def acquire(self, nbytes: int) -> int:
+        size = -(-max(nbytes, 1) // POOL_GRANULE) * POOL_GRANULE
+        blocks = self._free.get(size)
+        if blocks:
+            return blocks.pop()
+        pointer = self._driver.alloc(size)
+        self._size[pointer] = size
+        return pointer
+
+    def release(self, pointer: int) -> None:
+        self._free.setdefault(self._size[pointer], []).append(pointer)
+
+    def trim(self) -> int:
+        """Free every pooled (released) block; returns how many bytes went back."""
+        freed = 0
+        for size, blocks in self._free.items():
+            for pointer in blocks:
+                self._driver.free(pointer)
+                del self._size[pointer]
+                freed += size
+        self._free.clear()
+        return freed
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes allocated from the driver through this pool (in use or pooled)."""
+        return sum(self._size.values())
+
+
 class DeviceArray:
     """A result left on the GPU: ``__cuda_array_interface__`` for torch/cupy/numba, ``numpy()``
-    to copy it to the host; the memory is freed with the object."""
+    to copy it to the host; its memory goes back to the driver (or to ``pool``, for reuse by
+    the next call) with the object."""
 
-    def __init__(self, pointer: int, type_: TensorType, driver: Any) -> None:
-        self.pointer, self.type, self._driver = pointer, type_, driver
+    def __init__(self, pointer: int, type_: TensorType, driver: Any, pool: DevicePool | None = None) -> None:
+        self.pointer, self.type, self._driver, self._pool = pointer, type_, driver, pool
         self.shape, self.dtype = type_.shape, np.dtype(type_.dtype)
 
     @property
@@ -119,7 +165,10 @@ class DeviceArray:
         pointer, self.pointer = self.pointer, 0
         if pointer:
             try:
-                self._driver.free(pointer)
+                if self._pool is not None:
+                    self._pool.release(pointer)
+                else:
+                    self._driver.free(pointer)
             except Exception:  # noqa: BLE001 - interpreter shutdown: the context may be gone
                 pass
 
