@@ -268,3 +268,31 @@ def test_compile_nvvm_executable_runs_the_artifact(monkeypatch):
     x = np.ones((7, 97), np.float32)
     with pytest.raises(TilewrightError, match="no CUDA driver"):
         tilewright.compile(stablehlo_of(lambda v: v * 2, x), target="nvvm")
+
+
+@pytest.mark.parametrize(
+    ("arch", "capability", "runs"),
+    [
+        ("sm_80", (8, 0), True),
+        ("sm_80", (9, 0), True),
+        ("sm_90", (8, 6), False),
+        ("sm_90a", (9, 0), True),
+        ("sm_90a", (10, 0), False),
+    ],
+)
+def test_arch_against_the_gpu(softmax_nvvm, arch, capability, runs):
+    from tilewright.runtime.artifact_cuda import runs_on
+
+    assert runs_on(arch, capability) is runs
+    driver = RecordingDriver()
+    driver.compute_capability = lambda: capability
+    data = _rewrite(softmax_nvvm, lambda m, f: m.update(arch=arch))
+    if runs:
+        twa.load(data, driver=driver)
+        return
+    major, minor = capability
+    with pytest.raises(
+        TilewrightError, match=rf"compiled for {arch}, but the GPU has compute capability {major}\.{minor}"
+    ):
+        twa.load(data, driver=driver)
+    assert not [c for c in driver.calls if c[0] == "load_module"]

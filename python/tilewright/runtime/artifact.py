@@ -235,6 +235,16 @@ class GpuArtifactProgram:
         ptx = artifact.files.get(m.get("ptx", ""))
         if cubin is None and ptx is None:
             raise artifact.error("the artifact has neither a cubin nor PTX")
+        capability = getattr(driver, "compute_capability", None)
+        if capability is not None and "arch" in m:
+            from tilewright.runtime.artifact_cuda import runs_on
+
+            major, minor = capability()
+            if not runs_on(m["arch"], (major, minor)):
+                raise artifact.error(
+                    f"the artifact is compiled for {m['arch']}, but the GPU has compute capability {major}.{minor} "
+                    "(recompile with --gpu-arch for it)"
+                )
         self._module = driver.load_module(cubin, ptx)
         self._kernels = {k["name"]: (driver.function(self._module, k["name"]), k) for k in m["kernels"]}
         self._buffers = {b["id"]: b for b in m["buffers"]}

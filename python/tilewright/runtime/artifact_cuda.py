@@ -19,6 +19,21 @@ import numpy as np
 
 from tilewright.diagnostics import TilewrightError
 
+# CUdevice_attribute values (cuda.h).
+CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75
+CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76
+
+
+def runs_on(arch: str, capability: tuple[int, int]) -> bool:
+    """Whether a cubin for ``arch`` (``sm_80``, ``sm_90a``) loads on a GPU of compute
+    ``capability``: ``sm_XY`` on X.Y and later (a later major through the artifact's PTX,
+    which the driver JIT-compiles), an arch-specific ``sm_XYa`` (wgmma) on X.Y only."""
+    digits = arch.removeprefix("sm_").rstrip("a")
+    major, minor = int(digits[:-1]), int(digits[-1])
+    if arch.endswith("a"):
+        return capability == (major, minor)
+    return capability >= (major, minor)
+
 
 def _bindings() -> Any:
     try:
@@ -78,6 +93,12 @@ class CudaDriver:
         except TilewrightError:
             raise TilewrightError(f"the artifact's module has no kernel '{name}'") from None
 
+    def compute_capability(self) -> tuple[int, int]:
+        attribute = self.cu.CUdevice_attribute
+        major = self._call("cuDeviceGetAttribute", attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, self.device)
+        minor = self._call("cuDeviceGetAttribute", attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, self.device)
+        return int(major), int(minor)
+
     def alloc(self, nbytes: int) -> int:
         return int(self._call("cuMemAlloc", nbytes))
 
@@ -120,6 +141,7 @@ class CtypesCudaDriver:
             )
         dev, self.context = ctypes.c_int(), ctypes.c_void_p()
         self._call("cuDeviceGet", ctypes.byref(dev), ctypes.c_int(device))
+        self.device = dev
         self._call("cuDevicePrimaryCtxRetain", ctypes.byref(self.context), dev)
         self._call("cuCtxSetCurrent", self.context)
 
@@ -155,6 +177,14 @@ class CtypesCudaDriver:
         except TilewrightError:
             raise TilewrightError(f"the artifact's module has no kernel '{name}'") from None
         return function
+
+    def compute_capability(self) -> tuple[int, int]:
+        values = []
+        for attribute in (CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR):
+            value = ctypes.c_int()
+            self._call("cuDeviceGetAttribute", ctypes.byref(value), ctypes.c_int(attribute), self.device)
+            values.append(value.value)
+        return values[0], values[1]
 
     def alloc(self, nbytes: int) -> int:
         pointer = ctypes.c_uint64()
