@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import statistics
 import sys
 import time
@@ -82,7 +83,11 @@ def _elementwise(x, y, xp=np):
     return xp.tanh(x * y + 1.0) - xp.exp(-x)
 
 
-def prepare(out: Path, arch: str) -> None:
+def _selected(only: str | None) -> dict[str, dict]:
+    return {n: c for n, c in CASES.items() if only is None or re.search(only, n)}
+
+
+def prepare(out: Path, archs: list[str], only: str | None = None) -> None:
     import jax
     import jax.numpy as jnp
 
@@ -97,19 +102,22 @@ def prepare(out: Path, arch: str) -> None:
         "elementwise": lambda x, y: _elementwise(x, y, jnp),
         "attention": lambda q, k, v: _attention(q, k, v, jnp),
     }
-    for name, case in CASES.items():
+    cases = _selected(only)
+    for name, case in cases.items():
         fn = jax_fns[name.split("_")[0]]
         args = [jax.ShapeDtypeStruct(tuple(s), case["dtype"]) for s in case["inputs"]]
         text = jax.jit(fn).lower(*args).as_text()
-        started = time.perf_counter()
-        try:
-            data = start(as_source(text), CompileOptions(target="nvvm", gpu_arch=arch)).run_until("artifact")
-        except Exception as exc:  # noqa: BLE001 - a case that does not compile is reported, the others go on
-            print(f"{name}: compile failed: {exc}")
-            continue
-        (out / f"{name}.twa").write_bytes(data)
-        print(f"{name}: {len(data)} bytes, compiled in {time.perf_counter() - started:.1f} s")
-    (out / "cases.json").write_text(json.dumps({"arch": arch, "cases": CASES}, indent=1))
+        for arch in archs:
+            started = time.perf_counter()
+            try:
+                options = CompileOptions(target="nvvm", gpu_arch=arch)
+                data = start(as_source(text), options).run_until("artifact")
+            except Exception as exc:  # noqa: BLE001 - a case that does not compile is reported, the others go on
+                print(f"{name} {arch}: compile failed: {exc}")
+                continue
+            (out / f"{name}.{arch}.twa").write_bytes(data)
+            print(f"{name} {arch}: {len(data)} bytes, compiled in {time.perf_counter() - started:.1f} s")
+    (out / "cases.json").write_text(json.dumps({"archs": archs, "cases": cases}, indent=1))
 
 
 def _inputs(case: dict, seed: int = 0) -> list[np.ndarray]:
@@ -139,15 +147,22 @@ class _OnDevice:
         }
 
 
-def _time(fn, sync, repeats: int = 10) -> float:
+def _time(fn, sync, rounds: int = 5, budget: float = 0.05) -> float:
+    """Seconds per call: calls queued back to back (so the host's launch overhead overlaps the
+    GPU's work, as in a model), ``rounds`` rounds of about ``budget`` seconds, median."""
     fn()
     sync()
+    t0 = time.perf_counter()
+    fn()
+    sync()
+    calls = max(1, min(1000, int(budget / max(time.perf_counter() - t0, 1e-6))))
     times = []
-    for _ in range(repeats):
+    for _ in range(rounds):
         t0 = time.perf_counter()
-        fn()
+        for _ in range(calls):
+            fn()
         sync()
-        times.append(time.perf_counter() - t0)
+        times.append((time.perf_counter() - t0) / calls)
     return statistics.median(times)
 
 
@@ -171,7 +186,7 @@ def _peer(name: str, args: list[np.ndarray]):
 
 
 def _bench(name: str, case: dict, program, driver, args: list[np.ndarray]) -> tuple:
-    """One bench case: inputs uploaded once, results left on the device; median of 10 calls."""
+    """One bench case: inputs uploaded once, results left on the device (:func:`_time`)."""
     pointers = []
     for a in args:
         pointers.append(driver.alloc(a.nbytes))
@@ -195,57 +210,74 @@ def _bench(name: str, case: dict, program, driver, args: list[np.ndarray]) -> tu
     return (name, "bench", f"{ours * 1e3:.3f} ms", ratio, bandwidth, "")
 
 
-def run(out: Path) -> int:
+def run(out: Path, only: str | None = None) -> int:
     try:
         import ml_dtypes  # noqa: F401 - tilewright.types names bfloat16
     except ImportError:
         sys.modules["ml_dtypes"] = types.SimpleNamespace(bfloat16=np.dtype("V2"))
-    from tilewright.runtime.artifact import load
-    from tilewright.runtime.artifact_cuda import default_driver
+    from tilewright.runtime.artifact_cuda import default_driver, runs_on
 
     meta = json.loads((out / "cases.json").read_text())
     driver = default_driver()
+    capability = driver.compute_capability()
+    archs = [a for a in meta["archs"] if runs_on(a, capability)]
     rows, failed = [], 0
     for name, case in meta["cases"].items():
-        path = out / f"{name}.twa"
-        if not path.exists():
-            rows.append((name, case["kind"], "not compiled", "", "", ""))
+        if only is not None and not re.search(only, name):
             continue
-        try:
-            program = load(path, driver=driver)
-            args = _inputs(case)
-            if case["kind"] == "check":
-                got = program(*args)
-                want = _reference(name, args)
-                tol = 2e-2 if case["dtype"] == "float16" else 1e-4
-                err = float(np.max(np.abs(got.astype(np.float64) - want)) / max(np.max(np.abs(want)), 1e-30))
-                ok = err <= tol
-                failed += not ok
-                rows.append((name, "check", f"rel err {err:.1e}", "PASS" if ok else "FAIL", "", ""))
-                continue
-            rows.append(_bench(name, case, program, driver, args))
-        except Exception as exc:  # noqa: BLE001 - one case's failure must not hide the others
-            failed += 1
-            rows.append((name, case["kind"], "ERROR", f"{type(exc).__name__}: {exc}"[:160], "", ""))
-            traceback.print_exc()
-    print(f"\nNVVM target on the GPU (artifacts for {meta['arch']})")
-    print(f"| {'case':28s} | kind  | result | vs peer | bandwidth |")
+        for arch in archs:
+            failed += _run_case(out, f"{name}.{arch}", name, case, driver, rows)
+    major, minor = capability
+    print(f"\nNVVM target on the GPU (compute capability {major}.{minor}, artifacts for {', '.join(archs)})")
+    print(f"| {'case':36s} | kind  | result | vs peer | bandwidth |")
     print("|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row[0]:28s} | {row[1]:5s} | {row[2]} | {row[3]} | {row[4]} |")
+        print(f"| {row[0]:36s} | {row[1]:5s} | {row[2]} | {row[3]} | {row[4]} |")
     return 1 if failed else 0
+
+
+def _run_case(out: Path, label: str, name: str, case: dict, driver, rows: list) -> int:
+    """Check or time one artifact, appending its table row; 1 if it failed."""
+    from tilewright.runtime.artifact import load
+
+    path = out / f"{label}.twa"
+    if not path.exists():
+        rows.append((label, case["kind"], "not compiled", "", "", ""))
+        return 0
+    try:
+        program = load(path, driver=driver)
+        args = _inputs(case)
+        if case["kind"] == "check":
+            got = program(*args)
+            want = _reference(name, args)
+            tol = 2e-2 if case["dtype"] == "float16" else 1e-4
+            err = float(np.max(np.abs(got.astype(np.float64) - want)) / max(np.max(np.abs(want)), 1e-30))
+            ok = err <= tol
+            rows.append((label, "check", f"rel err {err:.1e}", "PASS" if ok else "FAIL", "", ""))
+            return int(not ok)
+        rows.append((label, *_bench(name, case, program, driver, args)[1:]))
+    except Exception as exc:  # noqa: BLE001 - one case's failure must not hide the others
+        rows.append((label, case["kind"], "ERROR", f"{type(exc).__name__}: {exc}"[:160], "", ""))
+        traceback.print_exc()
+        return 1
+    return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["prepare", "run"])
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--arch", default="sm_90", help="prepare: GPU architecture (sm_90 for H100/H200)")
+    parser.add_argument(
+        "--arch",
+        action="append",
+        help="prepare: a GPU architecture to compile for, repeatable (default: sm_90 and sm_90a, H100/H200)",
+    )
+    parser.add_argument("--only", help="only the cases whose name this regular expression finds")
     args = parser.parse_args()
     if args.command == "prepare":
-        prepare(args.out, args.arch)
+        prepare(args.out, args.arch or ["sm_90", "sm_90a"], args.only)
         return 0
-    return run(args.out)
+    return run(args.out, args.only)
 
 
 if __name__ == "__main__":

@@ -224,7 +224,8 @@ class Driver(Protocol):
 class GpuArtifactProgram:
     """An NVVM artifact on a GPU: the module loaded and the constants uploaded once; each call
     uploads the inputs (device arrays are used in place), runs the host sequence, and copies
-    the results back (``device_outputs=True``: device arrays instead). Device memory comes from
+    the results back (``device_outputs=True``: device arrays instead, returned without waiting for
+    the kernels, so calls queue up as torch's do). Device memory comes from
     :attr:`pool` and stays there for the next call (``pool.trim()`` returns it)."""
 
     def __init__(self, artifact: Artifact, driver: Driver) -> None:
@@ -289,7 +290,8 @@ class GpuArtifactProgram:
                 d.launch(function, step["grid"], step["block"], step.get("smem", 0), ctypes.addressof(packed))
             else:
                 raise self.artifact.error(f"unknown host step '{op}'")
-        d.synchronize()
+        if not device_outputs:  # device results are stream-ordered: the caller synchronizes when it reads them
+            d.synchronize()
         for pointer in owned:
             pool.release(pointer)
         if device_outputs:
