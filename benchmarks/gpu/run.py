@@ -40,6 +40,8 @@ CASES: dict[str, dict] = {
     "layernorm_97x256": {"kind": "check", "inputs": [[97, 256], [256], [256]], "dtype": "float32"},
     "elementwise_7x97": {"kind": "check", "inputs": [[7, 97], [7, 97]], "dtype": "float32"},
     "attention_1x2x97x64": {"kind": "check", "inputs": [[1, 2, 97, 64]] * 3, "dtype": "float32"},
+    # A whole program (benchmarks/programs/), checked against its CPU build's result saved by prepare.
+    "gpt_block": {"kind": "check", "program": "gpt_block.mlir"},
     "matmul_f32_4096": {"kind": "bench", "inputs": [[4096, 4096]] * 2, "dtype": "float32", "goal": 0.5},
     "matmul_f16_4096": {"kind": "bench", "inputs": [[4096, 4096]] * 2, "dtype": "float16", "goal": 0.7},
     "softmax_8192_f16": {"kind": "bench", "inputs": [[8192, 8192]], "dtype": "float16", "goal": 0.8},
@@ -104,9 +106,13 @@ def prepare(out: Path, archs: list[str], only: str | None = None) -> None:
     }
     cases = _selected(only)
     for name, case in cases.items():
-        fn = jax_fns[name.split("_")[0]]
-        args = [jax.ShapeDtypeStruct(tuple(s), case["dtype"]) for s in case["inputs"]]
-        text = jax.jit(fn).lower(*args).as_text()
+        if "program" in case:
+            text = (ROOT / "benchmarks" / "programs" / case["program"]).read_text()
+            _save_cpu_result(out / f"{name}.expected.npz", text)
+        else:
+            fn = jax_fns[name.split("_")[0]]
+            args = [jax.ShapeDtypeStruct(tuple(s), case["dtype"]) for s in case["inputs"]]
+            text = jax.jit(fn).lower(*args).as_text()
         for arch in archs:
             started = time.perf_counter()
             try:
@@ -118,6 +124,25 @@ def prepare(out: Path, archs: list[str], only: str | None = None) -> None:
             (out / f"{name}.{arch}.twa").write_bytes(data)
             print(f"{name} {arch}: {len(data)} bytes, compiled in {time.perf_counter() - started:.1f} s")
     (out / "cases.json").write_text(json.dumps({"archs": archs, "cases": cases}, indent=1))
+
+
+def _save_cpu_result(path: Path, text: str) -> None:
+    """Seeded inputs of a whole program and what its CPU build computes from them (the reference
+    for the GPU: the CPU build is itself checked against JAX by the test suite)."""
+    import tilewright
+    from tilewright.runtime.inputs import random_inputs
+
+    cpu = tilewright.compile(text, threads=1)
+    args = random_inputs(cpu.signature, seed=0)
+    want = cpu(*args)
+    outs = want if isinstance(want, tuple) else (want,)
+    np.savez(path, **{f"in{i}": a for i, a in enumerate(args)}, **{f"out{i}": o for i, o in enumerate(outs)})
+
+
+def _saved(path: Path) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    with np.load(path) as data:
+        count = sum(k.startswith("in") for k in data.files)
+        return [data[f"in{i}"] for i in range(count)], [data[f"out{i}"] for i in range(len(data.files) - count)]
 
 
 def _inputs(case: dict, seed: int = 0) -> list[np.ndarray]:
@@ -246,11 +271,15 @@ def _run_case(out: Path, label: str, name: str, case: dict, driver, rows: list) 
         return 0
     try:
         program = load(path, driver=driver)
-        args = _inputs(case)
+        if "program" in case:
+            args, wants = _saved(out / f"{name}.expected.npz")
+        else:
+            args = _inputs(case)
         if case["kind"] == "check":
+            want = wants[0].astype(np.float64) if "program" in case else _reference(name, args)
             got = program(*args)
-            want = _reference(name, args)
-            tol = 2e-2 if case["dtype"] == "float16" else 1e-4
+            got = got[0] if isinstance(got, tuple) else got
+            tol = 2e-2 if case.get("dtype") == "float16" else 1e-4
             err = float(np.max(np.abs(got.astype(np.float64) - want)) / max(np.max(np.abs(want)), 1e-30))
             ok = err <= tol
             rows.append((label, "check", f"rel err {err:.1e}", "PASS" if ok else "FAIL", "", ""))
