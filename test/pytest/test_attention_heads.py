@@ -20,7 +20,7 @@ import pytest
 import tilewright
 from tilewright.compiler import CompileOptions, start
 from tilewright.ingress.formats import as_source
-from tilewright.schedule.default import Payload, plan
+from tilewright.schedule.grouping import Payload, plan
 
 # (batch, heads, seq, head dim)
 SIZES = [(1, 1, 7, 16), (2, 3, 97, 64), (1, 8, 1000, 32)]

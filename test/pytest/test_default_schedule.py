@@ -24,7 +24,7 @@ from conftest import stablehlo_of
 from tilewright.compiler import CompileOptions, start
 from tilewright.ingress.formats import as_source
 from tilewright.schedule.cpu.elementwise import MAX_GROUP_ROW_ELEMENTS, MAX_TILE_ELEMENTS, bounded_tiles
-from tilewright.schedule.default import MAX_PAD_ELEMENTS, Payload, plan
+from tilewright.schedule.grouping import MAX_PAD_ELEMENTS, Payload, plan
 
 
 def plan_of(text: str) -> list[str] | None:

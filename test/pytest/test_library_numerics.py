@@ -1,7 +1,7 @@
 """The CPU schedule library keeps numerics: every library schedule vs numpy / jax.jit at odd shapes.
 
 Each case also checks which library schedule the default selection picked
-(:func:`tilewright.schedule.default.plan`) and that it really applied (a fallback
+(:func:`tilewright.schedule.grouping.plan`) and that it really applied (a fallback
 to unscheduled code is a RuntimeWarning, turned into an error here).
 """
 
@@ -20,7 +20,7 @@ import tilewright
 from conftest import stablehlo_of
 from tilewright.compiler import CompileOptions, start
 from tilewright.ingress.formats import as_source
-from tilewright.schedule.default import Payload, plan
+from tilewright.schedule.grouping import Payload, plan
 
 
 def kinds(text: str) -> list[str]:
@@ -156,7 +156,7 @@ def mean_var(x):
 def test_fusion_groups(rng, fn, shape):
     x = f32(rng, *shape)
     text = stablehlo_of(fn, x)
-    # Column reductions (mean_var reduces axis 0) are left unscheduled: see default.plan.
+    # Column reductions (mean_var reduces axis 0) are left unscheduled: see grouping.plan.
     if fn is not mean_var:
         assert kinds(text) == ["fusion group"]
     got = compile_scheduled(text)(x)
