@@ -3,6 +3,7 @@
 ======================  =====================================================
 :mod:`.mapping`         ``tw-gpu-map``: block/thread foralls -> ``gpu.launch``; the host-side check
 :mod:`.lowering`        outlining into ``gpu.module @kernels``, kernels -> NVVM (``tw-lower-to-nvvm``)
+:mod:`.memory`          workgroup buffers -> shared memory (``memref.global`` in address space 3)
 :mod:`.binary`          PTX in-process, cubin through ``ptxas``
 :mod:`.toolkit`         finding ``ptxas`` and libdevice (``PATH``, ``CUDA_HOME``)
 ======================  =====================================================

@@ -2,7 +2,8 @@
 
 ``tw-gpu-map``             block/thread foralls -> ``gpu.launch`` (:mod:`.mapping`)
 ``tw-gpu-outline``         launches -> ``gpu.launch_func`` of kernels in one ``gpu.module @kernels``;
-                           the host side checked to hold only buffers, views, copies, launches
+                           workgroup buffers -> shared memory (:mod:`.memory`); the host side
+                           checked to hold only buffers, views, copies, launches
 ``tw-lower-to-nvvm{arch}`` kernels -> NVVM + LLVM dialect, ``#nvvm.target`` attached (the
                            driver's ``nvvm`` stage: the three above)
 
@@ -22,6 +23,7 @@ from tilewright.lower.i1_storage import widen_i1_storage_pass
 from tilewright.pipeline import NamedPipeline, PipelineOption, PythonPass, Step
 from tilewright.target.nvvm import DEFAULT_ARCH, GPU_ARCHS
 from tilewright.target.nvvm.mapping import check_host_side, gpu_map_pass, payload_filename
+from tilewright.target.nvvm.memory import workgroup_memory
 
 PTX_FEATURE = "+ptx80"
 KERNEL_MODULE = "kernels"
@@ -157,6 +159,10 @@ def host_check_pass(op: ir.Operation, pass_: object) -> None:
     check_host_side(op, payload_filename(op))
 
 
+def workgroup_memory_pass(op: ir.Operation, pass_: object) -> None:
+    workgroup_memory(op, payload_filename(op))
+
+
 GPU_MAP = PythonPass("tw-gpu-map", gpu_map_pass)
 # Loops first (inside the launches, still in the host function) so that booleans can be stored
 # as bytes (MemRef-to-LLVM asserts on i1 buffers) in kernels and launch arguments alike.
@@ -166,6 +172,8 @@ GPU_OUTLINE: tuple[Step, ...] = (
     PythonPass("tw-gpu-container", container_pass),
     "gpu-kernel-outlining,canonicalize,cse",
     PythonPass("tw-merge-kernel-modules", merge_kernel_modules),
+    # Workgroup buffers (memref.alloc in #gpu.address_space<workgroup>) -> shared-memory globals.
+    PythonPass("tw-workgroup-memory", workgroup_memory_pass),
     PythonPass("tw-check-host-side", host_check_pass),
     PythonPass("tw-kernel-noalias", noalias_pass),
 )

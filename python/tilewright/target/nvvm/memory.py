@@ -1,0 +1,146 @@
+"""``tw-workgroup-memory``: each workgroup buffer of a kernel becomes NVVM shared memory.
+
+A schedule stages operand tiles in workgroup memory by allocating them in
+``#gpu.address_space<workgroup>`` (``bufferization.alloc_tensor {memory_space = ..}``, a
+``promote_tensor`` or ``bufferize_to_allocation`` to that space) inside a block-mapped forall:
+bufferized, that is a ``memref.alloc`` inside the ``gpu.launch``, outlined into the kernel. A
+heap allocation means nothing in a kernel, so after outlining each such ``memref.alloc`` (or
+``alloca``) becomes a ``memref.get_global`` of a ``memref.global`` of the same type in the
+kernel module (one per buffer, named after the kernel), its deallocations are dropped, and
+``convert-gpu-to-nvvm`` lowers the global to a ``.shared`` array in address space 3.
+
+The barriers that order a cooperative copy into the buffer and the reads of it (and those
+reads and the next iteration's overwrite) come from the thread mapping
+(``map_nested_forall_to_threads`` with ``sync_after_distribute``: a ``gpu.barrier`` after each
+thread forall), not from here.
+
+Shared memory is per block and limited: a kernel whose static buffers exceed
+``STATIC_SHARED_LIMIT`` (48 KiB, what a launch gets without opting in to more) is an error at
+the buffer's location naming the kernel; a workgroup buffer outside any kernel (the host has
+no shared memory) or of dynamic shape is an error too.
+"""
+
+from __future__ import annotations
+
+from mlir import ir
+
+from tilewright.diagnostics import SourceLocation, TilewrightError, location_of
+
+STATIC_SHARED_LIMIT = 48 * 1024
+SHARED_ALIGNMENT = 16  # bytes: 128-bit vector loads and stores of the buffer (ld.shared.v4.f32)
+_ALLOCS = ("memref.alloc", "memref.alloca")
+
+
+def is_workgroup(t: ir.Type) -> bool:
+    """Whether ``t`` is a memref in workgroup memory (``#gpu.address_space<workgroup>`` or 3)."""
+    if not isinstance(t, ir.MemRefType):
+        return False
+    space = t.memory_space
+    if space is None:
+        return False
+    text = str(space)
+    return text == "#gpu.address_space<workgroup>" or text.split(":")[0].strip() == "3"
+
+
+def byte_size(t: ir.MemRefType) -> int:
+    """Bytes of a statically shaped memref (sub-byte and i1 elements take a byte)."""
+    element = t.element_type
+    width = getattr(element, "width", None)
+    if width is None:
+        width = ir.FloatType(element).width if isinstance(element, ir.FloatType) else 64
+    count = 1
+    for d in t.shape:
+        count *= d
+    return count * max(width // 8, 1)
+
+
+def _where(op: ir.Operation, filename: str) -> SourceLocation:
+    return location_of(op.location, filename) or SourceLocation(filename)
+
+
+def _workgroup_allocs(root: ir.Operation) -> list[ir.Operation]:
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name in _ALLOCS and is_workgroup(op.results[0].type):
+            found.append(op)
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit)
+    return found
+
+
+def check_host_workgroup(module: ir.Operation, filename: str) -> None:
+    """A workgroup buffer left in a host function (outside every kernel) is an error: the host
+    sequence has no shared memory to allocate."""
+    for func in module.regions[0].blocks[0].operations:
+        if func.operation.name == "func.func":
+            for alloc in _workgroup_allocs(func.operation):
+                raise TilewrightError(
+                    "a workgroup (shared) memory buffer outside any GPU kernel: allocate it inside a "
+                    "block-mapped scf.forall",
+                    _where(alloc, filename),
+                )
+
+
+def kernel_shared_memory(module: ir.Operation, kernel: ir.Operation, filename: str, limit: int) -> int:
+    """Turn ``kernel``'s workgroup allocations into ``memref.global``s of ``module`` (a
+    ``gpu.module``); returns the kernel's static shared memory in bytes."""
+    name = ir.StringAttr(kernel.attributes["sym_name"]).value
+    total = 0
+    for index, alloc in enumerate(_workgroup_allocs(kernel)):
+        t = ir.MemRefType(alloc.results[0].type)
+        if not t.has_static_shape or len(alloc.operands):
+            raise TilewrightError(
+                f"a workgroup (shared) memory buffer of dynamic shape {t} in kernel '{name}': shared "
+                "memory is allocated statically; tile or pad to a static size",
+                _where(alloc, filename),
+            )
+        total += byte_size(t)
+        if total > limit:
+            raise TilewrightError(
+                f"kernel '{name}' needs {total} bytes of static shared memory (at most {limit}): use "
+                "smaller tiles for the buffers promoted to workgroup memory",
+                _where(alloc, filename),
+            )
+        symbol = f"{name}_shared_{index}"
+        with alloc.location, ir.InsertionPoint(kernel):
+            ir.Operation.create(
+                "memref.global",
+                attributes={
+                    "sym_name": ir.StringAttr.get(symbol),
+                    "sym_visibility": ir.StringAttr.get("private"),
+                    "type": ir.TypeAttr.get(t),
+                    "alignment": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), SHARED_ALIGNMENT),
+                },
+            )
+        with alloc.location, ir.InsertionPoint(alloc):
+            view = ir.Operation.create(
+                "memref.get_global",
+                results=[t],
+                attributes={"name": ir.FlatSymbolRefAttr.get(symbol)},
+            )
+        for use in list(alloc.results[0].uses):
+            if use.owner.name == "memref.dealloc":
+                use.owner.erase()
+        alloc.results[0].replace_all_uses_with(view.results[0])
+        alloc.erase()
+    return total
+
+
+def workgroup_memory(module: ir.Operation, filename: str, limit: int = STATIC_SHARED_LIMIT) -> dict[str, int]:
+    """Every kernel's workgroup buffers -> shared-memory globals (after outlining); returns
+    kernel name -> static shared bytes, for the kernels that have any."""
+    check_host_workgroup(module, filename)
+    sizes: dict[str, int] = {}
+    with module.context:
+        for gpu_module in module.regions[0].blocks[0].operations:
+            if gpu_module.operation.name != "gpu.module":
+                continue
+            for kernel in list(gpu_module.operation.regions[0].blocks[0].operations):
+                kernel = kernel.operation
+                if kernel.name == "gpu.func":
+                    size = kernel_shared_memory(gpu_module.operation, kernel, filename, limit)
+                    if size:
+                        sizes[ir.StringAttr(kernel.attributes["sym_name"]).value] = size
+    return sizes
