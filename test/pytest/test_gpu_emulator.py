@@ -6,8 +6,12 @@ divergent barrier is an error; and the library's matmul and softmax at odd sizes
 
 from __future__ import annotations
 
+import jax
 import numpy as np
-from gpu_emulator import emulate_mlir
+from gpu_emulator import EmulationError, emulate, emulate_mlir
+
+import pytest
+from conftest import assert_matches_jax, stablehlo_of
 
 # Each block reverses its 128 elements through workgroup memory: thread t writes element t
 # and, after the barrier, reads element 127 - t, which another thread wrote.
@@ -53,3 +57,188 @@ def test_sequential_threads_get_the_exchange_wrong():
     out = np.zeros_like(x)
     emulate_mlir(REVERSE_ALLOC, [x, out], sequential=True)
     assert not np.array_equal(out, _reverse_expected(x))
+
+
+# The same exchange in an outlined kernel whose workgroup buffer is a gpu.func attribution.
+REVERSE_ATTRIBUTION = """
+module attributes {gpu.container_module} {
+  func.func @main(%in: memref<384xf32>, %out: memref<384xf32>) {
+    %c1 = arith.constant 1 : index
+    %c3 = arith.constant 3 : index
+    %c128 = arith.constant 128 : index
+    gpu.launch_func @kernels::@reverse blocks in (%c3, %c1, %c1) threads in (%c128, %c1, %c1)
+        args(%in : memref<384xf32>, %out : memref<384xf32>)
+    return
+  }
+  gpu.module @kernels {
+    gpu.func @reverse(%in: memref<384xf32>, %out: memref<384xf32>)
+        workgroup(%shared : memref<128xf32, #gpu.address_space<workgroup>>) kernel {
+      %c127 = arith.constant 127 : index
+      %c128 = arith.constant 128 : index
+      %bx = gpu.block_id x
+      %tx = gpu.thread_id x
+      %base = arith.muli %bx, %c128 : index
+      %i = arith.addi %base, %tx : index
+      %v = memref.load %in[%i] : memref<384xf32>
+      memref.store %v, %shared[%tx] : memref<128xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %r = arith.subi %c127, %tx : index
+      %w = memref.load %shared[%r] : memref<128xf32, #gpu.address_space<workgroup>>
+      memref.store %w, %out[%i] : memref<384xf32>
+      gpu.return
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("sequential", [False, True], ids=["concurrent", "sequential"])
+def test_workgroup_attribution_is_shared_by_the_block(sequential):
+    x = np.arange(384, dtype=np.float32)
+    out = np.zeros_like(x)
+    emulate_mlir(REVERSE_ATTRIBUTION, [x, out], sequential=sequential)
+    assert np.array_equal(out, _reverse_expected(x)) != sequential
+
+
+def _shuffle_kernel(mode: str, offset: int, width: int) -> str:
+    """64 threads (two warps); lanes below ``width`` shuffle their thread id (as f32) and store the
+    result and ``valid``; the others store -1."""
+    return f"""
+func.func @main(%out: memref<64xf32>, %valid: memref<64xi32>) {{
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {{
+    %lane = gpu.lane_id
+    %w_index = arith.constant {width} : index
+    %member = arith.cmpi ult, %lane, %w_index : index
+    %i = arith.index_cast %tx : index to i32
+    %v = arith.sitofp %i : i32 to f32
+    %r, %ok = scf.if %member -> (f32, i1) {{
+      %off = arith.constant {offset} : i32
+      %w = arith.constant {width} : i32
+      %s, %k = gpu.shuffle {mode} %v, %off, %w : f32
+      scf.yield %s, %k : f32, i1
+    }} else {{
+      %none = arith.constant -1.0 : f32
+      %no = arith.constant false
+      scf.yield %none, %no : f32, i1
+    }}
+    memref.store %r, %out[%tx] : memref<64xf32>
+    %k32 = arith.extui %ok : i1 to i32
+    memref.store %k32, %valid[%tx] : memref<64xi32>
+    gpu.terminator
+  }}
+  return
+}}
+"""
+
+
+# (mode, offset, width) -> the source lane of lane k, None where the result is not valid (the
+# documented semantics of gpu.shuffle for the lanes below width).
+SHUFFLES = {
+    ("xor", 1, 32): lambda k: k ^ 1,
+    ("xor", 16, 32): lambda k: k ^ 16,
+    ("xor", 4, 16): lambda k: k ^ 4,
+    ("down", 3, 32): lambda k: k + 3 if k + 3 < 32 else None,
+    ("down", 2, 16): lambda k: k + 2 if k + 2 < 16 else None,
+    ("up", 5, 32): lambda k: k - 5 if k >= 5 else None,
+    ("idx", 7, 32): lambda k: 7,
+    ("idx", 3, 8): lambda k: 3,
+}
+
+
+@pytest.mark.parametrize("case", list(SHUFFLES), ids=lambda c: f"{c[0]}-{c[1]}-w{c[2]}")
+def test_shuffle(case):
+    mode, offset, width = case
+    out, valid = np.zeros(64, np.float32), np.zeros(64, np.int32)
+    emulate_mlir(_shuffle_kernel(mode, offset, width), [out, valid])
+    for t in range(64):
+        lane, warp_base = t % 32, t - t % 32
+        if lane >= width:
+            assert out[t] == -1.0 and valid[t] == 0
+            continue
+        source = SHUFFLES[case](lane)
+        assert valid[t] == (source is not None), (t, valid[t])
+        if source is not None:
+            assert out[t] == warp_base + source, (t, out[t])
+
+
+def test_shuffle_from_a_lane_outside_its_width_is_an_error():
+    text = _shuffle_kernel("xor", 1, 16).replace("%member = arith.cmpi ult", "%member = arith.cmpi uge")
+    with pytest.raises(EmulationError, match="not in the member mask"):
+        emulate_mlir(text, [np.zeros(64, np.float32), np.zeros(64, np.int32)])
+
+
+DIVERGENT_BARRIER = """
+func.func @main(%out: memref<64xf32>) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %low = arith.cmpi ult, %tx, %c32 : index
+    scf.if %low {
+      gpu.barrier
+    }
+    %one = arith.constant 1.0 : f32
+    memref.store %one, %out[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  return
+}
+"""
+
+
+def test_divergent_barrier_is_an_error():
+    with pytest.raises(EmulationError, match="barrier not reached by all threads"):
+        emulate_mlir(DIVERGENT_BARRIER, [np.zeros(64, np.float32)])
+
+
+def test_barrier_reached_by_all_threads_is_not_an_error():
+    """The mutation of the test above: the same kernel with every thread at the barrier."""
+    out = np.zeros(64, np.float32)
+    emulate_mlir(DIVERGENT_BARRIER.replace("arith.cmpi ult, %tx, %c32", "arith.cmpi ult, %tx, %c64"), [out])
+    assert (out == 1.0).all()
+
+
+SUBGROUP_REDUCE = """
+func.func @main(%in: memref<64xf32>, %out: memref<64xf32>, %clustered: memref<64xf32>) {
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %v = memref.load %in[%tx] : memref<64xf32>
+    %s = gpu.subgroup_reduce add %v : (f32) -> f32
+    memref.store %s, %out[%tx] : memref<64xf32>
+    %m = gpu.subgroup_reduce maxnumf %v cluster(size = 8) : (f32) -> f32
+    memref.store %m, %clustered[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  return
+}
+"""
+
+
+def test_subgroup_reduce_over_the_warp_and_clusters():
+    x = np.random.default_rng(0).integers(-50, 50, 64).astype(np.float32)
+    out, clustered = np.zeros(64, np.float32), np.zeros(64, np.float32)
+    emulate_mlir(SUBGROUP_REDUCE, [x, out, clustered])
+    np.testing.assert_array_equal(out, np.repeat(x.reshape(2, 32).sum(1), 32))
+    np.testing.assert_array_equal(clustered, np.repeat(x.reshape(8, 8).max(1), 8))
+
+
+LIBRARY = {
+    "matmul": (lambda a, b: a @ b, [(97, 131), (131, 65)]),
+    "matmul_row": (lambda a, b: a @ b, [(1, 7), (7, 97)]),
+    "softmax": (lambda x: jax.nn.softmax(x, axis=-1), [(7, 1000)]),
+    "softmax_short": (lambda x: jax.nn.softmax(x, axis=-1), [(97, 7)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARY))
+def test_library_kernels_match_jax(name, rng):
+    fn, shapes = LIBRARY[name]
+    args = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    (out,) = emulate(stablehlo_of(fn, *args), args)
+    assert_matches_jax(out, fn, *args, rtol=1e-4, atol=1e-4)
