@@ -7,6 +7,20 @@
 // RUN: %tilewright compile %s --target nvvm --emit gpu-mapped 2>&1 | FileCheck %s --check-prefix=MAPPED
 // RUN: %tilewright compile %s --target nvvm --emit artifact -o %t.twa 2>&1 | FileCheck %s --allow-empty --check-prefix=QUIET
 // QUIET-NOT: {{.}}
+//
+// JAX's pad reads its value out of a rank-0 buffer (one-thread kernel, then memref.load): the load
+// moves into the kernel that fills the padded buffer, nothing but launches stays on the host.
+// RUN: %tilewright compile %S/Inputs/pad-value.stablehlo.mlir --target nvvm --emit gpu-mapped \
+// RUN:   | FileCheck %s --check-prefix=VALUE
+// RUN: %tilewright compile %S/Inputs/pad-value.stablehlo.mlir --target nvvm --emit cubin -o %t.cubin
+
+// VALUE-LABEL: func.func public @main
+// VALUE:         gpu.launch
+// VALUE:         gpu.launch blocks
+// VALUE:           %[[V:.+]] = memref.load %{{.+}}[] : memref<f32>
+// VALUE:           linalg.map
+// VALUE-NEXT:        (%{{.+}}: f32) {
+// VALUE-NEXT:          linalg.yield %[[V]] : f32
 
 // BUF-LABEL: func.func @main
 // BUF:         linalg.map outs(%{{.+}} : memref<10x100xf32>)

@@ -50,12 +50,7 @@ CASES = {
 }
 
 
-# The pad's value is read on the host (a memref.load of the rank-0 buffer a one-thread kernel
-# filled) and tw-check-host-side rejects it: `tilewright compile --target nvvm` fails on it too.
-_HOST_LOAD = pytest.mark.xfail(strict=True, reason="nvvm: the pad value's memref.load stays on the host")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_HOST_LOAD) if n == "pad" else n for n in sorted(CASES)])
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_library_mapping_computes_the_program(name, rng):
     fn, shapes = CASES[name]
     args = [rng.standard_normal(s).astype(np.float32) / np.sqrt(s[-1]) for s in shapes]

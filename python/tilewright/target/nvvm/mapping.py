@@ -264,12 +264,13 @@ def tile_leftovers(module: ir.Operation, filename: str) -> int:
 
 def gpu_map_pass(op: ir.Operation, pass_: object) -> None:
     """``tw-gpu-map`` as a Python pass (module level): scalar loads into the loops using them,
-    host copies of views and all-parallel ops left on the host tiled into foralls, the foralls
-    mapped, then what is left in one-thread launches."""
+    host copies of views and all-parallel ops left on the host tiled into foralls (and the loads
+    they use sunk into them), the foralls mapped, then what is left in one-thread launches."""
     filename = payload_filename(op)
     sink_host_loads(op)
     strided_copies_to_linalg(op)
-    tile_leftovers(op, filename)
+    if tile_leftovers(op, filename):
+        sink_host_loads(op)  # a load used by a leftover (a pad's fill value) is inside its forall now
     map_to_gpu(op, filename)
     launch_leftovers(op, filename)
 
