@@ -9,6 +9,7 @@ Each top-level linalg op goes to the first entry of :data:`OP_SCHEDULES` that ta
 module per kind of op, Triton-style: a new schedule is one more row):
 
 ======================  =====================================================
+:mod:`.tensorcore`      f16/bf16 matmul / batch matmul (f32 accumulation), ``mma.sync``
 :mod:`.matmul`          matmul / batch matmul, SIMT tiles
 :mod:`.elementwise`     any op with a parallel loop: one thread per output element
 ======================  =====================================================
@@ -28,6 +29,7 @@ from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
 from tilewright.schedule.nvvm.elementwise import ELEMENTWISE_BLOCK, ElementwiseSchedule, elementwise_tilings
 from tilewright.schedule.nvvm.matmul import CONTRACTIONS, SimtMatmulSchedule, matmul_tilings
+from tilewright.schedule.nvvm.tensorcore import MmaSyncMatmulSchedule
 from tilewright.schedule.nvvm.tiling import BLOCK_DIMS, THREAD_DIMS, Tiling
 from tilewright.schedule.source import DEFAULT, ScheduleSource, Script
 from tilewright.schedule.tags import OP_TAG, tag_ops, untag_ops
@@ -91,7 +93,7 @@ class GpuOpSchedule(Protocol):
 
 
 # First match wins: the specific schedules first, the one-thread-per-element fallback last.
-OP_SCHEDULES: list[GpuOpSchedule] = [SimtMatmulSchedule(), ElementwiseSchedule()]
+OP_SCHEDULES: list[GpuOpSchedule] = [MmaSyncMatmulSchedule(), SimtMatmulSchedule(), ElementwiseSchedule()]
 
 
 def _fused_fills(ops: list[LinalgOpInfo], top: dict[int, ir.Operation]) -> dict[int, int]:
@@ -134,17 +136,20 @@ def nvvm_schedule(
     fills = _fused_fills(ops, top)
     fused = set(fills.values())
     s = Schedule(name, context=payload.context)
-    scheduled = 0
+    plans: list[tuple[GpuOp, GpuOpSchedule]] = []
     for op in ops:
         if op.index in fused:
             continue
         gpu_op = GpuOp(op, top[op.index], arch, s, fills.get(op.index))
-        for entry in OP_SCHEDULES:
-            if entry.matches(gpu_op):
-                entry.apply(gpu_op)
-                scheduled += 1
-                break
-    return s if scheduled else None
+        entry = next((e for e in OP_SCHEDULES if e.matches(gpu_op)), None)
+        if entry is not None:
+            plans.append((gpu_op, entry))
+            # Producers a row fuses into its op (the tensor-core row's extf) are not scheduled alone.
+            fused.update(getattr(entry, "fuses", lambda _: ())(gpu_op))
+    for gpu_op, entry in plans:
+        if gpu_op.info.index not in fused:
+            entry.apply(gpu_op)
+    return s if plans else None
 
 
 class NvvmDefaultSchedule(ScheduleSource):

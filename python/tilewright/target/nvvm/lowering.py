@@ -22,8 +22,9 @@ from mlir import ir
 from tilewright.lower.i1_storage import widen_i1_storage_pass
 from tilewright.pipeline import NamedPipeline, PipelineOption, PythonPass, Step
 from tilewright.target.nvvm import DEFAULT_ARCH, GPU_ARCHS
-from tilewright.target.nvvm.mapping import check_host_side, gpu_map_pass, payload_filename
+from tilewright.target.nvvm.mapping import VIEWS, check_host_side, gpu_map_pass, payload_filename
 from tilewright.target.nvvm.memory import workgroup_memory
+from tilewright.target.nvvm.tensorcore import hoist_pass, tensor_core_pass
 
 PTX_FEATURE = "+ptx80"
 KERNEL_MODULE = "kernels"
@@ -88,8 +89,6 @@ def merge_kernel_modules(op: ir.Operation, pass_: object) -> None:
     op.walk(retarget)
 
 
-# Ops whose result views their operand's buffer (the artifact and noalias follow them to the buffer).
-VIEWS = ("memref.subview", "memref.expand_shape", "memref.collapse_shape", "memref.cast", "memref.reinterpret_cast")
 
 
 def noalias_kernel_arguments(op: ir.Operation) -> int:
@@ -153,6 +152,9 @@ def contract_kernel_math(op: ir.Operation, pass_: object) -> None:
 
 
 CONTRACT_KERNEL_MATH = PythonPass("tw-contract-kernel-math", contract_kernel_math)
+# Warp-level vector.contract ops (the tensor-core schedule's) -> nvgpu.mma.sync, accumulators in
+# registers (:mod:`.tensorcore`); kernels without them are untouched.
+TENSOR_CORES = PythonPass("tw-tensor-cores", tensor_core_pass)
 
 
 def host_check_pass(op: ir.Operation, pass_: object) -> None:
@@ -170,6 +172,8 @@ GPU_OUTLINE: tuple[Step, ...] = (
     "func.func(convert-linalg-to-loops)",
     PythonPass("tw-widen-i1-storage", widen_i1_storage_pass),
     PythonPass("tw-gpu-container", container_pass),
+    # Before outlining: the launches' loops still see their constant bounds and indices.
+    PythonPass("tw-hoist-accumulators", hoist_pass),
     "gpu-kernel-outlining,canonicalize,cse",
     PythonPass("tw-merge-kernel-modules", merge_kernel_modules),
     # Workgroup buffers (memref.alloc in #gpu.address_space<workgroup>) -> shared-memory globals.
@@ -211,7 +215,7 @@ def attach_target(arch: str) -> str:
 
 def lower_to_nvvm(arch: str) -> list[Step]:
     """Map, outline and lower the kernels for ``arch`` (the driver's ``nvvm`` stage)."""
-    return [GPU_MAP, *GPU_OUTLINE, attach_target(arch), CONTRACT_KERNEL_MATH, LOWER_KERNELS]
+    return [GPU_MAP, *GPU_OUTLINE, attach_target(arch), CONTRACT_KERNEL_MATH, TENSOR_CORES, LOWER_KERNELS]
 
 
 def _pipeline_arch(arch: str) -> list[Step]:

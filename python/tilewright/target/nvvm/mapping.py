@@ -20,6 +20,12 @@ from tilewright.diagnostics import SourceLocation, TilewrightError, location_of
 from tilewright.mlir_env import find_ops
 
 LAUNCH_TAG = "tw.gpu_launch"
+WARP_SIZE = 32
+# The mark of a vector.contract a whole warp runs (in a #gpu.warp forall): tw-tensor-cores turns
+# those into mma.sync (:mod:`.tensorcore`).
+WARP_LEVEL = "tw.warp_level"
+# Ops whose result views their operand's buffer (the artifact and noalias follow them to the buffer).
+VIEWS = ("memref.subview", "memref.expand_shape", "memref.collapse_shape", "memref.cast", "memref.reinterpret_cast")
 _DIM = re.compile(r"#gpu\.(block|thread|warp|lane)<([xyz])>")
 
 
@@ -49,7 +55,7 @@ def block_dims(forall: ir.Operation, filename: str) -> list[int]:
     dims = {"x": 1, "y": 1, "z": 1}
     for inner in find_ops(forall, "scf.forall"):
         mapping = _mapping(inner)
-        if inner == forall or not mapping or mapping[0][0] not in ("thread",):
+        if inner == forall or not mapping or mapping[0][0] not in ("thread", "warp"):
             continue
         counts = _trip_counts(inner)
         if counts is None:
@@ -57,8 +63,10 @@ def block_dims(forall: ir.Operation, filename: str) -> list[int]:
                 "a thread-mapped scf.forall has dynamic bounds: the block size must be static",
                 location_of(inner.location, filename),
             )
-        for (_, dim), count in zip(mapping, counts, strict=True):
-            dims[dim] = max(dims[dim], count)
+        for (kind, dim), count in zip(mapping, counts, strict=True):
+            # A warp forall's x dimension counts warps: WARP_SIZE threads each (upstream's
+            # warp ids are the thread ids of x divided by it).
+            dims[dim] = max(dims[dim], count * WARP_SIZE if kind == "warp" and dim == "x" else count)
     threads = dims["x"] * dims["y"] * dims["z"]
     if threads > 1024:
         raise TilewrightError(
@@ -66,6 +74,22 @@ def block_dims(forall: ir.Operation, filename: str) -> list[int]:
             location_of(forall.location, filename),
         )
     return [dims["x"], dims["y"], dims["z"]]
+
+
+def mark_warp_level(forall: ir.Operation) -> int:
+    """Mark the ``vector.contract`` ops of a warp-mapped forall :data:`WARP_LEVEL` (before mapping:
+    the mark survives it and outlining). Returns how many."""
+    contracts: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "vector.contract":
+            contracts.append(op)
+        return ir.WalkResult.ADVANCE
+
+    forall.walk(visit)
+    for op in contracts:
+        op.attributes[WARP_LEVEL] = ir.UnitAttr.get(op.context)
+    return len(contracts)
 
 
 def block_foralls(module: ir.Operation) -> list[ir.Operation]:
@@ -93,6 +117,9 @@ def map_to_gpu(module: ir.Operation, filename: str) -> int:
         dims = []
         for index, forall in enumerate(foralls):
             dims.append(block_dims(forall, filename))
+            for inner in find_ops(forall, "scf.forall"):
+                if _mapping(inner)[:1] and _mapping(inner)[0][0] == "warp":
+                    mark_warp_level(inner)
             forall.attributes[LAUNCH_TAG] = ir.IntegerAttr.get(i64, index)
     with build_in(context):
         s = Schedule("<gpu mapping>", context=context)

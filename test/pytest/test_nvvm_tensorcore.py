@@ -1,0 +1,125 @@
+"""f16 matmuls on tensor cores (``schedule/nvvm/tensorcore.py``, ``target/nvvm/tensorcore.py``)
+without a GPU: the library's mma.sync row takes what it can (and only that), ``ptxas -v`` accepts
+the kernels for sm_80 and sm_90 with no spills and at most 255 registers, and the accumulator
+hoisting moves exactly the disjoint read/write pairs out of a loop. Numerics wait for the GPU
+emulator's mma.sync (or a GPU): README says so."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import warnings
+
+import ml_dtypes
+import numpy as np
+from mlir import ir
+
+import pytest
+from conftest import stablehlo_of
+from tilewright.target.nvvm import toolkit
+from tilewright.target.nvvm.tensorcore import hoist_accumulators
+
+MMA = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
+
+
+def _compile(source: str, arch: str) -> dict[str, object]:
+    from tilewright.compiler import CompileOptions, start
+    from tilewright.ingress.formats import as_source
+
+    compilation = start(as_source(source), CompileOptions(target="nvvm", gpu_arch=arch))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        compilation.run_until("ptx")
+    return compilation.artifacts
+
+
+def _matmul(a_shape, b_shape, dtype=np.float16) -> str:
+    return stablehlo_of(lambda x, y: x @ y, np.zeros(a_shape, dtype), np.zeros(b_shape, dtype))
+
+
+def _ptxas_v(ptx: str, arch: str, tmp_path) -> dict[str, tuple[int, int]]:
+    """kernel -> (registers, spill bytes) from ``ptxas -v``."""
+    path = tmp_path / f"k_{arch}.ptx"
+    path.write_text(ptx)
+    out = subprocess.run(
+        [toolkit.ptxas(), f"-arch={arch}", "-v", str(path), "-o", str(tmp_path / "k.cubin")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    found = {}
+    for kernel, body in re.findall(r"Compiling entry function '(\w+)'(.*?)(?=Compiling entry|\Z)", out, re.S):
+        spills = sum(int(n) for n in re.findall(r"(\d+) bytes spill", body))
+        found[kernel] = (int(re.search(r"Used (\d+) registers", body).group(1)), spills)
+    return found
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+def test_f16_matmul_4096_on_mma_sync_ptxas_accepts_without_spills(arch, tmp_path):
+    ptx = _compile(_matmul((4096, 4096), (4096, 4096)), arch)["ptx"]
+    assert MMA in ptx
+    kernels = _ptxas_v(ptx, arch, tmp_path)
+    assert len(kernels) == 2, kernels  # the matmul, then the f32 -> f16 rounding
+    for name, (registers, spills) in kernels.items():
+        assert spills == 0 and registers <= 255, (name, registers, spills)
+
+
+def test_batch_matmul_on_mma_sync(tmp_path):
+    """2 x (64x48 @ 48x32): 32x32 block tiles, k steps of 16 (32 does not divide 48)."""
+    artifacts = _compile(_matmul((2, 64, 48), (2, 48, 32)), "sm_80")
+    assert MMA in artifacts["ptx"]
+    assert "blocks in (%c1, %c2, %c2)" in artifacts["nvvm"].replace("_0", "")
+    assert all(spills == 0 for _, spills in _ptxas_v(artifacts["ptx"], "sm_80", tmp_path).values())
+
+
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape", "dtype"),
+    [
+        ((97, 33), (33, 64), np.float16),  # partial tiles: no tile divides 97
+        ((64, 40), (40, 64), np.float16),  # K = 40: no k step divides it
+        ((64, 64), (64, 64), ml_dtypes.bfloat16),  # bf16: not taken yet
+        ((64, 64), (64, 64), np.float32),
+    ],
+)
+def test_what_the_row_leaves_goes_to_simt(a_shape, b_shape, dtype):
+    artifacts = _compile(_matmul(a_shape, b_shape, dtype), "sm_80")
+    assert "mma.sync" not in artifacts["ptx"]
+    assert "fma.rn.f32" in artifacts["ptx"]
+
+
+def test_sm_90a_falls_back_to_mma_sync_when_no_wgmma_row_takes_it():
+    assert MMA in _compile(_matmul((128, 64), (64, 128)), "sm_90a")["ptx"]
+
+
+LOOP = """
+func.func @f(%buf: memref<64x32xf32>, %lb: index, %ub: index, %step: index) {{
+  %c0 = arith.constant 0 : index
+  %c{second} = arith.constant {second} : index
+  %pad = arith.constant 0.0 : f32
+  scf.for %i = %lb to %ub step %step {{
+    %a = vector.transfer_read %buf[%c0, %c0], %pad {{in_bounds = [true, true]}} : memref<64x32xf32>, vector<16x8xf32>
+    %b = vector.transfer_read %buf[%c0, %c{second}], %pad {{in_bounds = [true, true]}} : memref<64x32xf32>, vector<16x8xf32>
+    %a2 = arith.addf %a, %a : vector<16x8xf32>
+    %b2 = arith.addf %b, %b : vector<16x8xf32>
+    vector.transfer_write %a2, %buf[%c0, %c0] {{in_bounds = [true, true]}} : vector<16x8xf32>, memref<64x32xf32>
+    vector.transfer_write %b2, %buf[%c0, %c{second}] {{in_bounds = [true, true]}} : vector<16x8xf32>, memref<64x32xf32>
+  }}
+  return
+}}
+"""
+
+
+@pytest.mark.parametrize(("second", "hoisted"), [(8, 2), (4, 0)])
+def test_hoist_accumulators_only_disjoint_pairs(second, hoisted):
+    """Fragments at columns 0 and 8 (16x8 each) are disjoint: both pairs leave the loop as
+    iter_args; at columns 0 and 4 they overlap: nothing moves."""
+    with ir.Context(), ir.Location.unknown():
+        module = ir.Module.parse(LOOP.format(second=second))
+        loop = next(op for op in module.body.operations[0].regions[0].blocks[0].operations if op.name == "scf.for")
+        assert hoist_accumulators(loop.operation) == hoisted
+        assert module.operation.verify()
+        text = str(module)
+        assert text.count("iter_args") == (1 if hoisted else 0)
+        if hoisted:  # reads before the loop, writes after it
+            assert text.index("vector.transfer_read") < text.index("scf.for") < text.index("vector.transfer_write")
+
