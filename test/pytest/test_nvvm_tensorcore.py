@@ -92,17 +92,18 @@ def test_sm_90a_falls_back_to_mma_sync_when_no_wgmma_row_takes_it():
 
 
 LOOP = """
-func.func @f(%buf: memref<64x32xf32>, %lb: index, %ub: index, %step: index) {{
+func.func @f(%m: memref<64x32xf32>, %lb: index, %ub: index, %step: index) {{
   %c0 = arith.constant 0 : index
   %c{second} = arith.constant {second} : index
   %pad = arith.constant 0.0 : f32
   scf.for %i = %lb to %ub step %step {{
-    %a = vector.transfer_read %buf[%c0, %c0], %pad {{in_bounds = [true, true]}} : memref<64x32xf32>, vector<16x8xf32>
-    %b = vector.transfer_read %buf[%c0, %c{second}], %pad {{in_bounds = [true, true]}} : memref<64x32xf32>, vector<16x8xf32>
+    %a = vector.transfer_read %m[%c0, %c0], %pad {{in_bounds = [true, true]}} : memref<64x32xf32>, vector<16x8xf32>
+    %b = vector.transfer_read %m[%c0, %c{second}], %pad {{in_bounds = [true, true]}}
+      : memref<64x32xf32>, vector<16x8xf32>
     %a2 = arith.addf %a, %a : vector<16x8xf32>
     %b2 = arith.addf %b, %b : vector<16x8xf32>
-    vector.transfer_write %a2, %buf[%c0, %c0] {{in_bounds = [true, true]}} : vector<16x8xf32>, memref<64x32xf32>
-    vector.transfer_write %b2, %buf[%c0, %c{second}] {{in_bounds = [true, true]}} : vector<16x8xf32>, memref<64x32xf32>
+    vector.transfer_write %a2, %m[%c0, %c0] {{in_bounds = [true, true]}} : vector<16x8xf32>, memref<64x32xf32>
+    vector.transfer_write %b2, %m[%c0, %c{second}] {{in_bounds = [true, true]}} : vector<16x8xf32>, memref<64x32xf32>
   }}
   return
 }}

@@ -261,8 +261,42 @@ def hoist_pass(op: ir.Operation, pass_: object) -> None:
     for launch in _ops_named(op, "gpu.launch"):
         if LAUNCH_TAG in launch.attributes:
             del launch.attributes[LAUNCH_TAG]
+            sink_poison(launch)
             for loop in _loops(launch):
                 hoist_accumulators(loop)
+
+
+def sink_poison(launch: ir.Operation) -> int:
+    """Clone each ``ub.poison`` defined outside ``launch`` (a transfer's padding) into it, as
+    outlining does for constants: a poison f16 would otherwise be a kernel parameter."""
+    body = launch.regions[0].blocks[0]
+    sunk = 0
+    for use_owner, operand, value in [
+        (use.owner, use.operand_number, v)
+        for v in {o for o in _operands_inside(launch) if _is_poison_outside(o, launch)}
+        for use in list(v.uses)
+        if _inside(use.owner, launch)
+    ]:
+        clone = value.owner.clone(ir.InsertionPoint.at_block_begin(body))
+        use_owner.operands[operand] = clone.results[0]
+        sunk += 1
+    return sunk
+
+
+def _operands_inside(launch: ir.Operation) -> list[ir.Value]:
+    values: list[ir.Value] = []
+
+    def visit(inner: ir.Operation) -> ir.WalkResult:
+        values.extend(inner.operands)
+        return ir.WalkResult.ADVANCE
+
+    launch.walk(visit)
+    return values
+
+
+def _is_poison_outside(value: ir.Value, launch: ir.Operation) -> bool:
+    owner = value.owner
+    return not isinstance(owner, ir.Block) and owner.name == "ub.poison" and not _inside(owner, launch)
 
 
 def _ops_named(op: ir.Operation, name: str) -> list[ir.Operation]:
