@@ -3,9 +3,9 @@ block running CONCURRENTLY, so that ``gpu.barrier``, workgroup (shared) memory a
 shuffles behave as on a GPU. CI has no GPU; this is how the numerics of real GPU kernels are
 checked there (``emulate(source, inputs)`` against JAX).
 
-How: the program is compiled for ``--target nvvm`` up to outlining (``gpu.module @kernels`` of
-``gpu.func`` kernels, launched by ``gpu.launch_func`` from the host function), then rewritten
-into a host program:
+How: the program is compiled for ``--target nvvm`` through the ``nvvm`` stage's steps except the
+lowering to NVVM (:func:`kernel_steps`: outlining into ``gpu.module @kernels``, shared memory,
+tensor cores), then rewritten into a host program (:mod:`gpu_emulator_ir`):
 
 - each kernel becomes a ``func.func`` taking its arguments plus the block id, thread id, grid
   and block sizes and the linear thread id (``llvm.emit_c_interface``);
@@ -18,6 +18,9 @@ into a host program:
   barrier that no thread can leave one after ``timeout`` seconds;
 - ``gpu.shuffle`` and ``gpu.subgroup_reduce`` call back into an exchange among the lanes of a
   warp (lane = linear thread id % 32), with the PTX semantics of upstream's NVVM lowering;
+- ``nvgpu.mma.sync`` (m16n8k16 and m16n8k8 f16/bf16, m16n8k8 and m16n8k4 tf32; f32 or
+  f16 accumulators) and ``nvgpu.ldmatrix`` (b16, x1/x2/x4, transposed or not) exchange the 32 lanes'
+  fragments, laid out as the PTX ISA says, and compute the warp's product or loads in numpy;
 - workgroup memory (``#gpu.address_space<workgroup>`` / address space 3 globals, allocations and
   ``gpu.func`` workgroup attributions) becomes one host buffer per kernel, which consecutive
   blocks reuse, as a GPU reuses a multiprocessor's shared memory.
@@ -36,8 +39,18 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import ml_dtypes
 import numpy as np
-from gpu_emulator_ir import DTYPES, REDUCE_KINDS, SHUFFLE_MODES, WARP, EmulationError, address_functions, host_module
+from gpu_emulator_ir import (
+    DTYPES,
+    MMA_TYPES,
+    REDUCE_KINDS,
+    SHUFFLE_MODES,
+    WARP,
+    EmulationError,
+    address_functions,
+    host_module,
+)
 from mlir import ir
 
 from tilewright import pipeline
@@ -71,16 +84,31 @@ def emulate(
     return list(out) if isinstance(out, tuple) else [out]
 
 
+def kernel_steps(arch: str) -> list[Any]:
+    """The ``nvvm`` stage's steps after ``tw-gpu-map`` but for the target attachment and the
+    lowering to NVVM (outlining, shared memory, tensor cores...): the kernels the GPU gets."""
+    skip = {str(lowering.attach_target(arch)), str(lowering.LOWER_KERNELS)}
+    return [s for s in lowering.lower_to_nvvm(arch) if s is not lowering.GPU_MAP and str(s) not in skip]
+
+
 def emulate_mlir(
-    text: str, arrays: Sequence[np.ndarray], *, entry: str = "main", sequential: bool = False, timeout: float = 2.0
+    text: str,
+    arrays: Sequence[np.ndarray],
+    *,
+    entry: str = "main",
+    passes: Sequence[str] = (),
+    sequential: bool = False,
+    timeout: float = 2.0,
 ) -> None:
     """Run the function ``entry`` of an MLIR module (GPU-mapped: ``gpu.launch`` in host
     functions, or outlined: ``gpu.module`` + ``gpu.launch_func``) on ``arrays``, one per
-    memref argument, in place."""
+    memref argument, in place; ``passes`` run first (e.g. ``func.func(convert-vector-to-gpu)``)."""
     context = new_context()
     module = parse_module(text, "<emulated>", context)
+    if passes:
+        pipeline.run_pipeline(module, list(passes), "<emulated>", "the test's passes")
     if find_ops(module.operation, "gpu.launch"):
-        pipeline.run_pipeline(module, list(lowering.GPU_OUTLINE), "<emulated>", "outlining")
+        pipeline.run_pipeline(module, kernel_steps("sm_80"), "<emulated>", "outlining")
     with context:
         for fn in module.body.operations:
             if fn.operation.name == "func.func" and ir.StringAttr(fn.operation.attributes["sym_name"]).value == entry:
@@ -319,6 +347,8 @@ class EmulatedProgram:
         self._register("tw_emu_shuffle", ctypes.CFUNCTYPE(i64, i64, i32, i32, i32), self._shuffle)
         self._register("tw_emu_shuffle_valid", ctypes.CFUNCTYPE(i32, i32, i32, i32), self._shuffle_valid)
         self._register("tw_emu_reduce", ctypes.CFUNCTYPE(i64, i64, i32, i32, i32, i32), self._subgroup_reduce)
+        self._register("tw_emu_mma", ctypes.CFUNCTYPE(None, *[i64] * 4, *[i32] * 5), self._mma)
+        self._register("tw_emu_ldmatrix", ctypes.CFUNCTYPE(None, i64, i64, i32, i32, i32), self._ldmatrix)
         launchers = []
         for index, (name, arg_types, sync) in enumerate(kernels):
             launchers.append(_Launcher(self, name, None, sync))
@@ -336,7 +366,8 @@ class EmulatedProgram:
     def of_compilation(cls, compilation: Compilation, *, sequential: bool, timeout: float) -> EmulatedProgram:
         compilation.run_until("gpu-mapped")
         module = compilation.module
-        pipeline.run_pipeline(module, list(lowering.GPU_OUTLINE), compilation.filename, "outlining")
+        steps = kernel_steps(compilation.options.arch)
+        pipeline.run_pipeline(module, steps, compilation.filename, "outlining")
         program = cls(module, compilation.context, sequential=sequential, timeout=timeout)
         program.function = CpuFunction(program.engine, compilation.options.entry, compilation.signature, program)
         return program
@@ -393,6 +424,51 @@ class EmulatedProgram:
     def _shuffle_valid(self, offset: int, width: int, mode: int) -> int:
         return int(_shuffle_source(self.local.linear % WARP, offset, width, SHUFFLE_MODES[mode])[1])
 
+    def _warp_round(self, value: Any) -> dict[Any, Any] | None:
+        """A whole-warp exchange (``.sync.aligned`` ops: all 32 lanes take part)."""
+        block = self.local.block
+        if block is not None and self._warp_lanes() != WARP:
+            raise EmulationError(f"a warp-level op in a warp of {self._warp_lanes()} lanes (32 needed)")
+        return self._exchange(value, WARP)
+
+    def _mma(self, a: int, b: int, c: int, d: int, m: int, n: int, k: int, element: int, accumulator: int) -> None:
+        try:
+            lane = self.local.linear % WARP
+            layout = mma_layout(m, n, k, MMA_TYPES[element])
+            dtypes = (_MMA_DTYPES[MMA_TYPES[element]], _MMA_DTYPES[MMA_TYPES[accumulator]])
+            a_frag, b_frag, c_frag = (
+                _read(address, rc.shape[1], dtype)
+                for address, rc, dtype in zip((a, b, c), layout, (dtypes[0], dtypes[0], dtypes[1]), strict=True)
+            )
+            values = self._warp_round((a_frag, b_frag, c_frag))
+            if values is None:
+                return
+            if "d" not in values:  # the first lane back computes the warp's product
+                values["d"] = _warp_mma(values, layout, (m, n, k), MMA_TYPES[element], dtypes[1])
+            rc = layout[2][lane]
+            _write(d, values["d"][rc[:, 0], rc[:, 1]].astype(dtypes[1]))
+        except BaseException as exc:  # noqa: BLE001
+            self.failure.set(exc)
+
+    def _ldmatrix(self, row: int, out: int, tiles: int, transpose: int, element_bytes: int) -> None:
+        try:
+            if element_bytes != 2:
+                raise EmulationError(f"ldmatrix of {8 * element_bytes}-bit elements (b16 only)")
+            lane = self.local.linear % WARP
+            values = self._warp_round(row)
+            if values is None:
+                return
+            fragment = []
+            for tile in range(tiles):
+                key = ("tile", tile)
+                if key not in values:
+                    values[key] = np.stack([_read(values[8 * tile + r], 8, np.uint16) for r in range(8)])
+                matrix = values[key].T if transpose else values[key]
+                fragment += list(matrix[lane // 4, 2 * (lane % 4) : 2 * (lane % 4) + 2])
+            _write(out, np.array(fragment, np.uint16))
+        except BaseException as exc:  # noqa: BLE001
+            self.failure.set(exc)
+
     def _subgroup_reduce(self, bits: int, kind: int, dtype: int, cluster: int, stride: int) -> int:
         try:
             values = self._exchange(bits, self._warp_lanes() if self.local.block else WARP)
@@ -408,3 +484,57 @@ class EmulatedProgram:
         except BaseException as exc:  # noqa: BLE001
             self.failure.set(exc)
             return 0
+
+
+_MMA_DTYPES = {"f16": np.float16, "bf16": ml_dtypes.bfloat16, "tf32": np.float32, "f32": np.float32}
+
+
+def _read(address: int, count: int, dtype: Any) -> np.ndarray:
+    size = np.dtype(dtype).itemsize
+    return np.frombuffer(ctypes.string_at(address, count * size), dtype=dtype).copy()
+
+
+def _write(address: int, values: np.ndarray) -> None:
+    data = np.ascontiguousarray(values).tobytes()
+    ctypes.memmove(address, data, len(data))
+
+
+def mma_layout(m: int, n: int, k: int, element: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column) of every element of the A (m x k), B (k x n) and C/D (m x n) fragments of each
+    lane of an ``mma.sync`` (arrays of shape (32, fragment length, 2)), as the PTX ISA lays them
+    out (element e of a fragment is ``vector<R x C>`` element (e // C, e % C)): group g = lane / 4,
+    t = lane % 4."""
+    a, b, c = [], [], []
+    for lane in range(WARP):
+        g, t = divmod(lane, 4)
+        c.append([(g + 8 * r, 2 * t + h) for r in range(2) for h in range(2)])
+        if element in ("f16", "bf16") and (m, n, k) == (16, 8, 16):
+            a.append([(g + 8 * (r % 2), 2 * t + h + 8 * (r // 2)) for r in range(4) for h in range(2)])
+            b.append([(2 * t + h + 8 * r, g) for r in range(2) for h in range(2)])
+        elif element in ("f16", "bf16") and (m, n, k) == (16, 8, 8):
+            a.append([(g + 8 * r, 2 * t + h) for r in range(2) for h in range(2)])
+            b.append([(2 * t + h, g) for h in range(2)])
+        elif element == "tf32" and (m, n, k) == (16, 8, 8):
+            a.append([(g + 8 * (r % 2), t + 4 * (r // 2)) for r in range(4)])
+            b.append([(t + 4 * r, g) for r in range(2)])
+        elif element == "tf32" and (m, n, k) == (16, 8, 4):
+            a.append([(g + 8 * r, t) for r in range(2)])
+            b.append([(t, g)])
+        else:
+            raise EmulationError(f"mma.sync m{m}n{n}k{k} with {element} operands is not emulated")
+    return np.array(a), np.array(b), np.array(c)
+
+
+def _warp_mma(
+    values: dict[Any, Any], layout: tuple[np.ndarray, ...], shape: tuple[int, int, int], element: str, out: Any
+) -> np.ndarray:
+    """D = A @ B + C of the warp, gathered from its lanes' fragments (products exact, sums in f64,
+    rounded once to the accumulator type; tf32 operands keep 10 mantissa bits)."""
+    m, n, k = shape
+    matrices = [np.zeros((m, k)), np.zeros((k, n)), np.zeros((m, n))]
+    for lane in range(WARP):
+        for matrix, rc, fragment in zip(matrices, layout, values[lane], strict=True):
+            if element == "tf32" and matrix is not matrices[2]:
+                fragment = (fragment.view(np.uint32) & np.uint32(0xFFFFE000)).view(np.float32)
+            matrix[rc[lane][:, 0], rc[lane][:, 1]] = fragment.astype(np.float64)
+    return (matrices[0] @ matrices[1] + matrices[2]).astype(out)

@@ -16,7 +16,7 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 from mlir import ir
-from mlir.dialects import arith, func, memref
+from mlir.dialects import arith, func, memref, vector
 
 from tilewright.mlir_env import find_ops, parse_module
 
@@ -26,6 +26,8 @@ _ID_OPS = {"gpu.block_id": 0, "gpu.thread_id": 3, "gpu.grid_dim": 6, "gpu.block_
 _DIM = {"x": 0, "y": 1, "z": 2}
 _LINEAR = 12  # the kernel function's argument after the 12 ids and sizes: the linear thread id
 SHUFFLE_MODES = ("xor", "up", "down", "idx")
+# Element types of mma.sync operands, by code (tf32: f32 in memory, 10 mantissa bits used).
+MMA_TYPES = ("f16", "bf16", "tf32", "f32")
 # Element types a shuffle or reduction carries (as the bits of an i64), by code.
 DTYPES: tuple[tuple[str, Any], ...] = (
     ("f16", np.float16),
@@ -145,6 +147,8 @@ def _declare_callbacks(ip: ir.InsertionPoint) -> None:
     _declare("tw_emu_shuffle", [i64, i32, i32, i32], [i64], ip)
     _declare("tw_emu_shuffle_valid", [i32, i32, i32], [i32], ip)
     _declare("tw_emu_reduce", [i64, i32, i32, i32, i32], [i64], ip)
+    _declare("tw_emu_mma", [i64] * 4 + [i32] * 5, [], ip)
+    _declare("tw_emu_ldmatrix", [i64, i64, i32, i32, i32], [], ip)
 
 
 def _replace_launches(
@@ -204,7 +208,7 @@ def _kernel_function(kernel: ir.Operation, index: int, ip: ir.InsertionPoint) ->
     ids = args[len(inputs) :]
     sync = False
     shared = 0
-    kernel_ops = ("memref.alloc", "memref.alloca")
+    kernel_ops = ("memref.alloc", "memref.alloca", "nvgpu.mma.sync", "nvgpu.ldmatrix")
     for op in find_ops(fn.operation, lambda o: o.name.startswith("gpu.") or o.name in kernel_ops):
         name = op.name
         if name in _ID_OPS:
@@ -234,6 +238,12 @@ def _kernel_function(kernel: ir.Operation, index: int, ip: ir.InsertionPoint) ->
         elif name == "gpu.subgroup_reduce":
             sync = True
             _reduce_call(op)
+        elif name == "nvgpu.mma.sync":
+            sync = True
+            _mma_call(op, entry)
+        elif name == "nvgpu.ldmatrix":
+            sync = True
+            _ldmatrix_call(op, entry)
         elif name == "gpu.return":
             with ir.InsertionPoint(op), op.location:
                 func.ReturnOp([])
@@ -354,3 +364,86 @@ def _strip_memory_spaces(text: str) -> str:
         inner = text[start_at + len("memref<") : j]
         out.append(text[i:start_at] + "memref<" + spaces.sub("", inner) + ">")
         i = j + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensor cores: a warp's nvgpu.mma.sync / nvgpu.ldmatrix, its lanes' fragments through memory.
+
+
+def _element_code(t: ir.Type, tf32: bool = False) -> int:
+    name = "tf32" if tf32 and str(t) == "f32" else str(t)
+    return MMA_TYPES.index(name)
+
+
+def _address(buffer: ir.Value) -> ir.Value:
+    pointer = memref.ExtractAlignedPointerAsIndexOp(buffer).result
+    return arith.IndexCastOp(ir.IntegerType.get_signless(64), pointer).result
+
+
+def _fragment_buffer(t: ir.Type, entry: ir.Block) -> tuple[ir.Value, ir.VectorType]:
+    """A per-thread buffer (allocated once, at the kernel's entry) for a fragment of type ``t``."""
+    vt = ir.VectorType(t)
+    count = 1
+    for size in vt.shape:
+        count *= size
+    with ir.InsertionPoint.at_block_begin(entry):
+        buffer = memref.AllocaOp(ir.MemRefType.get([count], vt.element_type), [], []).result
+    return buffer, ir.VectorType.get([count], vt.element_type)
+
+
+def _spill(value: ir.Value, entry: ir.Block) -> ir.Value:
+    """``value`` (a fragment vector) stored into its buffer; returns the buffer's address."""
+    buffer, flat = _fragment_buffer(value.type, entry)
+    zero = arith.ConstantOp(ir.IndexType.get(), 0).result
+    vector.StoreOp(vector.ShapeCastOp(flat, value).result, buffer, [zero])
+    return _address(buffer)
+
+
+def _reload(buffer: ir.Value, flat: ir.VectorType, t: ir.Type) -> ir.Value:
+    zero = arith.ConstantOp(ir.IndexType.get(), 0).result
+    return vector.ShapeCastOp(t, vector.LoadOp(flat, buffer, [zero]).result).result
+
+
+def _mma_call(op: ir.Operation, entry: ir.Block) -> None:
+    """``nvgpu.mma.sync`` -> the lanes' A, B, C fragments to ``tw_emu_mma``, D back."""
+    a, b, c = op.operands[:3]
+    m, n, k = (int(v) for v in ir.ArrayAttr(op.attributes["mmaShape"]))
+    tf32 = "tf32Enabled" in op.attributes
+    element = ir.VectorType(a.type).element_type
+    accumulator = ir.VectorType(c.type).element_type
+    with ir.InsertionPoint(op), op.location:
+        addresses = [_spill(v, entry) for v in (a, b, c)]
+        d_buffer, flat = _fragment_buffer(op.results[0].type, entry)
+        codes = [_constant_i32(v) for v in (m, n, k, _element_code(element, tf32), _element_code(accumulator))]
+        func.CallOp([], "tw_emu_mma", [*addresses, _address(d_buffer), *codes])
+        op.results[0].replace_all_uses_with(_reload(d_buffer, flat, op.results[0].type))
+    op.erase()
+
+
+def _ldmatrix_call(op: ir.Operation, entry: ir.Block) -> None:
+    """``nvgpu.ldmatrix`` -> each lane's row address to ``tw_emu_ldmatrix``, its fragment back."""
+    source, *indices = op.operands
+    i64, index_type = ir.IntegerType.get_signless(64), ir.IndexType.get()
+    source_type = ir.MemRefType(source.type)
+    element_bytes = max(_width(source_type.element_type) // 8, 1)
+    with ir.InsertionPoint(op), op.location:
+        metadata = memref.ExtractStridedMetadataOp(source).results
+        rank = source_type.rank
+        offset, strides = metadata[1], list(metadata[2 + rank :])
+        linear = offset
+        for index, stride in zip(indices, strides, strict=True):
+            linear = arith.AddIOp(linear, arith.MulIOp(index, stride).result).result
+        size = arith.ConstantOp(index_type, element_bytes).result
+        base = memref.ExtractAlignedPointerAsIndexOp(source).result
+        row = arith.AddIOp(base, arith.MulIOp(linear, size).result).result
+        buffer, flat = _fragment_buffer(op.results[0].type, entry)
+        tiles = int(ir.IntegerAttr(op.attributes["numTiles"]).value)
+        transpose = int(ir.BoolAttr(op.attributes["transpose"]).value)
+        consts = [_constant_i32(v) for v in (tiles, transpose, element_bytes)]
+        func.CallOp([], "tw_emu_ldmatrix", [arith.IndexCastOp(i64, row).result, _address(buffer), *consts])
+        op.results[0].replace_all_uses_with(_reload(buffer, flat, op.results[0].type))
+    op.erase()
+
+
+def _width(t: ir.Type) -> int:
+    return int(re.sub(r"\D", "", str(t)) or 64)

@@ -7,11 +7,14 @@ divergent barrier is an error; and the library's matmul and softmax at odd sizes
 from __future__ import annotations
 
 import jax
+import ml_dtypes
 import numpy as np
 from gpu_emulator import EmulationError, emulate, emulate_mlir
 
 import pytest
 from conftest import assert_matches_jax, stablehlo_of
+from tilewright import pipeline
+from tilewright.mlir_env import new_context, parse_module
 
 # Each block reverses its 128 elements through workgroup memory: thread t writes element t
 # and, after the barrier, reads element 127 - t, which another thread wrote.
@@ -242,3 +245,106 @@ def test_library_kernels_match_jax(name, rng):
     args = [rng.standard_normal(s).astype(np.float32) for s in shapes]
     (out,) = emulate(stablehlo_of(fn, *args), args)
     assert_matches_jax(out, fn, *args, rtol=1e-4, atol=1e-4)
+
+
+def _mma_kernel(element: str, k: int, b_transposed: bool, shared: bool) -> str:
+    """One warp computes D (16x8, f32) = A (16xk) B + C with a ``vector.contract`` that upstream's
+    ``convert-vector-to-gpu{use-nvgpu=true}`` turns into ``nvgpu.mma.sync`` and lane-indexed loads
+    (or ``nvgpu.ldmatrix`` from shared memory): the fragment layouts are upstream's, not the
+    emulator's. B is n x k, or k x n when ``b_transposed``."""
+    b_shape = (k, 8) if b_transposed else (8, k)
+    b_map = "(d2, d1)" if b_transposed else "(d1, d2)"
+    space = ", #gpu.address_space<workgroup>"
+    lines = []
+    operands = {}
+    for name, (rows, cols) in (("a", (16, k)), ("b", b_shape)):
+        global_type = f"memref<{rows}x{cols}x{element}>"
+        if not shared:
+            operands[name] = (f"%{name}", global_type)
+            continue
+        local = f"memref<{rows}x{cols}x{element}{space}>"
+        operands[name] = (f"%s{name}", local)
+        lines += [
+            f"%s{name} = memref.alloc() : {local}",
+            f"%cols_{name} = arith.constant {cols} : index",
+            f"%rows_{name} = arith.constant {rows} : index",
+            f"%in_{name} = arith.cmpi ult, %tx, %cols_{name} : index",
+            f"scf.if %in_{name} {{",
+            f"  scf.for %r = %c0 to %rows_{name} step %c1 {{",
+            f"    %v = memref.load %{name}[%r, %tx] : {global_type}",
+            f"    memref.store %v, %s{name}[%r, %tx] : {local}",
+            "  }",
+            "}",
+        ]
+    if shared:
+        lines.append("gpu.barrier")
+    (a_ref, a_type), (b_ref, b_type) = operands["a"], operands["b"]
+    a_vec, b_vec = f"vector<16x{k}x{element}>", f"vector<{b_shape[0]}x{b_shape[1]}x{element}>"
+    body = "\n    ".join(lines)
+    return f"""
+func.func @main(%a: memref<16x{k}x{element}>, %b: memref<{b_shape[0]}x{b_shape[1]}x{element}>,
+                %c: memref<16x8xf32>, %d: memref<16x8xf32>) {{
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {{
+    %c0 = arith.constant 0 : index
+    {body}
+    %z = arith.constant 0.0 : {element}
+    %f0 = arith.constant 0.0 : f32
+    %A = vector.transfer_read {a_ref}[%c0, %c0], %z {{in_bounds = [true, true]}} : {a_type}, {a_vec}
+    %B = vector.transfer_read {b_ref}[%c0, %c0], %z {{in_bounds = [true, true]}} : {b_type}, {b_vec}
+    %C = vector.transfer_read %c[%c0, %c0], %f0 {{in_bounds = [true, true]}} : memref<16x8xf32>, vector<16x8xf32>
+    %D = vector.contract {{indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>,
+                                           affine_map<(d0, d1, d2) -> {b_map}>,
+                                           affine_map<(d0, d1, d2) -> (d0, d1)>],
+                          iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}}
+         %A, %B, %C : {a_vec}, {b_vec} into vector<16x8xf32>
+    vector.transfer_write %D, %d[%c0, %c0] {{in_bounds = [true, true]}} : vector<16x8xf32>, memref<16x8xf32>
+    gpu.terminator
+  }}
+  return
+}}
+"""
+
+
+def _to_mma(text: str, tf32: bool) -> str:
+    """Upstream's conversion of the contract to mma.sync (tf32: the op marked tf32Enabled, which
+    the conversion leaves to the user)."""
+    context = new_context()
+    module = parse_module(text, "<mma>", context)
+    pipeline.run_pipeline(module, ["func.func(convert-vector-to-gpu{use-nvgpu=true})", "canonicalize"], "<mma>", "mma")
+    converted = str(module)
+    assert "nvgpu.mma.sync" in converted
+    return converted.replace("{mmaShape = [16, 8, 8]}", "{mmaShape = [16, 8, 8], tf32Enabled}") if tf32 else converted
+
+
+# bf16 shares f16's layouts; upstream's conversion fails on its operand reads (transfer_read).
+MMA_CASES = {
+    "f16_lane_loads": ("f16", 16, False, False),
+    "f16_ldmatrix": ("f16", 16, False, True),
+    "f16_ldmatrix_transposed": ("f16", 16, True, True),
+    "tf32_lane_loads": ("f32", 8, False, False),
+}
+
+
+def _tf32(x: np.ndarray) -> np.ndarray:
+    return (x.view(np.uint32) & np.uint32(0xFFFFE000)).view(np.float32)
+
+
+@pytest.mark.parametrize("case", sorted(MMA_CASES))
+def test_mma_sync_fragments_match_numpy(case, rng):
+    element, k, b_transposed, shared = MMA_CASES[case]
+    text = _to_mma(_mma_kernel(element, k, b_transposed, shared), tf32=element == "f32")
+    if shared:
+        assert "nvgpu.ldmatrix" in text and ("transpose = true" in text) == b_transposed
+    dtype = {"f16": np.float16, "bf16": ml_dtypes.bfloat16, "f32": np.float32}[element]
+    a = rng.standard_normal((16, k)).astype(dtype)
+    b = rng.standard_normal((k, 8) if b_transposed else (8, k)).astype(dtype)
+    c = rng.standard_normal((16, 8)).astype(np.float32)
+    d = np.zeros((16, 8), np.float32)
+    emulate_mlir(text, [a, b, c, d])
+    if element == "f32":
+        a, b = _tf32(a), _tf32(b)
+    expected = a.astype(np.float64) @ (b if b_transposed else b.T).astype(np.float64) + c
+    np.testing.assert_allclose(d, expected, rtol=1e-6, atol=1e-6)
