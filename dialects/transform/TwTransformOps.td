@@ -47,5 +47,6 @@ def FuseConsumerOp : Op<Transform_Dialect, "tw.fuse_consumer",
 include "dialects/transform/TwAttentionTransformOps.td"
 include "dialects/transform/TwRaiseAttention.td"
 include "dialects/transform/TwMathTransformOps.td"
+include "dialects/transform/TwGpuTransformOps.td"
 
 #endif // TILEWRIGHT_DIALECT_TRANSFORM_OPS

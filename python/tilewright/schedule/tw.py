@@ -94,3 +94,17 @@ class TwOps(Handle):
         """
         s = self.schedule
         return s._build_one(tw_ops().RaiseAttentionOp, s._any_op(), self.value)
+
+    def rewrite_matmul_as_wgmma(self) -> None:
+        """``transform.tw.rewrite_matmul_as_wgmma``: each ``linalg.matmul`` on memrefs inside a GPU
+        kernel, executed by one warpgroup (128 threads), becomes Hopper's ``wgmma.mma_async``
+        (``--gpu-arch sm_90a``).
+
+        After bufferization and the GPU mapping: M a multiple of 64, N a multiple of 8 up to 256, K
+        a multiple of 16, f16 or bf16 A and B (global or workgroup memory), f32 C. The 128 threads
+        stage A and B in shared memory as the PTX ISA's K-major core matrices (a 2-D memref cannot
+        describe that layout), then issue one wgmma per 64 rows and 16 of K on 64-bit matrix
+        descriptors, with C's fragments loaded and stored in the ISA's register layout. Anything else
+        is a silenceable failure naming the op. Consumes this handle.
+        """
+        self.schedule._create(tw_ops().RewriteMatmulAsWgmmaOp, self.value)
