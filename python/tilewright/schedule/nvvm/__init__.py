@@ -9,6 +9,7 @@ Each top-level linalg op goes to the first entry of :data:`OP_SCHEDULES` that ta
 module per kind of op, Triton-style: a new schedule is one more row):
 
 ======================  =====================================================
+:mod:`.attention`       attention chains raised to ``tw.attention``: one flash kernel
 :mod:`.tensorcore`      f16/bf16 matmul / batch matmul (f32 accumulation), ``mma.sync``
 :mod:`.matmul`          matmul / batch matmul, SIMT tiles
 :mod:`.elementwise`     any op with a parallel loop: one thread per output element
@@ -27,6 +28,7 @@ from mlir import ir
 
 from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
+from tilewright.schedule.nvvm.attention import GpuFlashSchedule, plan_attention, raised_fills, schedule_raised
 from tilewright.schedule.nvvm.elementwise import ELEMENTWISE_BLOCK, ElementwiseSchedule, elementwise_tilings
 from tilewright.schedule.nvvm.matmul import CONTRACTIONS, SimtMatmulSchedule, matmul_tilings
 from tilewright.schedule.nvvm.tensorcore import MmaSyncMatmulSchedule
@@ -93,7 +95,8 @@ class GpuOpSchedule(Protocol):
 
 
 # First match wins: the specific schedules first, the one-thread-per-element fallback last.
-OP_SCHEDULES: list[GpuOpSchedule] = [MmaSyncMatmulSchedule(), SimtMatmulSchedule(), ElementwiseSchedule()]
+GPU_FLASH = GpuFlashSchedule()
+OP_SCHEDULES: list[GpuOpSchedule] = [GPU_FLASH, MmaSyncMatmulSchedule(), SimtMatmulSchedule(), ElementwiseSchedule()]
 
 
 def _fused_fills(ops: list[LinalgOpInfo], top: dict[int, ir.Operation]) -> dict[int, int]:
@@ -134,8 +137,9 @@ def nvvm_schedule(
     top = _top_level_ops(payload)
     ops = [op for op in info.ops if op.index in top]
     fills = _fused_fills(ops, top)
-    fused = set(fills.values())
+    fused = set(fills.values()) | plan_attention(payload, top, GPU_FLASH) | raised_fills(payload)
     s = Schedule(name, context=payload.context)
+    raised = schedule_raised(s, payload, len(info.ops))
     plans: list[tuple[GpuOp, GpuOpSchedule]] = []
     for op in ops:
         if op.index in fused:
@@ -149,7 +153,7 @@ def nvvm_schedule(
     for gpu_op, entry in plans:
         if gpu_op.info.index not in fused:
             entry.apply(gpu_op)
-    return s if plans else None
+    return s if plans or raised else None
 
 
 class NvvmDefaultSchedule(ScheduleSource):

@@ -24,6 +24,7 @@ from tilewright.pipeline import NamedPipeline, PipelineOption, PythonPass, Step
 from tilewright.target.nvvm import DEFAULT_ARCH, GPU_ARCHS
 from tilewright.target.nvvm.mapping import VIEWS, check_host_side, gpu_map_pass, payload_filename
 from tilewright.target.nvvm.memory import workgroup_memory
+from tilewright.target.nvvm.private import private_memory_pass
 from tilewright.target.nvvm.tensorcore import hoist_pass, tensor_core_pass
 
 PTX_FEATURE = "+ptx80"
@@ -174,6 +175,8 @@ GPU_OUTLINE: tuple[Step, ...] = (
     PythonPass("tw-gpu-container", container_pass),
     # Before outlining: the launches' loops still see their constant bounds and indices.
     PythonPass("tw-hoist-accumulators", hoist_pass),
+    # A thread's own temporaries (flash attention's row state) -> allocas, not device malloc.
+    PythonPass("tw-private-memory", private_memory_pass),
     "gpu-kernel-outlining,canonicalize,cse",
     PythonPass("tw-merge-kernel-modules", merge_kernel_modules),
     # Workgroup buffers (memref.alloc in #gpu.address_space<workgroup>) -> shared-memory globals.

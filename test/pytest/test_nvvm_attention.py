@@ -1,0 +1,116 @@
+"""Flash attention on the NVVM target (:mod:`tilewright.schedule.nvvm.attention`): the attention
+chain JAX exports compiles to ONE kernel (no ``seq x seq`` scores in global memory) that
+``ptxas`` accepts for sm_80 and sm_90 with no spills and no device heap; run through the GPU
+emulator, it matches a float64 reference at odd sizes (f32, and f16 with f32 accumulation).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import pytest
+from conftest import stablehlo_of
+from tilewright import extension
+from tilewright.compiler import CompileOptions, start
+from tilewright.ingress.formats import as_source
+from tilewright.target.nvvm import toolkit
+
+pytestmark = pytest.mark.skipif(not extension.available(), reason="tw.attention needs the C++ extension")
+
+
+def _attention(q, k, v, causal: bool = False):
+    """Attention as models write it for f16/bf16: scores and output accumulated in f32
+    (``preferred_element_type``), the probabilities rounded to V's type before P·V."""
+    s = jnp.einsum("bhqd,bhkd->bhqk", q, k, preferred_element_type=jnp.float32) / math.sqrt(q.shape[-1])
+    if causal:
+        n = q.shape[-2]
+        s = jnp.where(jnp.tril(jnp.ones((n, n), bool)), s, jnp.float32(-0.7 * float(jnp.finfo(jnp.float32).max)))
+    p = jax.nn.softmax(s, axis=-1).astype(v.dtype)
+    return jnp.einsum("bhqk,bhkd->bhqd", p, v, preferred_element_type=jnp.float32)
+
+
+def _reference(q, k, v, causal: bool) -> np.ndarray:
+    q, k, v = (np.asarray(x, np.float64) for x in (q, k, v))
+    s = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
+    if causal:
+        n = s.shape[-1]
+        s = np.where(np.tril(np.ones((n, n), bool)), s, -np.inf)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    return (p / p.sum(-1, keepdims=True)) @ v
+
+
+def _source(shape: tuple[int, ...], dtype, causal: bool) -> str:
+    spec = jax.ShapeDtypeStruct(shape, dtype)
+    return stablehlo_of(lambda q, k, v: _attention(q, k, v, causal), spec, spec, spec)
+
+
+def _ptx(source: str, arch: str) -> str:
+    compilation = start(as_source(source), CompileOptions(target="nvvm", gpu_arch=arch))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # a one-thread launch would warn
+        ptx = compilation.run_until("ptx")
+    assert isinstance(ptx, str)
+    return ptx
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+@pytest.mark.parametrize(
+    ("shape", "dtype", "causal"),
+    [((4, 16, 4096, 64), "float16", False), ((4, 16, 4096, 64), "bfloat16", True), ((1, 2, 97, 64), "float32", False)],
+)
+def test_one_kernel_that_ptxas_accepts_without_spills(shape, dtype, causal, arch, tmp_path):
+    ptx = _ptx(_source(shape, dtype, causal), arch)
+    assert re.findall(r"\.entry (\w+)\(", ptx) == ["main_kernel"]  # the whole attention: one kernel
+    assert "malloc" not in ptx  # the thread's state is private memory, not the device heap
+    path = tmp_path / "kernels.ptx"
+    path.write_text(ptx)
+    proc = subprocess.run(
+        [toolkit.ptxas(), f"-arch={arch}", "-v", str(path), "-o", str(tmp_path / "k.cubin")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "0 bytes spill stores, 0 bytes spill loads" in proc.stderr, proc.stderr
+
+
+def _emulate(source: str, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """The GPU emulator of ``gpu_emulator`` (threads of a block concurrent); until it has landed,
+    the sequential launch emulation of ``test_nvvm_emulated`` (faithful here: the kernel's threads
+    share no memory and meet at no barrier)."""
+    try:
+        from gpu_emulator import emulate
+    except ImportError:
+        from test_nvvm_emulated import _emulate as sequential
+
+        function = sequential(start(as_source(source), CompileOptions(target="nvvm")))
+        out = function(*inputs)
+        return list(out) if isinstance(out, tuple) else [out]
+    return emulate(source, inputs)
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "causal"),
+    [
+        ((1, 2, 97, 64), np.float32, False),
+        ((1, 2, 97, 64), np.float16, False),
+        ((1, 1, 130, 64), np.float32, True),
+        ((1, 1, 130, 64), np.float16, True),
+    ],
+)
+def test_emulated_matches_float64(shape, dtype, causal, rng):
+    args = [rng.standard_normal(shape).astype(dtype) for _ in range(3)]
+    source = _source(shape, dtype, causal)
+    (got,) = _emulate(source, args)
+    expected = _reference(*args, causal)
+    xla = np.asarray(jax.jit(lambda q, k, v: _attention(q, k, v, causal))(*args), np.float64)
+    # f32: tight; f16: no worse than XLA's own error against float64 (P is rounded to f16 there).
+    tolerance = 1e-5 if dtype == np.float32 else 2 * np.abs(xla - expected).max() + 1e-6
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got.astype(np.float64), expected, atol=tolerance, rtol=0)
