@@ -14,6 +14,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 import numpy as np
+from gpu_emulator import emulate
 
 import pytest
 from conftest import stablehlo_of
@@ -80,21 +81,6 @@ def test_one_kernel_that_ptxas_accepts_without_spills(shape, dtype, causal, arch
     assert "0 bytes spill stores, 0 bytes spill loads" in proc.stderr, proc.stderr
 
 
-def _emulate(source: str, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """The GPU emulator of ``gpu_emulator`` (threads of a block concurrent); until it has landed,
-    the sequential launch emulation of ``test_nvvm_emulated`` (faithful here: the kernel's threads
-    share no memory and meet at no barrier)."""
-    try:
-        from gpu_emulator import emulate
-    except ImportError:
-        from test_nvvm_emulated import _emulate as sequential
-
-        function = sequential(start(as_source(source), CompileOptions(target="nvvm")))
-        out = function(*inputs)
-        return list(out) if isinstance(out, tuple) else [out]
-    return emulate(source, inputs)
-
-
 @pytest.mark.parametrize(
     ("shape", "dtype", "causal"),
     [
@@ -107,7 +93,7 @@ def _emulate(source: str, inputs: list[np.ndarray]) -> list[np.ndarray]:
 def test_emulated_matches_float64(shape, dtype, causal, rng):
     args = [rng.standard_normal(shape).astype(dtype) for _ in range(3)]
     source = _source(shape, dtype, causal)
-    (got,) = _emulate(source, args)
+    (got,) = emulate(source, args)
     expected = _reference(*args, causal)
     xla = np.asarray(jax.jit(lambda q, k, v: _attention(q, k, v, causal))(*args), np.float64)
     # f32: tight; f16: no worse than XLA's own error against float64 (P is rounded to f16 there).
