@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from mlir import ir
 
+from tilewright.target.nvvm.mapping import VIEWS
+
 # Larger buffers stay on the heap (a thread's stack is small; a schedule should not make them).
 MAX_PRIVATE_BYTES = 16 * 1024
 
@@ -170,12 +172,9 @@ def _escapes(value: ir.Value) -> bool:
         owner = use.owner.operation
         if owner.name in ("scf.yield", "func.return", "gpu.return", "bufferization.dealloc"):
             return True
-        if owner.name.startswith("memref.") and owner.name in _VIEWS and _escapes(owner.results[0]):
+        if owner.name in VIEWS and _escapes(owner.results[0]):
             return True
     return False
-
-
-_VIEWS = ("memref.subview", "memref.expand_shape", "memref.collapse_shape", "memref.cast", "memref.reinterpret_cast")
 
 
 def private_memory_pass(op: ir.Operation, pass_: object) -> None:
