@@ -35,6 +35,7 @@ thread does anything after it.
 from __future__ import annotations
 
 import ctypes
+import functools
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -142,14 +143,16 @@ class _Failure:
 
 class _Block:
     """One block's synchronisation: its barrier, its warps' exchanges, the threads that have
-    returned from the kernel (one condition variable for all)."""
+    returned from the kernel: one lock, a condition for the block and one per warp (an exchange
+    wakes its warp's lanes only)."""
 
     def __init__(self, threads: int, failure: _Failure, timeout: float, kernel: str) -> None:
         self.threads = threads
         self.failure = failure
         self.timeout = timeout
         self.kernel = kernel
-        self.cond = threading.Condition()
+        lock = threading.Lock()
+        self.cond = threading.Condition(lock)
         self.arrived = 0
         self.generation = 0
         self.exited = 0
@@ -160,14 +163,17 @@ class _Block:
         self.warp_expected = [0] * warps
         self.warp_generation = [0] * warps
         self.warp_results: list[dict[int, Any]] = [{} for _ in range(warps)]
+        self.warp_conds = [threading.Condition(lock) for _ in range(warps)]
 
     def _fail(self, message: str) -> None:
         self.failure.set(EmulationError(f"kernel {self.kernel}: {message}"))
-        self.cond.notify_all()
+        for cond in (self.cond, *self.warp_conds):
+            cond.notify_all()
 
-    def _wait(self, done: Callable[[], bool], what: str) -> None:
+    def _wait(self, done: Callable[[], bool], what: str, cond: threading.Condition | None = None) -> None:
+        cond = cond or self.cond
         while not done() and self.failure.error is None:
-            if not self.cond.wait(self.timeout) and not done():
+            if not cond.wait(self.timeout) and not done():
                 self._fail(f"{what} waited {self.timeout} s: not reached by all threads (deadlock?)")
 
     def _check_barrier(self) -> None:
@@ -196,7 +202,7 @@ class _Block:
             self.warp_results[warp] = self.warp_values[warp]
             self.warp_values[warp] = {}
             self.warp_generation[warp] += 1
-            self.cond.notify_all()
+            self.warp_conds[warp].notify_all()
         elif pending and pending + self.warp_exited[warp] >= self.warp_lanes[warp]:
             self._fail(f"warp {warp}: a shuffle or reduction not reached by every lane of its mask")
 
@@ -210,7 +216,7 @@ class _Block:
             self.warp_values[warp][lane_in_warp] = value
             self.warp_expected[warp] = members
             self._check_warp(warp)
-            self._wait(lambda: self.warp_generation[warp] != generation, "warp exchange")
+            self._wait(lambda: self.warp_generation[warp] != generation, "warp exchange", self.warp_conds[warp])
             return self.warp_results[warp]
 
     def exit(self, linear: int) -> None:
@@ -436,17 +442,17 @@ class EmulatedProgram:
             lane = self.local.linear % WARP
             layout = mma_layout(m, n, k, MMA_TYPES[element])
             dtypes = (_MMA_DTYPES[MMA_TYPES[element]], _MMA_DTYPES[MMA_TYPES[accumulator]])
-            a_frag, b_frag, c_frag = (
-                _read(address, rc.shape[1], dtype)
-                for address, rc, dtype in zip((a, b, c), layout, (dtypes[0], dtypes[0], dtypes[1]), strict=True)
+            sizes = [np.dtype(dtypes[0]).itemsize] * 2 + [np.dtype(dtypes[1]).itemsize]
+            fragments = tuple(
+                ctypes.string_at(address, rc.shape[1] * size)
+                for address, rc, size in zip((a, b, c), layout, sizes, strict=True)
             )
-            values = self._warp_round((a_frag, b_frag, c_frag))
+            values = self._warp_round(fragments)
             if values is None:
                 return
             if "d" not in values:  # the first lane back computes the warp's product
-                values["d"] = _warp_mma(values, layout, (m, n, k), MMA_TYPES[element], dtypes[1])
-            rc = layout[2][lane]
-            _write(d, values["d"][rc[:, 0], rc[:, 1]].astype(dtypes[1]))
+                values["d"] = _warp_mma(values, layout, (m, n, k), MMA_TYPES[element], dtypes)
+            ctypes.memmove(d, values["d"][lane], len(values["d"][lane]))
         except BaseException as exc:  # noqa: BLE001
             self.failure.set(exc)
 
@@ -499,6 +505,7 @@ def _write(address: int, values: np.ndarray) -> None:
     ctypes.memmove(address, data, len(data))
 
 
+@functools.cache
 def mma_layout(m: int, n: int, k: int, element: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, column) of every element of the A (m x k), B (k x n) and C/D (m x n) fragments of each
     lane of an ``mma.sync`` (arrays of shape (32, fragment length, 2)), as the PTX ISA lays them
@@ -526,15 +533,19 @@ def mma_layout(m: int, n: int, k: int, element: str) -> tuple[np.ndarray, np.nda
 
 
 def _warp_mma(
-    values: dict[Any, Any], layout: tuple[np.ndarray, ...], shape: tuple[int, int, int], element: str, out: Any
-) -> np.ndarray:
+    values: dict[Any, Any], layout: tuple[np.ndarray, ...], shape: tuple[int, int, int], element: str, dtypes: Any
+) -> list[bytes]:
     """D = A @ B + C of the warp, gathered from its lanes' fragments (products exact, sums in f64,
-    rounded once to the accumulator type; tf32 operands keep 10 mantissa bits)."""
+    rounded once to the accumulator type; tf32 operands keep 10 mantissa bits); returns each
+    lane's D fragment."""
     m, n, k = shape
     matrices = [np.zeros((m, k)), np.zeros((k, n)), np.zeros((m, n))]
-    for lane in range(WARP):
-        for matrix, rc, fragment in zip(matrices, layout, values[lane], strict=True):
-            if element == "tf32" and matrix is not matrices[2]:
-                fragment = (fragment.view(np.uint32) & np.uint32(0xFFFFE000)).view(np.float32)
-            matrix[rc[lane][:, 0], rc[lane][:, 1]] = fragment.astype(np.float64)
-    return (matrices[0] @ matrices[1] + matrices[2]).astype(out)
+    for operand, (matrix, rc) in enumerate(zip(matrices, layout, strict=True)):
+        data = b"".join(values[lane][operand] for lane in range(WARP))
+        fragments = np.frombuffer(data, dtypes[0] if operand < 2 else dtypes[1]).reshape(WARP, -1)
+        if element == "tf32" and operand < 2:
+            fragments = (fragments.view(np.uint32) & np.uint32(0xFFFFE000)).view(np.float32)
+        matrix[rc[:, :, 0], rc[:, :, 1]] = fragments.astype(np.float64)
+    d = (matrices[0] @ matrices[1] + matrices[2]).astype(dtypes[1])
+    rc = layout[2]
+    return [row.tobytes() for row in d[rc[:, :, 0], rc[:, :, 1]]]

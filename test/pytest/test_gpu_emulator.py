@@ -232,19 +232,22 @@ def test_subgroup_reduce_over_the_warp_and_clusters():
 
 
 LIBRARY = {
-    "matmul": (lambda a, b: a @ b, [(97, 131), (131, 65)]),
-    "matmul_row": (lambda a, b: a @ b, [(1, 7), (7, 97)]),
-    "softmax": (lambda x: jax.nn.softmax(x, axis=-1), [(7, 1000)]),
-    "softmax_short": (lambda x: jax.nn.softmax(x, axis=-1), [(97, 7)]),
+    "matmul": (lambda a, b: a @ b, [(97, 131), (131, 65)], np.float32),
+    "matmul_row": (lambda a, b: a @ b, [(1, 7), (7, 97)], np.float32),
+    "softmax": (lambda x: jax.nn.softmax(x, axis=-1), [(7, 1000)], np.float32),
+    "softmax_short": (lambda x: jax.nn.softmax(x, axis=-1), [(97, 7)], np.float32),
+    # The tensor-core row: 32x32 block tiles of 8 warps' mma.sync, k steps of 16.
+    "matmul_f16_mma": (lambda a, b: a @ b, [(2, 64, 48), (2, 48, 32)], np.float16),
 }
 
 
 @pytest.mark.parametrize("name", sorted(LIBRARY))
 def test_library_kernels_match_jax(name, rng):
-    fn, shapes = LIBRARY[name]
-    args = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    fn, shapes, dtype = LIBRARY[name]
+    args = [rng.standard_normal(s).astype(dtype) for s in shapes]
     (out,) = emulate(stablehlo_of(fn, *args), args)
-    assert_matches_jax(out, fn, *args, rtol=1e-4, atol=1e-4)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-2  # f16: one rounding of the f32 sum apart
+    assert_matches_jax(out, fn, *args, rtol=tolerance, atol=tolerance)
 
 
 def _mma_kernel(element: str, k: int, b_transposed: bool, shared: bool) -> str:
