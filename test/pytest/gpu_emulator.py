@@ -21,6 +21,8 @@ tensor cores), then rewritten into a host program (:mod:`gpu_emulator_ir`):
 - ``nvgpu.mma.sync`` (m16n8k16 and m16n8k8 f16/bf16, m16n8k8 and m16n8k4 tf32; f32 or
   f16 accumulators) and ``nvgpu.ldmatrix`` (b16, x1/x2/x4, transposed or not) exchange the 32 lanes'
   fragments, laid out as the PTX ISA says, and compute the warp's product or loads in numpy;
+- ``nvgpu.device_async_copy`` (cp.async) copies at once, zeros past ``srcElements``; its groups
+  and waits go (tokens carried by a loop are not emulated yet);
 - workgroup memory (``#gpu.address_space<workgroup>`` / address space 3 globals, allocations and
   ``gpu.func`` workgroup attributions) becomes one host buffer per kernel, which consecutive
   blocks reuse, as a GPU reuses a multiprocessor's shared memory.
@@ -99,7 +101,7 @@ def emulate_mlir(
     entry: str = "main",
     passes: Sequence[str] = (),
     sequential: bool = False,
-    timeout: float = 2.0,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> None:
     """Run the function ``entry`` of an MLIR module (GPU-mapped: ``gpu.launch`` in host
     functions, or outlined: ``gpu.module`` + ``gpu.launch_func``) on ``arrays``, one per

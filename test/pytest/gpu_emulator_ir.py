@@ -208,7 +208,8 @@ def _kernel_function(kernel: ir.Operation, index: int, ip: ir.InsertionPoint) ->
     ids = args[len(inputs) :]
     sync = False
     shared = 0
-    kernel_ops = ("memref.alloc", "memref.alloca", "nvgpu.mma.sync", "nvgpu.ldmatrix")
+    kernel_ops = ("memref.alloc", "memref.alloca", "nvgpu.mma.sync", "nvgpu.ldmatrix", *_ASYNC_OPS)
+    async_ops: list[ir.Operation] = []
     for op in find_ops(fn.operation, lambda o: o.name.startswith("gpu.") or o.name in kernel_ops):
         name = op.name
         if name in _ID_OPS:
@@ -244,6 +245,10 @@ def _kernel_function(kernel: ir.Operation, index: int, ip: ir.InsertionPoint) ->
         elif name == "nvgpu.ldmatrix":
             sync = True
             _ldmatrix_call(op, entry)
+        elif name in _ASYNC_OPS:
+            if name == "nvgpu.device_async_copy":
+                _copy_now(op)
+            async_ops.append(op)
         elif name == "gpu.return":
             with ir.InsertionPoint(op), op.location:
                 func.ReturnOp([])
@@ -260,6 +265,10 @@ def _kernel_function(kernel: ir.Operation, index: int, ip: ir.InsertionPoint) ->
                 op.erase()
         else:
             raise EmulationError(f"the emulator does not know '{name}' (in a kernel)")
+    for op in reversed(async_ops):  # waits, then groups, then copies: their tokens' users first
+        if op.results and list(op.results[0].uses):
+            raise EmulationError(f"a cp.async token carried by {next(iter(op.results[0].uses)).owner.name}")
+        op.erase()
     return [_ctype(t) for t in inputs], sync
 
 
@@ -447,3 +456,39 @@ def _ldmatrix_call(op: ir.Operation, entry: ir.Block) -> None:
 
 def _width(t: ir.Type) -> int:
     return int(re.sub(r"\D", "", str(t)) or 64)
+
+
+# cp.async: the copy done at once (reading its destination before the wait is a race on a GPU).
+_ASYNC_OPS = ("nvgpu.device_async_copy", "nvgpu.device_async_create_group", "nvgpu.device_async_wait")
+
+
+def _copy_now(op: ir.Operation) -> None:
+    """``nvgpu.device_async_copy`` -> ``dstElements`` loads and stores along the innermost index,
+    zeros past ``srcElements``."""
+    from mlir.dialects import scf
+
+    view = op.opview
+    count = int(ir.IntegerAttr(op.attributes["dstElements"]).value)
+    index_type = ir.IndexType.get()
+    element = ir.MemRefType(view.src.type).element_type
+    with ir.InsertionPoint(op), op.location:
+        src_indices, dst_indices = list(view.srcIndices), list(view.dstIndices)
+        if isinstance(element, ir.FloatType):
+            zero = arith.ConstantOp(element, 0.0).result
+        else:
+            zero = arith.ConstantOp(element, 0).result
+        for e in range(count):
+            offset = arith.ConstantOp(index_type, e).result
+            source = [*src_indices[:-1], arith.AddIOp(src_indices[-1], offset).result]
+            target = [*dst_indices[:-1], arith.AddIOp(dst_indices[-1], offset).result]
+            if view.srcElements is None:
+                value = memref.LoadOp(view.src, source).result
+            else:
+                inside = arith.CmpIOp(arith.CmpIPredicate.ult, offset, view.srcElements).result
+                branch = scf.IfOp(inside, [element], has_else=True)
+                with ir.InsertionPoint(branch.then_block):
+                    scf.YieldOp([memref.LoadOp(view.src, source).result])
+                with ir.InsertionPoint(branch.else_block):
+                    scf.YieldOp([zero])
+                value = branch.results[0]
+            memref.StoreOp(value, view.dst, target)

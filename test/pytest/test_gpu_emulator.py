@@ -231,6 +231,47 @@ def test_subgroup_reduce_over_the_warp_and_clusters():
     np.testing.assert_array_equal(clustered, np.repeat(x.reshape(8, 8).max(1), 8))
 
 
+# cp.async: thread t copies row t into shared memory (odd rows: 3 of 4 elements, the last zero),
+# then, after the wait and the barrier, writes row 31 - t out.
+ASYNC_COPY = """
+func.func @main(%in: memref<32x4xf32>, %out: memref<32x4xf32>) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %c0 = arith.constant 0 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %c31 = arith.constant 31 : index
+    %shared = memref.alloc() : memref<32x4xf32, #gpu.address_space<workgroup>>
+    %parity = arith.remui %tx, %c2 : index
+    %odd = arith.cmpi eq, %parity, %c1 : index
+    %n = arith.select %odd, %c3, %c4 : index
+    %t = nvgpu.device_async_copy %in[%tx, %c0], %shared[%tx, %c0], 4, %n
+      : memref<32x4xf32> to memref<32x4xf32, #gpu.address_space<workgroup>>
+    %g = nvgpu.device_async_create_group %t
+    nvgpu.device_async_wait %g
+    gpu.barrier
+    %r = arith.subi %c31, %tx : index
+    %v = vector.load %shared[%r, %c0] : memref<32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+    vector.store %v, %out[%tx, %c0] : memref<32x4xf32>, vector<4xf32>
+    gpu.terminator
+  }
+  return
+}
+"""
+
+
+def test_async_copy_to_shared_memory():
+    x = np.arange(1, 129, dtype=np.float32).reshape(32, 4)
+    out = np.zeros_like(x)
+    emulate_mlir(ASYNC_COPY, [x, out])
+    expected = x.copy()
+    expected[1::2, 3] = 0.0
+    np.testing.assert_array_equal(out, expected[::-1])
+
+
 LIBRARY = {
     "matmul": (lambda a, b: a @ b, [(97, 131), (131, 65)], np.float32),
     "matmul_row": (lambda a, b: a @ b, [(1, 7), (7, 97)], np.float32),
