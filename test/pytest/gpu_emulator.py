@@ -22,7 +22,7 @@ tensor cores), then rewritten into a host program (:mod:`gpu_emulator_ir`):
   f16 accumulators) and ``nvgpu.ldmatrix`` (b16, x1/x2/x4, transposed or not) exchange the 32 lanes'
   fragments, laid out as the PTX ISA says, and compute the warp's product or loads in numpy;
 - ``nvgpu.device_async_copy`` (cp.async) copies at once, zeros past ``srcElements``; its groups
-  and waits go (tokens carried by a loop are not emulated yet);
+  and waits go, its tokens (loop-carried too) become i32 zeros;
 - workgroup memory (``#gpu.address_space<workgroup>`` / address space 3 globals, allocations and
   ``gpu.func`` workgroup attributions) becomes one host buffer per kernel, which consecutive
   blocks reuse, as a GPU reuses a multiprocessor's shared memory.

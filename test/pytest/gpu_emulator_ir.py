@@ -265,9 +265,12 @@ def _kernel_function(kernel: ir.Operation, index: int, ip: ir.InsertionPoint) ->
                 op.erase()
         else:
             raise EmulationError(f"the emulator does not know '{name}' (in a kernel)")
-    for op in reversed(async_ops):  # waits, then groups, then copies: their tokens' users first
-        if op.results and list(op.results[0].uses):
-            raise EmulationError(f"a cp.async token carried by {next(iter(op.results[0].uses)).owner.name}")
+    for op in async_ops:  # a token becomes an i32 (the type too, in the printed module: TOKEN)
+        if len(op.results):
+            with ir.InsertionPoint(op), op.location:
+                token = arith.ConstantOp(ir.IntegerType.get_signless(32), 0).result
+            op.results[0].replace_all_uses_with(token)
+    for op in reversed(async_ops):
         op.erase()
     return [_ctype(t) for t in inputs], sync
 
@@ -353,7 +356,9 @@ def _reduce_call(op: ir.Operation) -> None:
 
 
 def _strip_memory_spaces(text: str) -> str:
-    """Every memref type's workgroup/private memory space removed: on the host it is memory."""
+    """Every memref type's workgroup/private memory space removed: on the host it is memory (and
+    a cp.async token an i32)."""
+    text = text.replace(TOKEN, "i32")
     out, i = [], 0
     spaces = re.compile(r", (?:3|5|#gpu\.address_space<(?:workgroup|private)>)$")
     while True:
@@ -459,6 +464,7 @@ def _width(t: ir.Type) -> int:
 
 
 # cp.async: the copy done at once (reading its destination before the wait is a race on a GPU).
+TOKEN = "!nvgpu.device.async.token"
 _ASYNC_OPS = ("nvgpu.device_async_copy", "nvgpu.device_async_create_group", "nvgpu.device_async_wait")
 
 

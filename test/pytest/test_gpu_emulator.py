@@ -251,7 +251,13 @@ func.func @main(%in: memref<32x4xf32>, %out: memref<32x4xf32>) {
     %t = nvgpu.device_async_copy %in[%tx, %c0], %shared[%tx, %c0], 4, %n
       : memref<32x4xf32> to memref<32x4xf32, #gpu.address_space<workgroup>>
     %g = nvgpu.device_async_create_group %t
-    nvgpu.device_async_wait %g
+    // A loop carrying the group's token (as a pipelined copy loop does) waits for it.
+    %last = scf.for %i = %c0 to %c1 step %c1 iter_args(%pending = %g) -> (!nvgpu.device.async.token) {
+      nvgpu.device_async_wait %pending
+      %none = nvgpu.device_async_create_group
+      scf.yield %none : !nvgpu.device.async.token
+    }
+    nvgpu.device_async_wait %last
     gpu.barrier
     %r = arith.subi %c31, %tx : index
     %v = vector.load %shared[%r, %c0] : memref<32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
