@@ -6,6 +6,8 @@ divergent barrier is an error; and the library's matmul and softmax at odd sizes
 
 from __future__ import annotations
 
+import re
+
 import jax
 import ml_dtypes
 import numpy as np
@@ -165,6 +167,35 @@ def test_shuffle(case):
         assert valid[t] == (source is not None), (t, valid[t])
         if source is not None:
             assert out[t] == warp_base + source, (t, out[t])
+
+
+def test_shuffle_up_below_full_width_follows_the_nvvm_lowering():
+    """Upstream lowers ``gpu.shuffle up`` with clamp ``32 - width`` (``shfl.sync.up`` is valid when
+    the source lane is at least the clamp), unlike the other modes' ``width - 1``: below full width
+    no lane of the member mask gets a valid value (the documented semantics would give lane k the
+    value of lane k - offset). The emulator does what the GPU does; if upstream's lowering changes,
+    the first assertion says so."""
+    context = new_context()
+    module = parse_module(
+        """gpu.module @m {
+          gpu.func @k(%v: f32, %o: i32, %w: i32, %out: memref<f32>) kernel {
+            %r, %ok = gpu.shuffle up %v, %o, %w : f32
+            memref.store %r, %out[] : memref<f32>
+            gpu.return
+          }
+        }""",
+        "<up>",
+        context,
+    )
+    pipeline.run_pipeline(module, ["gpu.module(convert-gpu-to-nvvm)"], "<up>", "lowering")
+    lowered = str(module)
+    clamp = re.search(r"nvvm\.shfl\.sync\s+up \S+, \S+, \S+, (%\d+)", lowered).group(1)
+    assert re.search(rf"{clamp} = llvm\.sub %\d+, %arg2 : i32", lowered), lowered  # 32 - width
+    out, valid = np.zeros(64, np.float32), np.zeros(64, np.int32)
+    emulate_mlir(_shuffle_kernel("up", 1, 16), [out, valid])
+    lanes = np.arange(64) % 32 < 16
+    assert not valid.any()
+    np.testing.assert_array_equal(out[lanes], np.arange(64)[lanes])  # own values
 
 
 def test_shuffle_from_a_lane_outside_its_width_is_an_error():
