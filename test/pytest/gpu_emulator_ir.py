@@ -210,7 +210,7 @@ def _kernel_function(kernel: ir.Operation, index: int, ip: ir.InsertionPoint) ->
     shared = 0
     kernel_ops = ("memref.alloc", "memref.alloca", "nvgpu.mma.sync", "nvgpu.ldmatrix", *_ASYNC_OPS)
     async_ops: list[ir.Operation] = []
-    for op in find_ops(fn.operation, lambda o: o.name.startswith("gpu.") or o.name in kernel_ops):
+    for op in find_ops(fn.operation, lambda o: o.name.startswith(("gpu.", "nvgpu.", "nvvm.")) or o.name in kernel_ops):
         name = op.name
         if name in _ID_OPS:
             dim = _DIM[str(op.attributes["dimension"]).split()[-1].rstrip(">")]
