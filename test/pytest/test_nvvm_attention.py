@@ -21,6 +21,8 @@ from conftest import stablehlo_of
 from tilewright import extension
 from tilewright.compiler import CompileOptions, start
 from tilewright.ingress.formats import as_source
+from tilewright.schedule.cpu.flash import AttentionShape
+from tilewright.schedule.nvvm.attention import gpu_flash_plan
 from tilewright.target.nvvm import toolkit
 
 pytestmark = pytest.mark.skipif(not extension.available(), reason="tw.attention needs the C++ extension")
@@ -45,6 +47,24 @@ def _reference(q, k, v, causal: bool) -> np.ndarray:
         s = np.where(np.tril(np.ones((n, n), bool)), s, -np.inf)
     p = np.exp(s - s.max(-1, keepdims=True))
     return (p / p.sum(-1, keepdims=True)) @ v
+
+
+@pytest.mark.parametrize(
+    ("m", "n", "plan"),
+    [(4096, 4096, (64, 64)), (97, 97, (1, 97)), (130, 130, (26, 26)), (1031, 1031, (1, 1)), (64, 1024, (64, 64))],
+)
+def test_tiles_divide_the_lengths(m, n, plan):
+    """Static tiles (the thread's state needs no dynamic allocation): divisors up to 64; a prime key
+    count up to MAX_WHOLE_KEYS in one step."""
+    shape = AttentionShape((64,), m, n, 64, 64, causal=False, itemsize=2)
+    got = gpu_flash_plan(shape)
+    assert got is not None and (got.rows, got.keys) == plan
+
+
+def test_layouts_it_cannot_map_are_left_to_the_other_rows():
+    assert gpu_flash_plan(AttentionShape((2, 4, 8), 64, 64, 64, 64, causal=False, itemsize=4)) is None  # 4 grid dims
+    assert gpu_flash_plan(AttentionShape((2,), 64, 64, 64, 64, causal=False, itemsize=4, row_major=False)) is None
+    assert gpu_flash_plan(AttentionShape((2,), -1, 64, 64, 64, causal=False, itemsize=4)) is None
 
 
 def _source(shape: tuple[int, ...], dtype, causal: bool) -> str:

@@ -60,8 +60,10 @@ class GpuFlashPlan:
 
 def gpu_flash_plan(a: AttentionShape) -> GpuFlashPlan | None:
     """The plan for an attention of shape ``a``; None when it cannot be mapped (dynamic shapes,
-    more than two batch dims next to the query tiles: three grid dims in all)."""
-    if a.dynamic or len(a.batch) > 2:
+    more than two batch dims next to the query tiles: three grid dims in all; a layout other
+    than row-major heads, whose decomposition is batched generics rather than the named
+    matmuls :func:`_thread_steps` tiles)."""
+    if a.dynamic or len(a.batch) > 2 or not a.row_major:
         return None
     rows = largest_divisor(a.m, QUERY_BLOCK)
     keys = largest_divisor(a.n, KEY_BLOCK)
