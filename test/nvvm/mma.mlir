@@ -1,7 +1,8 @@
 // The NVVM default schedule of an f16 matmul (256x128 * 128x256, f32 accumulation as jnp.matmul
 // lowers it) on tensor cores: 128x128 block tiles, the zero fill over the block's 128x2 threads,
 // a k loop of 32, 2x4 warps of 64x32 inside it, each warp 4x4 mma.sync tiles of 16x8x16 fed by
-// the fused extf producers (one mixed-precision vector.contract per tile); the accumulators stay
+// the fused extf producers (one vector.contract per tile; tw-tensor-cores folds the extf into it,
+// f16 x f16 -> f32, after outlining); the accumulators stay
 // in registers across the k loop (16 fragments carried by the loop), then mma.sync in PTX for
 // sm_80 and sm_90. The f32 -> f16 rounding is its own kernel.
 //
@@ -19,9 +20,10 @@
 // SCHED:           scf.for %{{.+}} = %c0 to %c128 step %c32
 // SCHED:             scf.forall (%{{.+}}, %{{.+}}) in (2, 4)
 // SCHED:               vector.transfer_read {{.*}} : tensor<64x32xf16>, vector<16x16xf16>
+// SCHED:               arith.extf {{.*}} : vector<16x16xf16> to vector<16x16xf32>
 // SCHED:               vector.transfer_read {{.*}} : tensor<32x32xf16>, vector<16x8xf16>
-// SCHED-NOT:           arith.extf
-// SCHED:               vector.contract {{.*}} : vector<16x16xf16>, vector<16x8xf16> into vector<16x8xf32>
+// SCHED:               arith.extf {{.*}} : vector<16x8xf16> to vector<16x8xf32>
+// SCHED:               vector.contract {{.*}} : vector<16x16xf32>, vector<16x8xf32> into vector<16x8xf32>
 // SCHED:             } {mapping = [#gpu.warp<y>, #gpu.warp<x>]}
 // SCHED:         } {mapping = [#gpu.block<y>, #gpu.block<x>]}
 // SCHED:         arith.truncf
@@ -31,7 +33,7 @@
 // MAPPED-SAME:     threads({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c128{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c2{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // MAPPED:          gpu.barrier
 // MAPPED:          scf.for
-// MAPPED-COUNT-16:   vector.contract {{.*}} {tw.warp_level} : vector<16x16xf16>, vector<16x8xf16> into vector<16x8xf32>
+// MAPPED-COUNT-16:   vector.contract {{.*}} {tw.warp_level} : vector<16x16xf32>, vector<16x8xf32> into vector<16x8xf32>
 // MAPPED:            gpu.barrier
 // MAPPED:        gpu.launch
 

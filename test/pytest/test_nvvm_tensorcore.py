@@ -1,8 +1,10 @@
 """f16 matmuls on tensor cores (``schedule/nvvm/tensorcore.py``, ``target/nvvm/tensorcore.py``)
 without a GPU: the library's mma.sync row takes what it can (and only that), ``ptxas -v`` accepts
-the kernels for sm_80 and sm_90 with no spills and at most 255 registers, and the accumulator
-hoisting moves exactly the disjoint read/write pairs out of a loop. Numerics wait for the GPU
-emulator's mma.sync (or a GPU): README says so."""
+the kernels for sm_80 and sm_90 with no spills and at most 255 registers, the accumulator
+hoisting moves exactly the disjoint read/write pairs out of a loop, and the kernels agree with JAX
+in the GPU emulator. The emulator runs them before ``tw-tensor-cores``: each lane computes its
+warp's whole 16x8x16 contracts (the same values, so the tiling, the fusion and the register
+accumulators are checked); the lanes' mma.sync fragments are upstream's lowering, checked on a GPU."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import re
 import subprocess
 import warnings
 
+import jax
 import ml_dtypes
 import numpy as np
 from mlir import ir
@@ -20,6 +23,28 @@ from tilewright.target.nvvm import toolkit
 from tilewright.target.nvvm.tensorcore import hoist_accumulators
 
 MMA = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
+
+
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape"),
+    [
+        ((32, 64), (64, 32)),  # 32x32 block, 2x2 warps of 16x16, 2 k steps of 32
+        ((128, 48), (48, 96)),  # 32x32 blocks (96 = 3 x 32), k steps of 16
+        ((2, 64, 48), (2, 48, 32)),  # batch matmul, one batch per grid z
+    ],
+)
+def test_emulated_against_jax(rng, a_shape, b_shape):
+    """Both k loops run at least twice: an accumulator read and written in memory at each step
+    would be added 32 times over here (every lane of the warp adds its whole contract), which is
+    what a missing hoisting looks like in the emulator."""
+    from gpu_emulator import emulate
+
+    a, b = rng.standard_normal(a_shape).astype(np.float16), rng.standard_normal(b_shape).astype(np.float16)
+    source = stablehlo_of(lambda x, y: x @ y, a, b)
+    assert MMA in _compile(source, "sm_80")["ptx"]
+    (got,) = emulate(source, [a, b])
+    expected = np.asarray(jax.jit(lambda x, y: x @ y)(a, b), np.float32)
+    np.testing.assert_allclose(got.astype(np.float32), expected, rtol=2e-3, atol=2e-3)
 
 
 def _compile(source: str, arch: str) -> dict[str, object]:
@@ -123,4 +148,3 @@ def test_hoist_accumulators_only_disjoint_pairs(second, hoisted):
         assert text.count("iter_args") == (1 if hoisted else 0)
         if hoisted:  # reads before the loop, writes after it
             assert text.index("vector.transfer_read") < text.index("scf.for") < text.index("vector.transfer_write")
-

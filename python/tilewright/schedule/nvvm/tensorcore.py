@@ -15,10 +15,11 @@ How (before bufferization; :mod:`tilewright.target.nvvm.tensorcore` finishes it 
 - a k loop of ``k_step`` (32) slices; inside it the block tile split over ``warps`` (2x4:
   ``#gpu.warp``, 64x32 per warp), the producers fused again, so each warp reads its f16 operand
   slices itself;
-- the warp's ``extf`` + matmul vectorized into one mixed-precision ``vector.contract`` (f16 x f16
-  -> f32: ``fold_type_extensions_into_contract``), unrolled to the 16x8x16 ``mma.sync`` shape
-  (``gpu.unroll_vectors_subgroup_mma``): 4x4 accumulator tiles of 16x8 per warp (64 f32 registers
-  per thread).
+- the warp's ``extf`` + matmul vectorized into ``extf`` + ``vector.contract``, unrolled to the
+  16x8x16 ``mma.sync`` shape (``gpu.unroll_vectors_subgroup_mma``): 4x4 accumulator tiles of 16x8
+  per warp (64 f32 registers per thread). The ``extf`` stays apart until the target folds it into
+  the contract (f16 x f16 -> f32) right before the ``mma.sync`` conversion: the GPU emulator runs
+  the kernels before that, as plain f32 contracts that its CPU lowering takes.
 
 The target then keeps each warp's accumulators in registers across the k loop and turns the
 contracts into ``nvgpu.mma.sync`` (``mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32``).
@@ -170,7 +171,6 @@ class MmaSyncMatmulSchedule:
             h.vectorize()
         # Only inside the block forall: other ops' vector code is not warp-level.
         forall.apply_patterns(P.reduction_to_contract(), P.canonicalization(), apply_cse=True)
-        forall.apply_patterns(P.fold_arith_extension(), P.canonicalization(), apply_cse=True)
         if batch:  # the unit batch dimension off the contract (mma.sync is 2-d)
             forall.apply_patterns(P.cast_away_vector_leading_one_dim(), P.canonicalization(), apply_cse=True)
         mma = Pattern("gpu.unroll_vectors_subgroup_mma", "[{}, {}, {}]".format(*MMA_SHAPE))

@@ -174,7 +174,7 @@ GPU_OUTLINE: tuple[Step, ...] = (
     PythonPass("tw-widen-i1-storage", widen_i1_storage_pass),
     PythonPass("tw-gpu-container", container_pass),
     # Before outlining: the launches' loops still see their constant bounds and indices.
-    PythonPass("tw-hoist-accumulators", hoist_pass),
+    PythonPass("tw-hoist-warp-accumulators", hoist_pass),
     # A thread's own temporaries (flash attention's row state) -> allocas, not device malloc.
     PythonPass("tw-private-memory", private_memory_pass),
     "gpu-kernel-outlining,canonicalize,cse",

@@ -9,7 +9,7 @@ block's cooperative shared-memory copies must be outside it). After mapping, the
 code in the launch. :mod:`.mapping` marks the contracts of every ``#gpu.warp`` forall
 :data:`WARP_LEVEL` (a whole warp runs each: what the conversion assumes); then
 
-1. (``tw-hoist-accumulators``, before outlining, in the launches holding such contracts)
+1. (``tw-hoist-warp-accumulators``, before outlining, in the launches holding such contracts)
    canonicalize, CSE and hoist loop invariants (the warp's views of the accumulator leave the loop);
 2. :func:`hoist_accumulators`: each read/write pair of one accumulator fragment at invariant
    constant indices leaves the loop and becomes an ``iter_args`` value (a register). Upstream's
@@ -30,7 +30,6 @@ from mlir import ir
 from tilewright.target.nvvm.mapping import VIEWS, WARP_LEVEL
 
 LAUNCH_TAG = "tw.tensor_core_launch"
-TO_MMA_SYNC = "convert-vector-to-gpu{use-nvgpu=true},canonicalize,cse"
 
 
 def _kernels(module: ir.Operation) -> list[ir.Operation]:
@@ -238,7 +237,7 @@ def _loops(op: ir.Operation) -> list[ir.Operation]:
 
 
 def hoist_pass(op: ir.Operation, pass_: object) -> None:
-    """``tw-hoist-accumulators`` (module level, before outlining, where the loops' constant indices
+    """``tw-hoist-warp-accumulators`` (module level, before outlining, where the loops' constant indices
     are still constants): in each launch holding a warp-level contract, canonicalize, CSE and
     LICM (the warp's views of the accumulator leave the k loop), then :func:`hoist_accumulators`."""
     from tilewright.schedule import Schedule
@@ -313,8 +312,30 @@ def _ops_named(op: ir.Operation, name: str) -> list[ir.Operation]:
 
 
 def tensor_core_pass(op: ir.Operation, pass_: object) -> None:
-    """``tw-tensor-cores`` (module level, after outlining): warp-level contracts -> ``mma.sync``."""
-    from mlir.passmanager import PassManager
+    """``tw-tensor-cores`` (module level, after outlining): in the kernels holding warp-level
+    contracts, the operands' ``arith.extf`` folded into the contracts (f16 x f16 -> f32, the form
+    ``mma.sync`` takes; the schedule leaves them apart, so that emulation on a CPU, which runs
+    the kernels before this pass, lowers plain f32 contracts), then ``convert-vector-to-gpu``."""
+    from tilewright.schedule import Schedule
+    from tilewright.schedule import patterns as P
+    from tilewright.schedule.apply import apply_script
+    from tilewright.schedule.context import build_in
 
-    for kernel in _kernels(op):
-        PassManager.parse(f"gpu.func({TO_MMA_SYNC})", op.context).run(kernel)
+    kernels = _kernels(op)
+    if not kernels:
+        return
+    context = op.context
+    for kernel in kernels:
+        kernel.attributes[LAUNCH_TAG] = ir.UnitAttr.get(context)
+    with build_in(context):
+        s = Schedule("<tensor-core kernels>", context=context)
+        marked = s.match("gpu.func", attrs={LAUNCH_TAG: "unit"})
+        marked.apply_patterns(P.fold_arith_extension(), P.canonicalization(), apply_cse=True)
+        marked.apply_pass("convert-vector-to-gpu", {"use-nvgpu": True}).canonicalize()
+    apply_script(op, s.module, context, "<tensor-core kernels>")
+    for kernel in _kernels_tagged(op):
+        del kernel.attributes[LAUNCH_TAG]
+
+
+def _kernels_tagged(op: ir.Operation) -> list[ir.Operation]:
+    return [k for k in _ops_named(op, "gpu.func") if LAUNCH_TAG in k.attributes]
