@@ -2,9 +2,7 @@
 without a GPU: the library's mma.sync row takes what it can (and only that), ``ptxas -v`` accepts
 the kernels for sm_80 and sm_90 with no spills and at most 255 registers, the accumulator
 hoisting moves exactly the disjoint read/write pairs out of a loop, and the kernels agree with JAX
-in the GPU emulator. The emulator runs them before ``tw-tensor-cores``: each lane computes its
-warp's whole 16x8x16 contracts (the same values, so the tiling, the fusion and the register
-accumulators are checked); the lanes' mma.sync fragments are upstream's lowering, checked on a GPU."""
+in the GPU emulator, which runs each warp's ``nvgpu.mma.sync`` on its lanes' fragments."""
 
 from __future__ import annotations
 
@@ -34,9 +32,8 @@ MMA = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
     ],
 )
 def test_emulated_against_jax(rng, a_shape, b_shape):
-    """Both k loops run at least twice: an accumulator read and written in memory at each step
-    would be added 32 times over here (every lane of the warp adds its whole contract), which is
-    what a missing hoisting looks like in the emulator."""
+    """Every k loop runs at least twice, so the hoisted accumulator fragments are carried across
+    iterations (writing each fragment back to another's place after the loop fails all three)."""
     from gpu_emulator import emulate
 
     a, b = rng.standard_normal(a_shape).astype(np.float16), rng.standard_normal(b_shape).astype(np.float16)

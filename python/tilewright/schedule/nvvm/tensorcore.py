@@ -18,8 +18,8 @@ How (before bufferization; :mod:`tilewright.target.nvvm.tensorcore` finishes it 
 - the warp's ``extf`` + matmul vectorized into ``extf`` + ``vector.contract``, unrolled to the
   16x8x16 ``mma.sync`` shape (``gpu.unroll_vectors_subgroup_mma``): 4x4 accumulator tiles of 16x8
   per warp (64 f32 registers per thread). The ``extf`` stays apart until the target folds it into
-  the contract (f16 x f16 -> f32) right before the ``mma.sync`` conversion: the GPU emulator runs
-  the kernels before that, as plain f32 contracts that its CPU lowering takes.
+  the contract (f16 x f16 -> f32) right before the ``mma.sync`` conversion, whose precondition
+  that is: up to there the kernels hold plain f32 contracts, which any vector lowering takes.
 
 The target then keeps each warp's accumulators in registers across the k loop and turns the
 contracts into ``nvgpu.mma.sync`` (``mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32``).

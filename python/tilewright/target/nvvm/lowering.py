@@ -90,8 +90,6 @@ def merge_kernel_modules(op: ir.Operation, pass_: object) -> None:
     op.walk(retarget)
 
 
-
-
 def noalias_kernel_arguments(op: ir.Operation) -> int:
     """Mark a kernel's memref parameters ``llvm.noalias`` when its launch passes views of
     pairwise distinct buffers (function arguments, allocations): LLVM then keeps a

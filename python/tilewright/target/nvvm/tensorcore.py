@@ -314,8 +314,7 @@ def _ops_named(op: ir.Operation, name: str) -> list[ir.Operation]:
 def tensor_core_pass(op: ir.Operation, pass_: object) -> None:
     """``tw-tensor-cores`` (module level, after outlining): in the kernels holding warp-level
     contracts, the operands' ``arith.extf`` folded into the contracts (f16 x f16 -> f32, the form
-    ``mma.sync`` takes; the schedule leaves them apart, so that emulation on a CPU, which runs
-    the kernels before this pass, lowers plain f32 contracts), then ``convert-vector-to-gpu``."""
+    ``mma.sync`` takes; the schedule leaves them apart), then ``convert-vector-to-gpu``."""
     from tilewright.schedule import Schedule
     from tilewright.schedule import patterns as P
     from tilewright.schedule.apply import apply_script
