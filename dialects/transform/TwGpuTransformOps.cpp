@@ -108,13 +108,18 @@ void stage(IndexBuilder &ib, Value src, Value dst, Value t, bool transposed) {
                                      ib.rem(row, kCoreRows), ib.rem(k, 8)});
 }
 
-/// The named barrier of the thread's warpgroup: the staging copy of one
-/// warpgroup must not wait for the other warpgroups of the block.
+/// The named barrier of the thread's warpgroup (`bar.sync id, 128`): the
+/// staging copy of one warpgroup must not wait for the other warpgroups of
+/// the block. Inline PTX: nvvm.barrier does not survive a print/parse round
+/// trip with locations in MLIR 22, which the NVVM target's PTX step does.
 void warpgroupBarrier(IndexBuilder &ib, Value barrierId) {
-  Value count = arith::ConstantIntOp::create(ib.b, ib.loc, kWarpgroupThreads,
-                                             32);
-  NVVM::BarrierOp::create(ib.b, ib.loc, TypeRange{}, barrierId, count,
-                          NVVM::BarrierReductionAttr{}, Value{});
+  LLVM::InlineAsmOp::create(
+      ib.b, ib.loc, /*res=*/Type{}, ValueRange{barrierId},
+      "bar.sync $0, " + std::to_string(kWarpgroupThreads) + ";", "r,~{memory}",
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(ib.b.getContext(), LLVM::AsmDialect::AD_ATT),
+      ArrayAttr{});
 }
 
 /// The descriptor of the shared-memory matrix at `address + offset` bytes.

@@ -18,7 +18,7 @@
 // A as (M/8, K/8, 8, 8) and B as (N/8, K/8, 8, 8): the core-matrix layout.
 // CHECK:         %[[SA:.*]] = memref.alloc() {alignment = 16 : i64} : memref<16x4x8x8xf16, #gpu.address_space<workgroup>>
 // CHECK:         %[[SB:.*]] = memref.alloc() {alignment = 16 : i64} : memref<2x4x8x8xf16, #gpu.address_space<workgroup>>
-// CHECK:         nvvm.barrier id = %[[ID]] number_of_threads = %{{.*}}
+// CHECK:         llvm.inline_asm has_side_effects asm_dialect = att "bar.sync $0, 128;", "r,~{memory}" %[[ID]] : (i32) -> ()
 // CHECK:         scf.for %[[E:.*]] = %[[T]] to %{{.*}} step %{{.*}} {
 // CHECK:           %[[M:.*]] = arith.divui %[[E]]
 // CHECK:           %[[K:.*]] = arith.remui %[[E]]
@@ -38,7 +38,7 @@
 // CHECK:           %[[KB0:.*]] = arith.remui %[[KB]]
 // CHECK:           memref.store %[[V]], %[[SB]][%[[N1]], %[[KB1]], %[[N0]], %[[KB0]]]
 // CHECK:         nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
-// CHECK:         nvvm.barrier id = %[[ID]] number_of_threads = %{{.*}}
+// CHECK:         llvm.inline_asm has_side_effects asm_dialect = att "bar.sync $0, 128;", "r,~{memory}" %[[ID]] : (i32) -> ()
 // CHECK:         llvm.mlir.poison : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
 // CHECK:         memref.load %{{.*}} : memref<128x16xf32>
 // CHECK:         llvm.insertvalue

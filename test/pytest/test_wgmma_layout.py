@@ -17,7 +17,11 @@ offset, a wrong swizzle field or a wrong fragment formula in the C++ fails here.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mlir import ir
@@ -25,7 +29,11 @@ from mlir.passmanager import PassManager
 
 import pytest
 from tilewright import extension
-from tilewright.mlir_env import new_context
+from tilewright.mlir_env import new_context, parse_module
+from tilewright.pipeline import run_pipeline
+from tilewright.target.nvvm import toolkit
+from tilewright.target.nvvm.binary import ptx_of
+from tilewright.target.nvvm.lowering import lower_to_nvvm
 
 pytestmark = pytest.mark.skipif(not extension.available(), reason="the C++ extension is not built")
 
@@ -306,3 +314,37 @@ def test_accumulator_registers_hold_the_fragment_of_d(m, n, k, element):
             assert indices == (64 * rep + row, col)
             seen.add(indices)
     assert len(seen) == m * n, "the 128 threads' registers do not cover C once"
+
+
+# -- PTX -------------------------------------------------------------------------------------------
+
+KERNEL = Path(__file__).resolve().parents[1] / "extension" / "wgmma-ptx.mlir"
+REWRITE = Path(__file__).resolve().parents[1] / "Inputs" / "extension" / "wgmma-script.mlir"
+
+
+def test_ptxas_accepts_the_wgmma_kernel_for_sm_90a():
+    """The hand-written kernel of test/extension/wgmma-ptx.mlir, rewritten and lowered by the NVVM
+    target: ``ptxas -arch=sm_90a`` accepts its wgmma.mma_async, with no spills (64 accumulator
+    registers per thread) and the two staging buffers' 12 KiB of shared memory."""
+    ctx = new_context()
+    module = parse_module(KERNEL.read_text() + REWRITE.read_text(), str(KERNEL), ctx)
+    with ctx:
+        PassManager.parse("builtin.module(transform-interpreter)").run(module.operation)
+        for op in list(module.body.operations):
+            if "transform.with_named_sequence" in op.operation.attributes:
+                op.operation.erase()
+    run_pipeline(module, lower_to_nvvm("sm_90a"), str(KERNEL), "nvvm")
+    ptx = ptx_of(module, str(KERNEL))
+    assert ptx.count("wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16") == 2
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "kernels.ptx"
+        source.write_text(ptx)
+        proc = subprocess.run(
+            [toolkit.ptxas(), "-arch=sm_90a", "-v", str(source), "-o", str(Path(tmp) / "kernels.cubin")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert "0 bytes spill stores, 0 bytes spill loads" in proc.stderr
+    assert re.search(r"Used \d+ registers, .*12288 bytes smem", proc.stderr), proc.stderr

@@ -20,6 +20,7 @@ from __future__ import annotations
 from mlir import ir
 
 from tilewright.lower.i1_storage import widen_i1_storage_pass
+from tilewright.mlir_env import find_ops
 from tilewright.pipeline import NamedPipeline, PipelineOption, PythonPass, Step
 from tilewright.target.nvvm import DEFAULT_ARCH, GPU_ARCHS
 from tilewright.target.nvvm.mapping import VIEWS, check_host_side, gpu_map_pass, payload_filename
@@ -164,6 +165,46 @@ def workgroup_memory_pass(op: ir.Operation, pass_: object) -> None:
     workgroup_memory(op, payload_filename(op))
 
 
+_LLVM_CONSTANTS = ("llvm.mlir.poison", "llvm.mlir.undef", "llvm.mlir.zero")
+
+
+def sink_kernel_constants(module: ir.Operation) -> int:
+    """Clone into each ``gpu.launch`` the constants it uses from the host function that the
+    outliner would otherwise make kernel parameters.
+
+    Folding (``convert-linalg-to-loops``) hoists a launch's constants to the function's entry. An
+    ``arith.constant`` survives as a parameter, but the ``llvm.mlir.poison`` a wgmma accumulator
+    struct starts from (``transform.tw.rewrite_matmul_as_wgmma``) has no host form: LLVM-dialect
+    constants are always sunk, and in launches holding wgmma (whose descriptors and fragment
+    indices are dozens of constants) the ``arith.constant`` ones too. Other kernels are unchanged.
+    Returns how many uses were rewritten."""
+    rewritten = 0
+    for launch in find_ops(module, "gpu.launch"):
+        body = launch.regions[0].blocks[0]
+        wgmma = bool(find_ops(launch, "nvvm.wgmma.mma_async"))
+        sunk = (*_LLVM_CONSTANTS, "arith.constant") if wgmma else _LLVM_CONSTANTS
+        uses = [
+            (inner, i, value)
+            for inner in find_ops(launch, lambda o: o.name != "gpu.launch")
+            for i, value in enumerate(inner.operands)
+            if not isinstance(value.owner, ir.Block)
+            and value.owner.name in sunk
+            and value.owner.parent.name == "func.func"
+        ]
+        clones: dict[ir.Value, ir.Value] = {}
+        for inner, i, value in uses:
+            if value not in clones:
+                clones[value] = value.owner.clone(ir.InsertionPoint.at_block_begin(body)).results[0]
+            inner.operands[i] = clones[value]
+            rewritten += 1
+    return rewritten
+
+
+def sink_constants_pass(op: ir.Operation, pass_: object) -> None:
+    with op.context:
+        sink_kernel_constants(op)
+
+
 GPU_MAP = PythonPass("tw-gpu-map", gpu_map_pass)
 # Loops first (inside the launches, still in the host function) so that booleans can be stored
 # as bytes (MemRef-to-LLVM asserts on i1 buffers) in kernels and launch arguments alike.
@@ -175,6 +216,7 @@ GPU_OUTLINE: tuple[Step, ...] = (
     PythonPass("tw-hoist-warp-accumulators", hoist_pass),
     # A thread's own temporaries (flash attention's row state) -> allocas, not device malloc.
     PythonPass("tw-private-memory", private_memory_pass),
+    PythonPass("tw-sink-kernel-constants", sink_constants_pass),
     "gpu-kernel-outlining,canonicalize,cse",
     PythonPass("tw-merge-kernel-modules", merge_kernel_modules),
     # Workgroup buffers (memref.alloc in #gpu.address_space<workgroup>) -> shared-memory globals.
