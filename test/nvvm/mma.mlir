@@ -1,7 +1,8 @@
 // The NVVM default schedule of an f16 matmul (256x128 * 128x256, f32 accumulation as jnp.matmul
 // lowers it) on tensor cores: 128x128 block tiles, the zero fill over the block's 128x2 threads,
-// a k loop of 32, 2x4 warps of 64x32 inside it, each warp 4x4 mma.sync tiles of 16x8x16 fed by
-// the fused extf producers (one vector.contract per tile; tw-tensor-cores folds the extf into it,
+// a k loop of 32 whose f16 A (128x32) and B (32x128) slices all 256 threads copy into shared memory
+// in 16-byte pieces, 2x4 warps of 64x32 inside it, each warp 4x4 mma.sync tiles of 16x8x16 fed
+// (ldmatrix) by the fused extf producers (one vector.contract per tile; tw-tensor-cores folds the extf into it,
 // f16 x f16 -> f32, after outlining); the accumulators stay
 // in registers across the k loop (16 fragments carried by the loop), then mma.sync in PTX for
 // sm_80 and sm_90. The f32 -> f16 rounding is its own kernel.
@@ -18,6 +19,13 @@
 // SCHED:             linalg.fill
 // SCHED:           } {mapping = [#gpu.thread<x>, #gpu.thread<y>]}
 // SCHED:           scf.for %{{.+}} = %c0 to %c128 step %c32
+// SCHED:             memref.alloc() : memref<128x32xf16, #gpu.address_space<workgroup>>
+// SCHED:             scf.forall (%{{.+}}, %{{.+}}) in (64, 4)
+// SCHED:               vector.transfer_read {{.*}} : tensor<256x128xf16>, vector<2x8xf16>
+// SCHED:             } {mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>]}
+// SCHED:             memref.alloc() : memref<32x128xf16, #gpu.address_space<workgroup>>
+// SCHED:             scf.forall (%{{.+}}, %{{.+}}) in (16, 16)
+// SCHED:             } {mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>]}
 // SCHED:             scf.forall (%{{.+}}, %{{.+}}) in (2, 4)
 // SCHED:               vector.transfer_read {{.*}} : tensor<64x32xf16>, vector<16x16xf16>
 // SCHED:               arith.extf {{.*}} : vector<16x16xf16> to vector<16x16xf32>
@@ -45,7 +53,14 @@
 // NVVM:        llvm.func @main_kernel_0(
 
 // PTX:       .entry main_kernel(
+// PTX:       .shared .align 16 .b8 {{.*}}[8192];
+// PTX:       .shared .align 16 .b8 {{.*}}[8192];
 // PTX:       bar.sync 0;
+// PTX:       ld.global.nc.v4.b32
+// PTX:       st.shared.v4.b32
+// PTX:       bar.sync 0;
+// PTX:       ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX:       ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
 // PTX:       mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX:       bar.sync 0;
 // PTX:       .entry main_kernel_0(

@@ -79,7 +79,8 @@ def _ptxas_v(ptx: str, arch: str, tmp_path) -> dict[str, tuple[int, int]]:
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
 def test_f16_matmul_4096_on_mma_sync_ptxas_accepts_without_spills(arch, tmp_path):
     ptx = _compile(_matmul((4096, 4096), (4096, 4096)), arch)["ptx"]
-    assert MMA in ptx
+    assert MMA in ptx and "ldmatrix.sync.aligned.m8n8.x4.shared.b16" in ptx
+    assert re.findall(r"\.shared \.align 16 \.b8 \w+\[(\d+)\]", ptx) == ["8192", "8192"]  # 16 KiB of 48
     kernels = _ptxas_v(ptx, arch, tmp_path)
     assert len(kernels) == 2, kernels  # the matmul, then the f32 -> f16 rounding
     for name, (registers, spills) in kernels.items():

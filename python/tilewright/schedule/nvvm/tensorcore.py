@@ -12,9 +12,11 @@ How (before bufferization; :mod:`tilewright.target.nvvm.tensorcore` finishes it 
 
 - a :class:`MmaTile` block tile (128x128 for large matmuls) per block (``#gpu.block``), the zero
   fill fused and split over the block's threads (``#gpu.thread``), the two ``extf`` producers fused;
-- a k loop of ``k_step`` (32) slices; inside it the block tile split over ``warps`` (2x4:
-  ``#gpu.warp``, 64x32 per warp), the producers fused again, so each warp reads its f16 operand
-  slices itself;
+- a k loop of ``k_step`` (32) slices; in each, the f16 A and B slices copied by all the block's
+  threads into shared memory (16 KiB for 128x128x32), 16 bytes per thread and access
+  (``ld.global.nc.v4``, ``st.shared.v4``), then the block tile split over ``warps`` (2x4:
+  ``#gpu.warp``, 64x32 per warp) with the producers fused again, so that each warp reads its
+  fragments from shared memory (``ldmatrix``, ``.trans`` for B);
 - the warp's ``extf`` + matmul vectorized into ``extf`` + ``vector.contract``, unrolled to the
   16x8x16 ``mma.sync`` shape (``gpu.unroll_vectors_subgroup_mma``): 4x4 accumulator tiles of 16x8
   per warp (64 f32 registers per thread). The ``extf`` stays apart until the target folds it into
@@ -24,9 +26,8 @@ How (before bufferization; :mod:`tilewright.target.nvvm.tensorcore` finishes it 
 The target then keeps each warp's accumulators in registers across the k loop and turns the
 contracts into ``nvgpu.mma.sync`` (``mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32``).
 
-Not yet: shared-memory operand tiles and ``ldmatrix`` (each warp loads its own fragments from
-global memory; the L1 cache serves the 4 (A) and 2 (B) warps that share a slice), ``cp.async``
-pipelining, and partial tiles (shapes the smallest tile does not divide, such as 97x64x33, go to
+Not yet: ``cp.async`` pipelining (double-buffered slices), a padded shared-memory row against
+``ldmatrix`` bank conflicts, and partial tiles (shapes the smallest tile does not divide, such as 97x64x33, go to
 the SIMT row, which is exact).
 """
 
@@ -52,6 +53,8 @@ MMA_ARCHS = ("sm_80", "sm_90", "sm_90a")
 # bf16 is not taken yet: upstream convert-vector-to-gpu{use-nvgpu} fails on its operand loads.
 NARROW_FLOATS = ("f16",)
 WARP_SIZE = 32
+WORKGROUP = "#gpu.address_space<workgroup>"
+COPY_BITS = 128  # one 16-byte global load and shared store per thread and step of a copy
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ class MmaTile:
     @property
     def warp_tile(self) -> tuple[int, int]:
         return self.block_m // self.warps[0], self.block_n // self.warps[1]
+
+    @property
+    def thread_count(self) -> int:
+        return self.warps[0] * self.warps[1] * WARP_SIZE
 
     @property
     def threads(self) -> tuple[int, int]:
@@ -163,6 +170,8 @@ class MmaSyncMatmulSchedule:
             fill.tile_forall(num_threads=[*zeros, *tile.threads], mapping="[#gpu.thread<x>, #gpu.thread<y>]")
         inner, (k_loop,) = tiled.tile([*zeros, 0, 0, k_step])
         producers, _ = _fuse(producers, k_loop)
+        producers, copies = _stage_in_shared_memory(producers, tile, len(batch))
+        forall.apply_patterns(P.canonicalization())  # the pads' whole-tile slices fold away
         warp, warp_forall = inner.tile_forall(
             num_threads=[*zeros, *tile.warps, 0], mapping="[#gpu.warp<y>, #gpu.warp<x>]"
         )
@@ -175,6 +184,49 @@ class MmaSyncMatmulSchedule:
             forall.apply_patterns(P.cast_away_vector_leading_one_dim(), P.canonicalization(), apply_cse=True)
         mma = Pattern("gpu.unroll_vectors_subgroup_mma", "[{}, {}, {}]".format(*MMA_SHAPE))
         forall.apply_patterns(mma, P.canonicalization(), apply_cse=True)
+        _vectorize_copies(copies)
+
+
+def _stage_in_shared_memory(
+    producers: list[OpHandle], tile: MmaTile, batch: int
+) -> tuple[list[OpHandle], list[OpHandle]]:
+    """Each k slice's f16 A and B tiles copied by all the block's threads into workgroup (shared)
+    memory, 128 bits per thread and access, before the warps read them (then with ``ldmatrix``):
+    a nofold pad of the ``extf`` producer's input is the copy. Returns (the producers, now reading
+    the shared tiles, and the copies' foralls, vectorized last by :func:`_vectorize_copies`)."""
+    s = producers[0].schedule
+    staged, copies = [], []
+    for producer in producers:
+        padded, pad, _ = producer.pad(
+            padding_dimensions=list(range(batch + 2)), nofold=[True, False], copy_back_op="none"
+        )
+        any_op = "!transform.any_op"
+        copy_forall, _ = s.op(
+            "transform.structured.gpu.map_copy_to_threads",
+            [pad],
+            [any_op, any_op],
+            {"total_num_threads": f"{tile.thread_count} : i64", "desired_bit_alignment": f"{COPY_BITS} : i64"},
+        )
+        s.op(
+            "transform.structured.bufferize_to_allocation",
+            [copy_forall],
+            ["!transform.any_value", any_op],
+            {"memory_space": WORKGROUP, "bufferize_destination_only": "unit"},
+        )
+        staged.append(padded)
+        copies.append(copy_forall)
+    return staged, copies
+
+
+def _vectorize_copies(copies: list[OpHandle]) -> None:
+    """Each thread's piece of a copy: one vector read of A or B and one vector write into the
+    shared tile (a plain insert would bufferize to a ``memref.copy``)."""
+    for copy_forall in copies:
+        insert = copy_forall.match("tensor.parallel_insert_slice")
+        (copy,) = copy_forall.schedule.op("transform.structured.insert_slice_to_copy", [insert], ["!transform.any_op"])
+        copy.vectorize()
+        copy_forall.apply_patterns(Pattern("linalg.pad_vectorization"), Pattern("tensor.fold_tensor_subset_ops"))
+        copy_forall.apply_dce()
 
 
 def _fuse(producers: list[OpHandle], containing: OpHandle) -> tuple[list[OpHandle], OpHandle]:

@@ -260,21 +260,22 @@ def hoist_pass(op: ir.Operation, pass_: object) -> None:
     for launch in _ops_named(op, "gpu.launch"):
         if LAUNCH_TAG in launch.attributes:
             del launch.attributes[LAUNCH_TAG]
-            sink_poison(launch)
+            sink_constants(launch)
             for loop in _loops(launch):
                 hoist_accumulators(loop)
 
 
-def sink_poison(launch: ir.Operation) -> int:
-    """Clone each ``ub.poison`` defined outside ``launch`` (a transfer's padding) into it, as
-    outlining does for constants: a poison f16 would otherwise be a kernel parameter."""
+def sink_constants(launch: ir.Operation) -> int:
+    """Clone each ``ub.poison`` and ``arith.constant`` defined outside ``launch`` (a transfer's or
+    a copy's padding value) into it: an f16 one would otherwise be a kernel parameter (outlining
+    does not sink those)."""
     body = launch.regions[0].blocks[0]
     sunk = 0
     for use_owner, operand, value in [
         (use.owner, use.operand_number, v)
-        for v in {o for o in _operands_inside(launch) if _is_poison_outside(o, launch)}
+        for v in {o for o in _operands_inside(launch) if _is_constant_outside(o, launch)}
         for use in list(v.uses)
-        if _inside(use.owner, launch)
+        if _inside(use.owner, launch) and not _same(use.owner, launch)  # not the grid and block sizes
     ]:
         clone = value.owner.clone(ir.InsertionPoint.at_block_begin(body))
         use_owner.operands[operand] = clone.results[0]
@@ -293,9 +294,11 @@ def _operands_inside(launch: ir.Operation) -> list[ir.Value]:
     return values
 
 
-def _is_poison_outside(value: ir.Value, launch: ir.Operation) -> bool:
+def _is_constant_outside(value: ir.Value, launch: ir.Operation) -> bool:
     owner = value.owner
-    return not isinstance(owner, ir.Block) and owner.name == "ub.poison" and not _inside(owner, launch)
+    return (
+        not isinstance(owner, ir.Block) and owner.name in ("ub.poison", "arith.constant") and not _inside(owner, launch)
+    )
 
 
 def _ops_named(op: ir.Operation, name: str) -> list[ir.Operation]:
@@ -330,10 +333,55 @@ def tensor_core_pass(op: ir.Operation, pass_: object) -> None:
         s = Schedule("<tensor-core kernels>", context=context)
         marked = s.match("gpu.func", attrs={LAUNCH_TAG: "unit"})
         marked.apply_patterns(P.fold_arith_extension(), P.canonicalization(), apply_cse=True)
-        marked.apply_pass("convert-vector-to-gpu", {"use-nvgpu": True}).canonicalize()
+        converted = marked.apply_pass("convert-vector-to-gpu", {"use-nvgpu": True})
+        # What is left (the cooperative copies into shared memory): 1-d transfers, then vector
+        # loads and stores (the kernel lowering takes those, not transfers).
+        converted.apply_patterns(P.transfer_to_scf(max_transfer_rank=1, full_unroll=True), P.canonicalization())
+        converted.apply_patterns(P.lower_transfer(1), P.transfer_permutation_patterns(), P.canonicalization())
+        # Loads and stores on the buffers themselves, not on views (whose offsets are dynamic):
+        # what align_copies reads.
+        converted.apply_patterns(P.Pattern("memref.fold_memref_alias_ops"), P.canonicalization())
+        converted.canonicalize()
     apply_script(op, s.module, context, "<tensor-core kernels>")
     for kernel in _kernels_tagged(op):
         del kernel.attributes[LAUNCH_TAG]
+        align_copies(kernel)
+
+
+COPY_BYTES = 16
+
+
+def align_copies(kernel: ir.Operation) -> int:
+    """Mark the kernel's 16-byte ``vector.load`` / ``vector.store`` ops (the cooperative copies into
+    shared memory) 16-byte aligned, so that they are single ``ld.global.v4`` / ``st.shared.v4``
+    (LLVM assumes the element's alignment and splits them otherwise) — where the buffer's layout
+    keeps every row start 16-byte aligned (static strides and offset in multiples of 16 bytes).
+    The column of each piece is a multiple of 16 bytes by construction: the tensor-core schedule
+    takes only K and N that are multiples of 16 elements and splits copies in 16-byte pieces.
+    Returns how many."""
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name in ("vector.load", "vector.store"):
+            found.append(op)
+        return ir.WalkResult.ADVANCE
+
+    kernel.walk(visit)
+    count = 0
+    for op in found:
+        vector = ir.VectorType((op.results[0] if op.name == "vector.load" else op.operands[0]).type)
+        memref = ir.MemRefType((op.operands[0] if op.name == "vector.load" else op.operands[1]).type)
+        element_bytes = vector.element_type.width // 8
+        if vector.rank != 1 or vector.shape[0] * element_bytes != COPY_BYTES:
+            continue
+        strides, offset = memref.get_strides_and_offset()
+        unit = COPY_BYTES // element_bytes
+        dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
+        if strides[-1] != 1 or any(x == dynamic or x % unit for x in (*strides[:-1], offset)):
+            continue
+        op.attributes["alignment"] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), COPY_BYTES)
+        count += 1
+    return count
 
 
 def _kernels_tagged(op: ir.Operation) -> list[ir.Operation]:
