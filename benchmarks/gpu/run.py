@@ -81,6 +81,18 @@ def _attention(q, k, v, xp=np):
     return _softmax(s, xp) @ v
 
 
+def _attention_jax(q, k, v):
+    """Attention as JAX models write it in f16: both products accumulate in f32
+    (``preferred_element_type``), the softmax in f32, P cast back to V's type: what SDPA's flash
+    backend computes, and a chain the NVVM target raises into its fused attention kernel."""
+    import jax.numpy as jnp
+
+    f32 = jnp.float32
+    s = jnp.einsum("bhqd,bhkd->bhqk", q, k, preferred_element_type=f32) / math.sqrt(q.shape[-1])
+    p = _softmax(s, jnp).astype(v.dtype)
+    return jnp.einsum("bhqk,bhkd->bhqd", p, v, preferred_element_type=f32).astype(q.dtype)
+
+
 def _elementwise(x, y, xp=np):
     return xp.tanh(x * y + 1.0) - xp.exp(-x)
 
@@ -102,7 +114,7 @@ def prepare(out: Path, archs: list[str], only: str | None = None) -> None:
         "softmax": lambda x: jax.nn.softmax(x, axis=-1),
         "layernorm": lambda x, g, b: _layernorm(x, g, b, jnp),
         "elementwise": lambda x, y: _elementwise(x, y, jnp),
-        "attention": lambda q, k, v: _attention(q, k, v, jnp),
+        "attention": _attention_jax,
     }
     cases = _selected(only)
     for name, case in cases.items():
