@@ -2,7 +2,7 @@
 // lowers it) on tensor cores: 128x128 block tiles, the zero fill over the block's 128x2 threads,
 // a k loop of 32 whose f16 A (128x32) and B (32x128) slices all 256 threads copy into shared memory
 // in 16-byte pieces, 2x4 warps of 64x32 inside it, each warp 4x4 mma.sync tiles of 16x8x16 fed
-// (ldmatrix) by the fused extf producers (one vector.contract per tile; tw-tensor-cores folds the extf into it,
+// (ldmatrix, from XOR-swizzled shared tiles) by the fused extf producers (one vector.contract per tile; tw-tensor-cores folds the extf into it,
 // f16 x f16 -> f32, after outlining); the accumulators stay
 // in registers across the k loop (16 fragments carried by the loop), then mma.sync in PTX for
 // sm_80 and sm_90. The f32 -> f16 rounding is its own kernel.
@@ -56,6 +56,8 @@
 // PTX:       .shared .align 16 .b8 {{.*}}[8192];
 // PTX:       .shared .align 16 .b8 {{.*}}[8192];
 // PTX:       bar.sync 0;
+// The shared tiles' addresses are swizzled (nvgpu-optimize-shared-memory) against ldmatrix's bank conflicts.
+// PTX:       xor.b64
 // PTX:       ld.global.nc.v4.b32
 // PTX:       st.shared.v4.b32
 // PTX:       bar.sync 0;

@@ -62,7 +62,6 @@ class NvvmTarget(Target):
             compilation.run_passes(stage, [lowering.GPU_MAP])
         elif stage == "nvvm":
             steps = [*lowering.GPU_OUTLINE, lowering.attach_target(arch), lowering.CONTRACT_KERNEL_MATH]
-            steps.append(lowering.TENSOR_CORES)
             compilation.run_passes(stage, [*steps, lowering.LOWER_KERNELS])
         elif stage == "ptx":
             enter_stage(stage)

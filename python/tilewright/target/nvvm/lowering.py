@@ -219,6 +219,8 @@ GPU_OUTLINE: tuple[Step, ...] = (
     PythonPass("tw-sink-kernel-constants", sink_constants_pass),
     "gpu-kernel-outlining,canonicalize,cse",
     PythonPass("tw-merge-kernel-modules", merge_kernel_modules),
+    # Before the workgroup buffers become globals: their accesses are swizzled against bank conflicts.
+    TENSOR_CORES,
     # Workgroup buffers (memref.alloc in #gpu.address_space<workgroup>) -> shared-memory globals.
     PythonPass("tw-workgroup-memory", workgroup_memory_pass),
     PythonPass("tw-check-host-side", host_check_pass),
@@ -258,7 +260,7 @@ def attach_target(arch: str) -> str:
 
 def lower_to_nvvm(arch: str) -> list[Step]:
     """Map, outline and lower the kernels for ``arch`` (the driver's ``nvvm`` stage)."""
-    return [GPU_MAP, *GPU_OUTLINE, attach_target(arch), CONTRACT_KERNEL_MATH, TENSOR_CORES, LOWER_KERNELS]
+    return [GPU_MAP, *GPU_OUTLINE, attach_target(arch), CONTRACT_KERNEL_MATH, LOWER_KERNELS]
 
 
 def _pipeline_arch(arch: str) -> list[Step]:

@@ -15,10 +15,12 @@ code in the launch. :mod:`.mapping` marks the contracts of every ``#gpu.warp`` f
    constant indices leaves the loop and becomes an ``iter_args`` value (a register). Upstream's
    ``hoist_redundant_vector_transfers`` does not apply: it refuses any buffer with a view, and
    every buffer here is one;
-3. (``tw-tensor-cores``, after outlining, in those kernels) ``convert-vector-to-gpu{use-nvgpu=true}``:
+3. (``tw-tensor-cores``, after outlining, before the workgroup buffers become ``.shared``
+   globals, in those kernels) ``convert-vector-to-gpu{use-nvgpu=true}``:
    contracts -> ``nvgpu.mma.sync``, operand reads ->
    ``nvgpu.ldmatrix`` from shared memory (lane-distributed loads from global memory), the
-   ``iter_args`` -> per-lane fragments.
+   ``iter_args`` -> per-lane fragments; the copies' transfers to 16-byte vector loads and stores
+   (:func:`align_copies`), the shared tiles XOR-swizzled (``nvgpu-optimize-shared-memory``).
 
 Kernels without marked contracts are untouched.
 """
@@ -342,6 +344,9 @@ def tensor_core_pass(op: ir.Operation, pass_: object) -> None:
         # what align_copies reads.
         converted.apply_patterns(P.Pattern("memref.fold_memref_alias_ops"), P.canonicalization())
         converted.canonicalize()
+        # XOR-swizzled shared tiles: ldmatrix reads 8 rows of 16 bytes, which in a 64-byte (A) or
+        # 256-byte (B) row pitch fall on the same banks 4 or 8 times over.
+        converted.apply_pass("nvgpu-optimize-shared-memory")
     apply_script(op, s.module, context, "<tensor-core kernels>")
     for kernel in _kernels_tagged(op):
         del kernel.attributes[LAUNCH_TAG]
