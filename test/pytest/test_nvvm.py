@@ -34,6 +34,11 @@ def _f16_matmul() -> str:
     return stablehlo_of(lambda x, y: x @ y, a, b)
 
 
+def _f16_matmul_tensor_cores() -> str:
+    """Whole 128x128 tiles, 3 k slices of 32: the mma.sync row's (test_nvvm_tensorcore.py)."""
+    return stablehlo_of(lambda x, y: x @ y, np.zeros((256, 96), np.float16), np.zeros((96, 128), np.float16))
+
+
 def _softmax() -> str:
     return stablehlo_of(lambda x: jax.nn.softmax(x, axis=-1), np.zeros((7, 1000), np.float32))
 
@@ -50,6 +55,7 @@ def _elementwise_chain() -> str:
 GPU_SET = {
     "matmul_f32": lambda: (PROGRAMS / "matmul_97x131x77.mlir").read_text(),
     "matmul_f16": _f16_matmul,
+    "matmul_f16_tensor_cores": _f16_matmul_tensor_cores,
     "softmax": _softmax,
     "layernorm": _layernorm_program,
     "elementwise_chain": _elementwise_chain,

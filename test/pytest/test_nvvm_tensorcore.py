@@ -27,6 +27,7 @@ MMA = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
     ("a_shape", "b_shape"),
     [
         ((32, 64), (64, 32)),  # 32x32 block, 2x2 warps of 16x16, 2 k steps of 32
+        ((256, 96), (96, 128)),  # 2 blocks of 128x128, 2x4 warps of 64x32, 3 k steps of 32
         ((128, 48), (48, 96)),  # 32x32 blocks (96 = 3 x 32), k steps of 16
         ((2, 64, 48), (2, 48, 32)),  # batch matmul, one batch per grid z
     ],
