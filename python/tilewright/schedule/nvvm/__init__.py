@@ -10,7 +10,7 @@ module per kind of op, Triton-style: a new schedule is one more row):
 
 ======================  =====================================================
 :mod:`.attention`       attention chains raised to ``tw.attention``: one flash kernel
-:mod:`.tensorcore`      f16/bf16 matmul / batch matmul (f32 accumulation), ``mma.sync``
+:mod:`.tensorcore`      f16 matmul / batch matmul (f32 accumulation), ``mma.sync``
 :mod:`.matmul`          matmul / batch matmul, SIMT tiles
 :mod:`.elementwise`     any op with a parallel loop: one thread per output element
 ======================  =====================================================

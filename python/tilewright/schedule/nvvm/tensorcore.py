@@ -1,10 +1,10 @@
-"""f16/bf16 ``linalg.matmul`` / ``batch_matmul`` on tensor cores with ``mma.sync`` (m16n8k16, f32
+"""f16 ``linalg.matmul`` / ``batch_matmul`` on tensor cores with ``mma.sync`` (m16n8k16, f32
 accumulators), for sm_80 and up (sm_90a's warpgroup MMA is the "wgmma" row's, which falls back to
 this one when it does not apply).
 
-What it takes: the ingress's form of an f16/bf16 ``dot_general`` (as XLA, f32 accumulation with one
+What it takes: the ingress's form of an f16 ``dot_general`` (as XLA, f32 accumulation with one
 rounding, see ``test_f32_accumulation.py``): an f32 contraction whose two inputs are each an
-all-parallel ``linalg.generic`` that only extends an f16 (or bf16) tensor to f32 (``arith.extf``)
+all-parallel ``linalg.generic`` that only extends an f16 tensor to f32 (``arith.extf``)
 and has no other use, of static shapes that the block tile divides. The ``truncf`` consumer stays
 its own elementwise kernel (the f32 result makes one round trip through global memory).
 
@@ -16,7 +16,8 @@ How (before bufferization; :mod:`tilewright.target.nvvm.tensorcore` finishes it 
   threads into shared memory (16 KiB for 128x128x32), 16 bytes per thread and access
   (``ld.global.nc.v4``, ``st.shared.v4``), then the block tile split over ``warps`` (2x4:
   ``#gpu.warp``, 64x32 per warp) with the producers fused again, so that each warp reads its
-  fragments from shared memory (``ldmatrix``, ``.trans`` for B);
+  fragments from shared memory (``ldmatrix``, ``.trans`` for B; the target XOR-swizzles the
+  tiles against bank conflicts);
 - the warp's ``extf`` + matmul vectorized into ``extf`` + ``vector.contract``, unrolled to the
   16x8x16 ``mma.sync`` shape (``gpu.unroll_vectors_subgroup_mma``): 4x4 accumulator tiles of 16x8
   per warp (64 f32 registers per thread). The ``extf`` stays apart until the target folds it into
@@ -26,9 +27,9 @@ How (before bufferization; :mod:`tilewright.target.nvvm.tensorcore` finishes it 
 The target then keeps each warp's accumulators in registers across the k loop and turns the
 contracts into ``nvgpu.mma.sync`` (``mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32``).
 
-Not yet: ``cp.async`` pipelining (double-buffered slices), a padded shared-memory row against
-``ldmatrix`` bank conflicts, and partial tiles (shapes the smallest tile does not divide, such as 97x64x33, go to
-the SIMT row, which is exact).
+Not yet: ``cp.async`` pipelining (double-buffered slices), bf16 (NARROW_FLOATS), the ``truncf``
+fused into the epilogue, and partial tiles (shapes the smallest tile does not divide, such as
+97x64x33, go to the SIMT row, which is exact).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ K_STEPS = (32, 16)
 
 def _extends_narrow_float(value: ir.Value) -> int | None:
     """The op tag of ``value``'s producer if it is an all-parallel ``linalg.generic`` that only
-    extends an f16/bf16 tensor to f32 and ``value`` is its only use; else None."""
+    extends a ``NARROW_FLOATS`` tensor to f32 and ``value`` is its only use; else None."""
     owner = value.owner
     if isinstance(owner, ir.Block):
         return None
@@ -141,7 +142,7 @@ def mma_plan(op: GpuOp) -> tuple[MmaTile, int, tuple[int, int]] | None:
 
 
 class MmaSyncMatmulSchedule:
-    """f16/bf16 matmuls (f32 accumulation) on tensor cores, ``mma.sync``."""
+    """f16 matmuls (f32 accumulation) on tensor cores, ``mma.sync``."""
 
     name = "mma-sync-matmul"
 

@@ -2,7 +2,7 @@
 ``nvgpu.mma.sync`` (sm_80+ tensor cores), their accumulators kept in registers across the k loop.
 
 The tensor-core schedule (:mod:`tilewright.schedule.nvvm.tensorcore`) leaves each warp's share of
-a block tile as ``vector.contract`` ops of the native ``mma.sync`` shape (m16n8k16, f16/bf16 in,
+a block tile as ``vector.contract`` ops of the native ``mma.sync`` shape (m16n8k16, f16 in,
 f32 accumulator) inside the k loop, reading and writing the accumulator tile in memory at every
 step: tensors cannot carry a value across the warp forall that sits inside the k loop (the
 block's cooperative shared-memory copies must be outside it). After mapping, the warps are plain
