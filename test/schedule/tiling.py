@@ -8,6 +8,9 @@
 # RUN: %python %s reduction > %t.reduction.mlir && FileCheck %s --check-prefix=RED-SCRIPT < %t.reduction.mlir
 # RUN: %tilewright-opt %inputs/schedule/softmax.mlir --transform-script %t.reduction.mlir \
 # RUN:   | FileCheck %s --check-prefix=RED
+# RUN: %python %s reduction_forall > %t.rforall.mlir && FileCheck %s --check-prefix=RFORALL-SCRIPT < %t.rforall.mlir
+# RUN: %tilewright-opt %inputs/schedule/softmax.mlir --transform-script %t.rforall.mlir \
+# RUN:   | FileCheck %s --check-prefix=RFORALL
 # RUN: %python %s foreach > %t.foreach.mlir && FileCheck %s --check-prefix=EACH-SCRIPT < %t.foreach.mlir
 # RUN: %tilewright-opt %inputs/schedule/softmax.mlir --transform-script %t.foreach.mlir \
 # RUN:   | FileCheck %s --check-prefix=EACH
@@ -47,6 +50,18 @@
 # RED: tensor.expand_shape {{.*}} into tensor<17x97x1xf32>
 # RED: iterator_types = ["parallel", "parallel", "reduction"]
 # RED: iterator_types = ["parallel", "reduction"]
+
+# RFORALL-SCRIPT: transform.structured.tile_reduction_using_forall %{{.+}} by num_threads = [0, 8]
+# RFORALL-SCRIPT-SAME: tile_sizes = [0, 4] mapping = [#gpu.thread<x>]
+# The max reduction split over 8 threads: a partial-result tensor<17x8xf32> filled with -inf,
+# each thread reducing its tiles of 4 (cyclically), then the partials combined.
+# RFORALL-LABEL: func.func @main
+# RFORALL: linalg.fill {{.*}} -> tensor<17x8xf32>
+# RFORALL: scf.forall (%{{.+}}) in (8) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<17x8xf32>)
+# RFORALL:   arith.maximumf
+# RFORALL: } {mapping = [#gpu.thread<x>]}
+# RFORALL: linalg.reduce ins(%{{.+}} : tensor<17x8xf32>)
+# RFORALL:   arith.maximumf
 
 # EACH-SCRIPT: %[[G:.+]] = transform.structured.match ops{["linalg.generic"]}
 # EACH-SCRIPT: %[[L:.+]] = transform.foreach %[[G]] : !transform.any_op -> !transform.any_op {
@@ -95,6 +110,13 @@ def reduction() -> Schedule:
     first, second = s.match(iterator_types=["parallel", "reduction"]).split(2)
     first.tile_reduction([0, 8])
     second.split_reduction(97, 1)
+    return s
+
+
+def reduction_forall() -> Schedule:
+    s = Schedule("reduction_forall")
+    first, _ = s.match(iterator_types=["parallel", "reduction"]).split(2)
+    first.tile_reduction_forall([0, 8], tile_sizes=[0, 4], mapping="[#gpu.thread<x>]")
     return s
 
 

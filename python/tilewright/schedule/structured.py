@@ -73,6 +73,29 @@ class StructuredOps(Handle):
         nest([loop], split)
         return fill, split, combine, loop
 
+    def tile_reduction_forall(
+        self, num_threads: Sequence[int], *, tile_sizes: Sequence[int] | None = None, mapping: str | None = None
+    ) -> tuple[OpHandle, OpHandle, OpHandle, OpHandle]:
+        """``transform.structured.tile_reduction_using_forall``: the reduction split over
+        ``num_threads`` parallel partial results (a GPU block's threads), each thread reducing its
+        share of the reduced loop (cyclically in ``tile_sizes`` pieces when given). Returns (fill
+        of the partials' neutral element, split op, combining op, ``scf.forall``)."""
+        s = self.schedule
+        any_op = s._any_op()
+        fill, split, combine, forall = s._build(
+            tstruct.TileReductionUsingForallOp,
+            [any_op],
+            any_op,
+            any_op,
+            any_op,
+            self.value,
+            num_threads=list(num_threads),
+            tile_sizes=list(tile_sizes) if tile_sizes is not None else None,
+            mapping=s._attr(mapping) if mapping is not None else None,
+        )
+        nest([forall], split)
+        return fill, split, combine, forall
+
     def split_reduction(
         self, split_factor: int, insert_split_dimension: int, *, inner_parallel: bool = False
     ) -> tuple[OpHandle, OpHandle, OpHandle, OpHandle]:

@@ -12,6 +12,7 @@ module per kind of op, Triton-style: a new schedule is one more row):
 :mod:`.attention`       attention chains raised to ``tw.attention``: one flash kernel
 :mod:`.tensorcore`      f16 matmul / batch matmul (f32 accumulation), ``mma.sync``
 :mod:`.matmul`          matmul / batch matmul, SIMT tiles
+:mod:`.reduction`       row groups (softmax, layernorm, row sums): a block per row, shuffles
 :mod:`.elementwise`     any op with a parallel loop: one thread per output element
 ======================  =====================================================
 
@@ -31,6 +32,7 @@ from tilewright.schedule.info import LinalgOpInfo, ModuleInfo
 from tilewright.schedule.nvvm.attention import GpuFlashSchedule, plan_attention, raised_fills, schedule_raised
 from tilewright.schedule.nvvm.elementwise import ELEMENTWISE_BLOCK, ElementwiseSchedule, elementwise_tilings
 from tilewright.schedule.nvvm.matmul import CONTRACTIONS, SimtMatmulSchedule, matmul_tilings
+from tilewright.schedule.nvvm.reduction import RowGroup, RowSchedule, row_groups
 from tilewright.schedule.nvvm.tensorcore import MmaSyncMatmulSchedule
 from tilewright.schedule.nvvm.tiling import BLOCK_DIMS, THREAD_DIMS, Tiling
 from tilewright.schedule.source import DEFAULT, ScheduleSource, Script
@@ -64,6 +66,7 @@ class GpuOp:
     arch: str
     schedule: Schedule
     fill_index: int | None = None
+    group: RowGroup | None = None  # the row group this op closes (its producers are not offered)
     _handles: dict[str, OpHandle | None] = field(default_factory=dict, repr=False)
 
     @property
@@ -96,7 +99,13 @@ class GpuOpSchedule(Protocol):
 
 # First match wins: the specific schedules first, the one-thread-per-element fallback last.
 GPU_FLASH = GpuFlashSchedule()
-OP_SCHEDULES: list[GpuOpSchedule] = [GPU_FLASH, MmaSyncMatmulSchedule(), SimtMatmulSchedule(), ElementwiseSchedule()]
+OP_SCHEDULES: list[GpuOpSchedule] = [
+    GPU_FLASH,
+    MmaSyncMatmulSchedule(),
+    SimtMatmulSchedule(),
+    RowSchedule(),
+    ElementwiseSchedule(),
+]
 
 
 def _fused_fills(ops: list[LinalgOpInfo], top: dict[int, ir.Operation]) -> dict[int, int]:
@@ -138,13 +147,15 @@ def nvvm_schedule(
     ops = [op for op in info.ops if op.index in top]
     fills = _fused_fills(ops, top)
     fused = set(fills.values()) | plan_attention(payload, top, GPU_FLASH) | raised_fills(payload)
+    groups = row_groups(ops, top, fused | set(fills))
+    fused |= {member for group in groups.values() for member in group.members}
     s = Schedule(name, context=payload.context)
     raised = schedule_raised(s, payload, len(info.ops))
     plans: list[tuple[GpuOp, GpuOpSchedule]] = []
     for op in ops:
         if op.index in fused:
             continue
-        gpu_op = GpuOp(op, top[op.index], arch, s, fills.get(op.index))
+        gpu_op = GpuOp(op, top[op.index], arch, s, fills.get(op.index), groups.get(op.index))
         entry = next((e for e in OP_SCHEDULES if e.matches(gpu_op)), None)
         if entry is not None:
             plans.append((gpu_op, entry))

@@ -59,7 +59,7 @@ class NvvmTarget(Target):
 
         arch = compilation.options.arch
         if stage == "gpu-mapped":
-            compilation.run_passes(stage, [lowering.GPU_MAP])
+            compilation.run_passes(stage, [lowering.BLOCK_REDUCE, lowering.GPU_MAP])
         elif stage == "nvvm":
             steps = [*lowering.GPU_OUTLINE, lowering.attach_target(arch), lowering.CONTRACT_KERNEL_MATH]
             compilation.run_passes(stage, [*steps, lowering.LOWER_KERNELS])

@@ -26,6 +26,7 @@ from tilewright.target.nvvm import DEFAULT_ARCH, GPU_ARCHS
 from tilewright.target.nvvm.mapping import VIEWS, check_host_side, gpu_map_pass, payload_filename
 from tilewright.target.nvvm.memory import workgroup_memory
 from tilewright.target.nvvm.private import private_memory_pass
+from tilewright.target.nvvm.rows import block_reduce_pass
 from tilewright.target.nvvm.tensorcore import hoist_pass, tensor_core_pass
 
 PTX_FEATURE = "+ptx80"
@@ -168,6 +169,16 @@ def workgroup_memory_pass(op: ir.Operation, pass_: object) -> None:
 _LLVM_CONSTANTS = ("llvm.mlir.poison", "llvm.mlir.undef", "llvm.mlir.zero")
 
 
+def _no_parameter(value: ir.Value) -> bool:
+    """A poison value, a vector constant (vectorized kernels: no host representation) or a
+    16-bit float constant (which the tests' GPU emulator cannot pass). Other scalar constants
+    stay parameters: sinking them all made the flash attention kernel spill."""
+    if value.owner.name == "ub.poison":
+        return True
+    t = value.type
+    return value.owner.name == "arith.constant" and isinstance(t, ir.VectorType | ir.F16Type | ir.BF16Type)
+
+
 def sink_kernel_constants(module: ir.Operation) -> int:
     """Clone into each ``gpu.launch`` the constants it uses from the host function that the
     outliner would otherwise make kernel parameters.
@@ -176,7 +187,8 @@ def sink_kernel_constants(module: ir.Operation) -> int:
     ``arith.constant`` survives as a parameter, but the ``llvm.mlir.poison`` a wgmma accumulator
     struct starts from (``transform.tw.rewrite_matmul_as_wgmma``) has no host form: LLVM-dialect
     constants are always sunk, and in launches holding wgmma (whose descriptors and fragment
-    indices are dozens of constants) the ``arith.constant`` ones too. Other kernels are unchanged.
+    indices are dozens of constants) the ``arith.constant`` ones too; in every launch those of
+    :func:`_no_parameter` (the row kernels' vector constants and poison padding).
     Returns how many uses were rewritten."""
     rewritten = 0
     for launch in find_ops(module, "gpu.launch"):
@@ -188,7 +200,7 @@ def sink_kernel_constants(module: ir.Operation) -> int:
             for inner in find_ops(launch, lambda o: o.name != "gpu.launch")
             for i, value in enumerate(inner.operands)
             if not isinstance(value.owner, ir.Block)
-            and value.owner.name in sunk
+            and (value.owner.name in sunk or _no_parameter(value))
             and value.owner.parent.name == "func.func"
         ]
         clones: dict[ir.Value, ir.Value] = {}
@@ -206,6 +218,9 @@ def sink_constants_pass(op: ir.Operation, pass_: object) -> None:
 
 
 GPU_MAP = PythonPass("tw-gpu-map", gpu_map_pass)
+# Row kernels: the threads' partials combined by warp shuffles and shared memory, the block's
+# buffers private to each thread (target/nvvm/rows.py); before the mapping, which reads the mark.
+BLOCK_REDUCE = PythonPass("tw-gpu-block-reduce", block_reduce_pass)
 # Loops first (inside the launches, still in the host function) so that booleans can be stored
 # as bytes (MemRef-to-LLVM asserts on i1 buffers) in kernels and launch arguments alike.
 GPU_OUTLINE: tuple[Step, ...] = (
@@ -244,6 +259,13 @@ LOWER_KERNELS = (
             "math-extend-to-supported-types{extra-types=f16,bf16 target-type=f32}",
             "math-expand-ops{ops=rsqrt}",
             "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=true}",
+            # Vectorized kernels (the row schedules' per-thread tiles): transfers and vector
+            # loads/stores (aligned where tw-gpu-block-reduce proved it: ld.global.v4) to LLVM,
+            # reductions to LLVM intrinsics; then the index vectors and poison values that
+            # lowering creates.
+            "convert-vector-to-llvm",
+            "convert-arith-to-llvm",
+            "convert-ub-to-llvm",
             "convert-nvvm-to-llvm",
             "reconcile-unrealized-casts",
             "canonicalize",
@@ -260,7 +282,7 @@ def attach_target(arch: str) -> str:
 
 def lower_to_nvvm(arch: str) -> list[Step]:
     """Map, outline and lower the kernels for ``arch`` (the driver's ``nvvm`` stage)."""
-    return [GPU_MAP, *GPU_OUTLINE, attach_target(arch), CONTRACT_KERNEL_MATH, LOWER_KERNELS]
+    return [BLOCK_REDUCE, GPU_MAP, *GPU_OUTLINE, attach_target(arch), CONTRACT_KERNEL_MATH, LOWER_KERNELS]
 
 
 def _pipeline_arch(arch: str) -> list[Step]:

@@ -18,6 +18,7 @@ from mlir import ir
 
 from tilewright.diagnostics import SourceLocation, TilewrightError, location_of
 from tilewright.mlir_env import find_ops
+from tilewright.schedule.nvvm.reduction import ROW_KERNEL_ATTR, row_block_size
 
 LAUNCH_TAG = "tw.gpu_launch"
 WARP_SIZE = 32
@@ -120,13 +121,18 @@ def map_to_gpu(module: ir.Operation, filename: str) -> int:
             for inner in find_ops(forall, "scf.forall"):
                 if _mapping(inner)[:1] and _mapping(inner)[0][0] == "warp":
                     mark_warp_level(inner)
+            if ROW_KERNEL_ATTR in forall.attributes:  # whole warps
+                dims[-1][0] = row_block_size(dims[-1][0])
             forall.attributes[LAUNCH_TAG] = ir.IntegerAttr.get(i64, index)
     with build_in(context):
         s = Schedule("<gpu mapping>", context=context)
+        # A row kernel's buffers are private to each thread and its threads meet only in its
+        # reductions' shuffles (target/nvvm/rows.py): no barrier after its thread foralls.
+        syncs = [ROW_KERNEL_ATTR not in forall.attributes for forall in foralls]
         for index, block in enumerate(dims):
             forall = s.match("scf.forall", attrs={LAUNCH_TAG: f"{index} : i64"})
             launch = forall.map_forall_to_blocks(generate_gpu_launch=True)
-            launch.map_nested_forall_to_threads(block)
+            launch.map_nested_forall_to_threads(block, sync_after_distribute=syncs[index])
     apply_script(module, s.module, context, "<gpu mapping>")
     return len(foralls)
 
