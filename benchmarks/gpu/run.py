@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT / "python"))
 # name -> (kind, input shapes and dtypes, what it computes (numpy reference for checks), peer)
 CASES: dict[str, dict] = {
     "matmul_f32_97x131x77": {"kind": "check", "inputs": [[97, 131], [131, 77]], "dtype": "float32"},
-    "matmul_f16_97x64x33": {"kind": "check", "inputs": [[97, 64], [64, 33]], "dtype": "float16"},
+    "matmul_f16_97x64x33": {"kind": "check", "inputs": [[97, 64], [64, 33]], "dtype": "float16"},  # SIMT row
+    "matmul_f16_256x96x128": {"kind": "check", "inputs": [[256, 96], [96, 128]], "dtype": "float16"},  # mma.sync
     "softmax_7x1000": {"kind": "check", "inputs": [[7, 1000]], "dtype": "float32"},
     "layernorm_97x256": {"kind": "check", "inputs": [[97, 256], [256], [256]], "dtype": "float32"},
     "elementwise_7x97": {"kind": "check", "inputs": [[7, 97], [7, 97]], "dtype": "float32"},
