@@ -13,9 +13,9 @@
 // NVVM-SAME: "buffers": [{"bytes": 2716, "id": 0, "index": 0, "kind": "input"}, {"bytes": 2716, "id": 1, "index": 0, "kind": "result"}]
 // NVVM-SAME: "format": "tilewright-artifact"
 // NVVM-SAME: "inputs": [{"element": "f32", "shape": [7, 97]}]
-// NVVM-SAME: "kernels": [{"name": "main_kernel", "params": ["ptr", "ptr", "i64", "i64"]}]
+// NVVM-SAME: "kernels": [{"name": "main_kernel", "params": ["ptr", "ptr"]}]
 // NVVM-SAME: "results": [{"element": "f32", "shape": [7, 97]}]
-// NVVM-SAME: "sequence": [{"args": [{"buffer": 0}, {"buffer": 1}, {"value": 0}, {"value": 1}], "block": [97, 2, 1], "grid": [1, 4, 1], "kernel": "main_kernel", "op": "launch", "smem": 0}]
+// NVVM-SAME: "sequence": [{"args": [{"buffer": 0}, {"buffer": 1}], "block": [97, 2, 1], "grid": [1, 4, 1], "kernel": "main_kernel", "op": "launch", "smem": 0}]
 // NVVM-SAME: "target": "nvvm", "version": 1
 
 // EXEC: result0: max |error| {{.*}}: ok

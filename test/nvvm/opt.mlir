@@ -18,7 +18,7 @@
 // NVVM:        gpu.launch_func  @kernels::@main_kernel blocks in (%{{.+}}, %{{.+}}, %{{.+}}) threads in
 // NVVM-SAME:     args(%arg0 : memref<64x128xf32>, %arg1 : memref<64x128xf32>
 // NVVM:        gpu.module @kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">]
-// NVVM:          llvm.func @main_kernel(%{{.+}}: !llvm.ptr {llvm.noalias}, %{{.+}}: !llvm.ptr {llvm.noalias}
+// NVVM:          llvm.func @main_kernel(%{{.+}}: !llvm.ptr {llvm.align = 16 : i64, llvm.noalias}, %{{.+}}: !llvm.ptr {llvm.align = 16 : i64, llvm.noalias}
 // NVVM-SAME:       nvvm.kernel, nvvm.maxntid = array<i32: 32, 4, 1>
 
 // ARCH: unknown GPU arch 'sm_75' (known: sm_80, sm_90, sm_90a)

@@ -39,9 +39,9 @@
 // NVVM:          nvvm.barrier0
 // NVVM:          nvvm.barrier0
 
-// The PTX (escaped in the gpu.binary): the tile as a 4 KiB .shared array, written,
-// a bar.sync, read back, a bar.sync.
-// PTX:  assembly = "{{.*}}.target sm_90{{.*}}.shared .align 16 .b8 main_kernel_shared_0[4096];{{.*}}st.shared.b32{{.*}}bar.sync{{.*}}ld.shared.b32{{.*}}bar.sync
+// The PTX (escaped in the gpu.binary): the tile as a 4 KiB .shared array, written with 128-bit
+// stores (aligned), a bar.sync, read back, a bar.sync.
+// PTX:  assembly = "{{.*}}.target sm_90{{.*}}.shared .align 16 .b8 main_kernel_shared_0[4096];{{.*}}st.shared.v4.b32{{.*}}bar.sync{{.*}}ld.shared.b32{{.*}}bar.sync
 
 // ERR: shared-memory-errors.mlir:5:10: error: kernel 'too_big_kernel' needs 65536 bytes of static shared memory (at most 49152)
 // ERR: shared-memory-errors.mlir:20:10: error: a workgroup (shared) memory buffer of dynamic shape memref<?xf32, #gpu.address_space<workgroup>> in kernel 'dynamic_kernel'

@@ -89,13 +89,25 @@ def device_pointer(arg: Any, expected: TensorType, index: int, entry: str) -> in
     (an error if it is one of another), None for anything else (a host array)."""
     if isinstance(arg, np.ndarray):
         return None
+    pointer = None
     if hasattr(arg, "__cuda_array_interface__"):
-        return _from_interface(arg, expected, index, entry)
-    if hasattr(arg, "__dlpack_device__"):
+        pointer = _from_interface(arg, expected, index, entry)
+    elif hasattr(arg, "__dlpack_device__"):
         device_type, _ = arg.__dlpack_device__()
         if int(device_type) == KDL_CUDA:
-            return _from_dlpack(arg, expected, index, entry)
-    return None
+            pointer = _from_dlpack(arg, expected, index, entry)
+    if pointer is not None and pointer % DEVICE_ALIGNMENT:
+        # The kernels declare their pointers aligned (128-bit vector loads): a view at an odd
+        # offset would fault on the GPU.
+        raise TilewrightError(
+            f"argument #{index} of '@{entry}': device arrays must be {DEVICE_ALIGNMENT}-byte aligned "
+            f"(this one starts at {pointer:#x}; pass a copy)"
+        )
+    return pointer
+
+
+# tilewright.target.nvvm.lowering.KERNEL_POINTER_ALIGNMENT (the runtime imports no compiler).
+DEVICE_ALIGNMENT = 16
 
 
 # Pool blocks are rounded up to this many bytes, so near sizes share blocks (and stay aligned).

@@ -1,5 +1,6 @@
 """The GPU transform extension, ``mlir.dialects.transform.gpu``: ``scf.forall`` loops mapped
-to blocks and threads, ``gpu.launch`` generated around them.
+to blocks and threads, ``gpu.launch`` generated around them; and the structured extension's
+GPU op, copies split over a block's threads.
 
 The NVVM target runs these after bufferization (:mod:`tilewright.target.nvvm.mapping`); a user's
 schedule that maps its own loops calls them the same way. The ``#gpu.block<x>`` /
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mlir.dialects.transform import gpu as tgpu
+from mlir.dialects.transform import structured as tstruct
 
 from tilewright.schedule.handles import Handle
 
@@ -52,3 +54,20 @@ class GpuOps(Handle):
             warp_size=[warp_size] if warp_size is not None else None,
             sync_after_distribute=sync_after_distribute,
         )
+
+    def map_copy_to_threads(self, *, total_num_threads: int, desired_bit_alignment: int) -> tuple[OpHandle, OpHandle]:
+        """``transform.structured.gpu.map_copy_to_threads``: this ``linalg.copy`` or ``tensor.pad``
+        (on tensors) split over ``total_num_threads`` threads in pieces of
+        ``desired_bit_alignment`` bits where the shape allows (128: one ``ld.global.v4.f32``
+        each), in an ``scf.forall`` mapped to linear thread ids. Returns (the forall, the tiled op)."""
+        s = self.schedule
+        forall, tiled = s._build(
+            tstruct.MapCopyToThreadsOp,
+            s._any_op(),
+            s._any_op(),
+            self.value,
+            total_num_threads=total_num_threads,
+            desired_bit_alignment=desired_bit_alignment,
+        )
+        tiled.parents.append(forall)
+        return forall, tiled

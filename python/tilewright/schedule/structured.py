@@ -315,14 +315,36 @@ class StructuredOps(Handle):
         transpose = list(transpose) if transpose else None
         return s._build_one(tstruct.HoistPadOp, s._any_op(), self.value, num_loops, transpose=transpose)
 
-    def bufferize_to_allocation(self, *, memory_space: int | None = None, alloc_op: str | None = None) -> OpHandle:
-        """``transform.structured.bufferize_to_allocation``: this op's result into a new buffer.
+    def bufferize_to_allocation(
+        self,
+        *,
+        memory_space: int | str | None = None,
+        alloc_op: str | None = None,
+        bufferize_destination_only: bool = False,
+    ) -> OpHandle:
+        """``transform.structured.bufferize_to_allocation``: this op's result into a new buffer
+        (with ``bufferize_destination_only``, only its destination operands: a forall's
+        ``shared_outs`` into a buffer it writes in place). ``memory_space`` is an integer or an
+        attribute, e.g. ``"#gpu.address_space<workgroup>"`` (GPU shared memory).
 
         Returns the handle to the new allocation.
         """
         s = self.schedule
-        allocated = s._build(tstruct.BufferizeToAllocationOp, self.value, memory_space=memory_space, alloc_op=alloc_op)
+        space = s._attr(memory_space) if isinstance(memory_space, str) else memory_space
+        allocated = s._build(
+            tstruct.BufferizeToAllocationOp,
+            self.value,
+            memory_space=space,
+            alloc_op=alloc_op,
+            bufferize_destination_only=bufferize_destination_only or None,
+        )
         return allocated[0]
+
+    def insert_slice_to_copy(self) -> OpHandle:
+        """``transform.structured.insert_slice_to_copy``: a ``tensor.insert_slice`` (or
+        ``parallel_insert_slice``) writes its source through a ``linalg.copy``, which can be
+        vectorized (a plain insert bufferizes to ``memref.copy``). Returns the copy."""
+        return self._to_any_op(tstruct.InsertSliceToCopyOp)
 
     def _tiled_in_loops(self, builder: type, **kwargs: Any) -> tuple[OpHandle, list[OpHandle]]:
         """(tiled op, loops outermost first) of a tiling op on this handle; the op lives in every loop."""

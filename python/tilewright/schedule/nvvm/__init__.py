@@ -22,6 +22,7 @@ as they are, and the target names them in its error (no GPU kernel would run the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -137,10 +138,14 @@ def _top_level_ops(payload: ir.Module) -> dict[int, ir.Operation]:
 
 
 def nvvm_schedule(
-    payload: ir.Module, name: str = "<nvvm default schedule>", *, arch: str = DEFAULT_ARCH
+    payload: ir.Module,
+    name: str = "<nvvm default schedule>",
+    *,
+    arch: str = DEFAULT_ARCH,
+    knobs: Mapping[str, int] | None = None,
 ) -> Schedule | None:
     """The default NVVM schedule of ``payload`` for ``arch`` (tags its linalg ops; None: nothing
-    to map)."""
+    to map); ``knobs`` select other values of the knobs the rows declare (a tuner's)."""
     info = ModuleInfo.from_module(payload)
     tag_ops(payload)
     top = _top_level_ops(payload)
@@ -149,7 +154,7 @@ def nvvm_schedule(
     fused = set(fills.values()) | plan_attention(payload, top, GPU_FLASH) | raised_fills(payload)
     groups = row_groups(ops, top, fused | set(fills))
     fused |= {member for group in groups.values() for member in group.members}
-    s = Schedule(name, context=payload.context)
+    s = Schedule(name, context=payload.context, knobs=knobs)
     raised = schedule_raised(s, payload, len(info.ops))
     plans: list[tuple[GpuOp, GpuOpSchedule]] = []
     for op in ops:

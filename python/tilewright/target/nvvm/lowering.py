@@ -24,7 +24,7 @@ from tilewright.mlir_env import find_ops
 from tilewright.pipeline import NamedPipeline, PipelineOption, PythonPass, Step
 from tilewright.target.nvvm import DEFAULT_ARCH, GPU_ARCHS
 from tilewright.target.nvvm.mapping import VIEWS, check_host_side, gpu_map_pass, payload_filename
-from tilewright.target.nvvm.memory import workgroup_memory
+from tilewright.target.nvvm.memory import hoist_accumulators, lower_kernel_transfers, workgroup_memory
 from tilewright.target.nvvm.private import private_memory_pass
 from tilewright.target.nvvm.rows import block_reduce_pass
 from tilewright.target.nvvm.tensorcore import hoist_pass, tensor_core_pass
@@ -96,7 +96,8 @@ def noalias_kernel_arguments(op: ir.Operation) -> int:
     """Mark a kernel's memref parameters ``llvm.noalias`` when its launch passes views of
     pairwise distinct buffers (function arguments, allocations): LLVM then keeps a
     reduction's or a matmul's accumulator in a register across its loop instead of storing
-    it to global memory at every step. Returns how many kernels were marked."""
+    it to global memory at every step. Every kernel's memref parameters get
+    ``llvm.align = KERNEL_POINTER_ALIGNMENT``. Returns how many kernels were marked noalias."""
     distinct: set[str] = set()
     for func in op.regions[0].blocks[0].operations:
         if func.operation.name != "func.func" or not func.operation.regions[0].blocks:
@@ -116,16 +117,32 @@ def noalias_kernel_arguments(op: ir.Operation) -> int:
             continue
         for kernel in module.operation.regions[0].blocks[0].operations:
             kernel = kernel.operation
-            if kernel.name != "gpu.func" or ir.StringAttr(kernel.attributes["sym_name"]).value not in distinct:
+            if kernel.name != "gpu.func":
                 continue
+            noalias = ir.StringAttr(kernel.attributes["sym_name"]).value in distinct
             args = kernel.regions[0].blocks[0].arguments
             attrs = [
-                ir.DictAttr.get({"llvm.noalias": ir.UnitAttr.get()} if isinstance(a.type, ir.MemRefType) else {})
-                for a in args
+                ir.DictAttr.get(_pointer_attrs(noalias) if isinstance(a.type, ir.MemRefType) else {}) for a in args
             ]
             kernel.attributes["arg_attrs"] = ir.ArrayAttr.get(attrs)
-            marked += 1
+            marked += noalias
     return marked
+
+
+# Bytes every buffer a kernel gets is aligned to: the runtime passes allocations (cuMemAlloc: 256),
+# never offset pointers (a view's offset is in the kernel's memref type). Known to LLVM, 128-bit
+# vector accesses (ld.global.v4.f32) are legal where the offsets are multiples of 16 bytes.
+KERNEL_POINTER_ALIGNMENT = 16
+
+
+def _pointer_attrs(noalias: bool) -> dict[str, ir.Attribute]:
+    """A kernel's memref parameter: aligned always, ``noalias`` when its launch's buffers are distinct."""
+    attrs: dict[str, ir.Attribute] = {
+        "llvm.align": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), KERNEL_POINTER_ALIGNMENT)
+    }
+    if noalias:
+        attrs["llvm.noalias"] = ir.UnitAttr.get()
+    return attrs
 
 
 def noalias_pass(op: ir.Operation, pass_: object) -> None:
@@ -217,6 +234,14 @@ def sink_constants_pass(op: ir.Operation, pass_: object) -> None:
         sink_kernel_constants(op)
 
 
+def hoist_accumulators_pass(op: ir.Operation, pass_: object) -> None:
+    hoist_accumulators(op)
+
+
+def kernel_transfers_pass(op: ir.Operation, pass_: object) -> None:
+    lower_kernel_transfers(op)
+
+
 GPU_MAP = PythonPass("tw-gpu-map", gpu_map_pass)
 # Row kernels: the threads' partials combined by warp shuffles and shared memory, the block's
 # buffers private to each thread (target/nvvm/rows.py); before the mapping, which reads the mark.
@@ -224,6 +249,8 @@ BLOCK_REDUCE = PythonPass("tw-gpu-block-reduce", block_reduce_pass)
 # Loops first (inside the launches, still in the host function) so that booleans can be stored
 # as bytes (MemRef-to-LLVM asserts on i1 buffers) in kernels and launch arguments alike.
 GPU_OUTLINE: tuple[Step, ...] = (
+    # A marked (SIMT) k loop's accumulator tile out of memory into registers (:mod:`.memory`).
+    PythonPass("tw-register-accumulators", hoist_accumulators_pass),
     "func.func(convert-linalg-to-loops)",
     PythonPass("tw-widen-i1-storage", widen_i1_storage_pass),
     PythonPass("tw-gpu-container", container_pass),
@@ -232,7 +259,9 @@ GPU_OUTLINE: tuple[Step, ...] = (
     # A thread's own temporaries (flash attention's row state) -> allocas, not device malloc.
     PythonPass("tw-private-memory", private_memory_pass),
     PythonPass("tw-sink-kernel-constants", sink_constants_pass),
-    "gpu-kernel-outlining,canonicalize,cse",
+    # Constants and index math into the launches first: outlining passes every value defined
+    # outside a launch as a kernel parameter, and a loop bound that is a parameter is not static.
+    "gpu-launch-sink-index-computations,gpu-kernel-outlining,canonicalize,cse",
     PythonPass("tw-merge-kernel-modules", merge_kernel_modules),
     # Before the workgroup buffers become globals: their accesses are swizzled against bank conflicts.
     TENSOR_CORES,
@@ -240,6 +269,9 @@ GPU_OUTLINE: tuple[Step, ...] = (
     PythonPass("tw-workgroup-memory", workgroup_memory_pass),
     PythonPass("tw-check-host-side", host_check_pass),
     PythonPass("tw-kernel-noalias", noalias_pass),
+    # Vector transfers left in kernels -> 1-D vector loads/stores (no pass of LOWER_KERNELS lowers
+    # them); after the tensor-core conversion, which reads transfers.
+    PythonPass("tw-kernel-transfers", kernel_transfers_pass),
 )
 
 # Inside the kernels: structured ops -> loops, f16/bf16 math through f32, then NVVM. Memrefs are

@@ -14,6 +14,20 @@ reads and the next iteration's overwrite) come from the thread mapping
 (``map_nested_forall_to_threads`` with ``sync_after_distribute``: a ``gpu.barrier`` after each
 thread forall), not from here.
 
+Registers: a schedule marks a loop ``ACCUMULATE`` (``transform.annotate``; the library's matmul
+marks its k loop) whose body reads a thread's tile of the result, updates it and writes it back:
+:func:`hoist_accumulators` (``tw-register-accumulators``, on the mapped launches) moves that read
+before the loop and the write after it, so the tile lives in registers for the whole loop.
+Only functions with a marked loop: a read/write pair of global memory inside a loop with
+barriers may be other threads' communication, which the hoisting would break (the hoisting
+moves only pairs no other access in the loop touches).
+
+Vector accesses: :func:`lower_kernel_transfers` (``tw-kernel-transfers``) unrolls the kernels'
+``vector.transfer_read``/``write`` to one dimension and lowers them to ``vector.load``/``store``
+(masked where not in bounds), which ``convert-gpu-to-nvvm`` turns into LLVM vector loads and
+stores: 128-bit ``ld.global.v4``/``ld.shared.v4`` where aligned (``convert-vector-to-scf``
+alone leaves 1-D transfers that no kernel lowering takes).
+
 Shared memory is per block and limited: a kernel whose static buffers exceed
 ``STATIC_SHARED_LIMIT`` (48 KiB, what a launch gets without opting in to more) is an error at
 the buffer's location naming the kernel; a workgroup buffer outside any kernel (the host has
@@ -27,6 +41,8 @@ from mlir import ir
 from tilewright.diagnostics import SourceLocation, TilewrightError, location_of
 
 STATIC_SHARED_LIMIT = 48 * 1024
+ACCUMULATE = "tw.accumulate"
+_ACCUMULATE_TAG = "tw.accumulate_loop"
 SHARED_ALIGNMENT = 16  # bytes: 128-bit vector loads and stores of the buffer (ld.shared.v4.f32)
 _ALLOCS = ("memref.alloc", "memref.alloca")
 
@@ -144,3 +160,99 @@ def workgroup_memory(module: ir.Operation, filename: str, limit: int = STATIC_SH
                     if size:
                         sizes[ir.StringAttr(kernel.attributes["sym_name"]).value] = size
     return sizes
+
+
+def hoist_accumulators(module: ir.Operation) -> int:
+    """In every loop marked ``ACCUMULATE``: loop-invariant index math and views hoisted, then each
+    transfer read/write pair of the same tile moved out of the loop (its value carried in
+    registers). Returns how many loops were marked."""
+    from tilewright.schedule import Schedule
+    from tilewright.schedule import patterns as P
+    from tilewright.schedule.apply import apply_script
+    from tilewright.schedule.context import build_in
+
+    loops: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "scf.for" and ACCUMULATE in op.attributes:
+            loops.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.walk(visit)
+    if not loops:
+        return 0
+    context = module.context
+    with context:
+        i64 = ir.IntegerType.get_signless(64)
+        for index, loop in enumerate(loops):
+            loop.attributes[_ACCUMULATE_TAG] = ir.IntegerAttr.get(i64, index)
+    with build_in(context):
+        s = Schedule("<kernel accumulators>", context=context)
+        for index in range(len(loops)):
+            loop = s.match("scf.for", attrs={_ACCUMULATE_TAG: f"{index} : i64"})
+            loop.parent("func.func").apply_patterns(P.canonicalization(), apply_cse=True)
+            loop.apply_licm()
+    apply_script(module, s.module, context, "<kernel accumulators>")
+    # Upstream's hoist_redundant_vector_transfers refuses buffers with views (the padded result
+    # has one): the tensor-core lowering's hoisting takes a tile's view at constant indices.
+    from tilewright.target.nvvm.tensorcore import hoist_accumulators as hoist_pairs
+
+    marked: list[ir.Operation] = []
+
+    def collect(op: ir.Operation) -> ir.WalkResult:
+        if _ACCUMULATE_TAG in op.attributes:
+            marked.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.walk(collect)
+    for loop in marked:
+        hoist_pairs(loop)
+
+    # The hoisting rebuilt the loops (new iter_args): find them again to drop the tags.
+    def untag(op: ir.Operation) -> ir.WalkResult:
+        if _ACCUMULATE_TAG in op.attributes:
+            del op.attributes[_ACCUMULATE_TAG]
+        return ir.WalkResult.ADVANCE
+
+    module.walk(untag)
+    return len(loops)
+
+
+def lower_kernel_transfers(module: ir.Operation) -> bool:
+    """The kernels' vector transfers -> 1-D ``vector.load``/``store`` (see the module doc);
+    False when no kernel has one."""
+    from tilewright.schedule import Schedule
+    from tilewright.schedule import patterns as P
+    from tilewright.schedule.apply import apply_script
+    from tilewright.schedule.context import build_in
+
+    found = False
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        nonlocal found
+        if op.name in ("vector.transfer_read", "vector.transfer_write"):
+            found = True
+            return ir.WalkResult.INTERRUPT
+        return ir.WalkResult.ADVANCE
+
+    for gpu_module in module.regions[0].blocks[0].operations:
+        if gpu_module.operation.name == "gpu.module":
+            gpu_module.operation.walk(visit)
+    if not found:
+        return False
+    context = module.context
+    with build_in(context):
+        s = Schedule("<kernel transfers>", context=context)
+        kernels = s.match("gpu.module")
+        kernels.apply_patterns(
+            P.Pattern("vector.transfer_to_scf", "max_transfer_rank = 1 full_unroll = true"),
+            P.Pattern("vector.transfer_permutation_patterns"),
+            P.lower_transfer(1),
+            # n-D vectors LLVM does not take directly (a batch's unit dimension).
+            P.Pattern("vector.cast_away_vector_leading_one_dim"),
+            P.Pattern("vector.lower_broadcast"),
+            P.Pattern("vector.lower_shape_cast"),
+            P.canonicalization(),
+        )
+    apply_script(module, s.module, context, "<kernel transfers>")
+    return True

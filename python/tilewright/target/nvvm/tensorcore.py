@@ -172,6 +172,10 @@ def hoist_accumulators(loop: ir.Operation) -> int:
         read.move_before(loop)
     with loop.location, ir.InsertionPoint(loop):
         new = scf.ForOp(old.lowerBound, old.upperBound, old.step, [*inits, *(r.results[0] for r, _ in pairs)])
+    for i in range(len(loop.attributes)):  # the loop's marks (tw.accumulate) stay on it
+        named = loop.attributes[i]
+        if named.name not in new.operation.attributes:
+            new.operation.attributes[named.name] = named.attr
     old_body, new_body = loop.regions[0].blocks[0], new.regions[0].blocks[0]
     for i, arg in enumerate(old_body.arguments):
         arg.replace_all_uses_with(new_body.arguments[i])
