@@ -76,13 +76,14 @@
 // PTX:        .maxntid 8, 8, 1
 // PTX:          .shared .align 16 .b8 main_kernel_3_shared_0[2048];
 // PTX:          .shared .align 16 .b8 main_kernel_3_shared_1[2048];
-// The zero fill, then the k loop: 128-bit global loads into shared memory, barriers, 128-bit
-// shared loads of the fragments, FMAs, no load or store of C in the loop.
+// The zero fill, then the k loop: 128-bit global loads into shared memory (A's and B's copies with
+// no barrier between them: tw-workgroup-memory drops it), a barrier, 128-bit shared loads of the
+// fragments, FMAs, no load or store of C in the loop, a barrier before the next slice.
 // PTX:          bar.sync 0;
 // PTX:        [[LOOP:\$L__BB[0-9_]+]]:
 // PTX-NEXT:     ld.global.nc.v4.b32
 // PTX:          st.shared.v4.b32
-// PTX:          bar.sync 0;
+// PTX-NOT:      bar.sync
 // PTX:          ld.global.nc.v4.b32
 // PTX:          st.shared.v4.b32
 // PTX:          bar.sync 0;

@@ -18,7 +18,9 @@ Registers: a schedule marks a loop ``ACCUMULATE`` (``transform.annotate``; the l
 marks its k loop) whose body reads a thread's tile of the result, updates it and writes it back:
 :func:`hoist_accumulators` (``tw-register-accumulators``, on the mapped launches) moves that read
 before the loop and the write after it, so the tile lives in registers for the whole loop.
-Only functions with a marked loop: a read/write pair of global memory inside a loop with
+In such a loop, :func:`drop_copy_barriers` removes a barrier between two cooperative copies into
+different shared buffers (it orders nothing; upstream's barrier elimination cannot tell two
+shared globals apart). Only functions with a marked loop: a read/write pair of global memory inside a loop with
 barriers may be other threads' communication, which the hoisting would break (the hoisting
 moves only pairs no other access in the loop touches).
 
@@ -159,6 +161,7 @@ def workgroup_memory(module: ir.Operation, filename: str, limit: int = STATIC_SH
                     size = kernel_shared_memory(gpu_module.operation, kernel, filename, limit)
                     if size:
                         sizes[ir.StringAttr(kernel.attributes["sym_name"]).value] = size
+    drop_copy_barriers(module)
     return sizes
 
 
@@ -256,3 +259,77 @@ def lower_kernel_transfers(module: ir.Operation) -> bool:
         )
     apply_script(module, s.module, context, "<kernel transfers>")
     return True
+
+
+# Ops without memory effects that a copy segment may hold (index math, views, constants).
+_PURE_PREFIXES = ("arith.", "affine.apply", "index.", "ub.poison", "gpu.thread_id", "gpu.block_id")
+_PURE_OPS = frozenset(
+    {"memref.subview", "memref.get_global", "memref.expand_shape", "memref.collapse_shape", "memref.cast"}
+)
+_READS = {"vector.transfer_read": 0, "vector.load": 0}
+_WRITES = {"vector.transfer_write": 1, "vector.store": 1}
+
+
+def _shared_root(value: ir.Value) -> str | None:
+    """The shared global a workgroup view is of (None: not a view of one)."""
+    while not isinstance(value.owner, ir.Block):
+        owner = value.owner.operation
+        if owner.name == "memref.get_global":
+            return str(owner.attributes["name"])
+        if owner.name not in _PURE_OPS:
+            return None
+        value = owner.operands[0]
+    return None
+
+
+def _copy_targets(segment: list[ir.Operation]) -> set[str] | None:
+    """The shared globals a segment writes when all it does is read global memory and write
+    shared memory (a cooperative copy); None otherwise."""
+    written: set[str] = set()
+    for op in segment:
+        if op.name in _PURE_OPS or op.name.startswith(_PURE_PREFIXES):
+            continue
+        if op.name in _READS and not is_workgroup(op.operands[_READS[op.name]].type):
+            continue
+        if op.name in _WRITES and is_workgroup(op.operands[_WRITES[op.name]].type):
+            root = _shared_root(op.operands[_WRITES[op.name]])
+            if root is None:
+                return None
+            written.add(root)
+            continue
+        return None
+    return written
+
+
+def drop_copy_barriers(module: ir.Operation) -> int:
+    """In the kernels' ``ACCUMULATE`` loops, each barrier whose both sides (up to the barriers
+    around it; the loop body ends with one) are cooperative copies into different shared
+    buffers goes: the copies read only global memory and write only their own buffer, so the
+    barrier orders nothing. Returns how many were removed."""
+    loops: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "scf.for" and ACCUMULATE in op.attributes:
+            loops.append(op)
+        return ir.WalkResult.ADVANCE
+
+    for gpu_module in module.regions[0].blocks[0].operations:
+        if gpu_module.operation.name == "gpu.module":
+            gpu_module.operation.walk(visit)
+    removed = 0
+    for loop in loops:
+        body = [op.operation for op in loop.regions[0].blocks[0].operations]
+        barriers = [i for i, op in enumerate(body) if op.name == "gpu.barrier"]
+        if not barriers or barriers[-1] != len(body) - 2:  # the body's last op before the yield
+            continue
+        bounds = [-1, *barriers]
+        dropped: list[ir.Operation] = []
+        for k in range(1, len(bounds) - 1):
+            before = _copy_targets(body[bounds[k - 1] + 1 : bounds[k]])
+            after = _copy_targets(body[bounds[k] + 1 : bounds[k + 1]])
+            if before is not None and after is not None and not before & after:
+                dropped.append(body[bounds[k]])
+        for barrier in dropped:
+            barrier.erase()
+            removed += 1
+    return removed
