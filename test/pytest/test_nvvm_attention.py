@@ -120,3 +120,17 @@ def test_emulated_matches_float64(shape, dtype, causal, rng):
     tolerance = 1e-5 if dtype == np.float32 else 2 * np.abs(xla - expected).max() + 1e-6
     assert got.shape == expected.shape
     np.testing.assert_allclose(got.astype(np.float64), expected, atol=tolerance, rtol=0)
+
+
+def test_f16_attention_as_users_write_it_is_one_kernel():
+    """``q @ k.swapaxes(-1, -2) / sqrt(d)``, ``jax.nn.softmax``, ``@ v`` on f16 arrays (f16 x f16 ->
+    f32 -> f16 products, an f16 softmax between them) is raised, so it runs as the one attention kernel
+    plus the output's cast to f16 (it was 13 kernels)."""
+
+    def fn(q, k, v):
+        return jax.nn.softmax(q @ k.swapaxes(-1, -2) / math.sqrt(q.shape[-1]), -1) @ v
+
+    spec = jax.ShapeDtypeStruct((1, 2, 97, 64), "float16")
+    compilation = start(as_source(stablehlo_of(fn, spec, spec, spec)), CompileOptions(target="nvvm"))
+    nvvm = str(compilation.run_until("nvvm"))
+    assert len(re.findall(r"\bgpu\.kernel\b", nvvm)) == 2, nvvm

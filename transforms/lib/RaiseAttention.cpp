@@ -119,6 +119,51 @@ void foldProducers(RewriterBase &rewriter, Value &tensor, AffineMap &map,
   }
 }
 
+/// `tensor`, read through `map` over (S's batch dims, m, n, d, e), expanded
+/// so that it is read over (P's batch dims, m, n, d, e): each of S's
+/// (batch..., m, n) splits into the dims of P `groups` gives it (sizes from
+/// `pShape`); under GQA Q's m splits into (group, m).
+void expandBatch(RewriterBase &rewriter, Location loc, Value &tensor,
+                 AffineMap &map, ArrayRef<ReassociationIndices> groups,
+                 ArrayRef<int64_t> pShape) {
+  MLIRContext *ctx = rewriter.getContext();
+  unsigned sBatch = groups.size() - 2, pBatch = pShape.size() - 2;
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<ReassociationIndices> reassociation;
+  SmallVector<AffineExpr> results;
+  for (auto [position, result] : llvm::enumerate(map.getResults())) {
+    unsigned dim = cast<AffineDimExpr>(result).getPosition();
+    ReassociationIndices group;
+    if (dim < groups.size()) {
+      for (int64_t split : groups[dim]) {
+        group.push_back(shape.size());
+        shape.push_back(pShape[split]);
+        results.push_back(getAffineDimExpr(split, ctx));
+      }
+    } else {
+      group.push_back(shape.size());
+      shape.push_back(type.getDimSize(position));
+      results.push_back(getAffineDimExpr(dim - sBatch + pBatch, ctx));
+    }
+    reassociation.push_back(group);
+  }
+  map = AffineMap::get(pBatch + 4, 0, results, ctx);
+  if (shape.size() == static_cast<size_t>(type.getRank()))
+    return;
+  // The contraction read the merged tensor through a collapse: read its
+  // source (then foldProducers sees what produced it, K's transpose).
+  if (auto collapse = tensor.getDefiningOp<tensor::CollapseShapeOp>();
+      collapse && collapse.getReassociationIndices() == reassociation &&
+      collapse.getSrcType().getShape() == ArrayRef<int64_t>(shape)) {
+    tensor = collapse.getSrc();
+    return;
+  }
+  tensor = tensor::ExpandShapeOp::create(
+      rewriter, loc, RankedTensorType::get(shape, type.getElementType()),
+      tensor, reassociation);
+}
+
 /// The mask operand of tw.attention and its map over the domain.
 ///
 /// tw.attention masks score (m, n) pairs: an i1 mask keeps where true (-inf
@@ -226,6 +271,11 @@ Operation *buildAttention(RewriterBase &rewriter, Operation *root,
   Location loc = root->getLoc();
   rewriter.setInsertionPoint(root);
   double scale = m.scores.scale;
+  if (!m.batchGroups.empty()) {
+    ArrayRef<int64_t> pShape = m.scoreShape;
+    expandBatch(rewriter, loc, m.q, m.qMap, m.batchGroups, pShape);
+    expandBatch(rewriter, loc, m.k, m.kMap, m.batchGroups, pShape);
+  }
   foldProducers(rewriter, m.q, m.qMap, &scale);
   foldProducers(rewriter, m.k, m.kMap, &scale);
   foldProducers(rewriter, m.v, m.vMap, nullptr);

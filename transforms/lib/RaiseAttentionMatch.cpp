@@ -11,6 +11,12 @@
 //   E = exp(X - M)
 //   Z = sum-reduce(E)                      (init 0)
 //   P = E / Z  or  E * (1 / Z)             (maybe rounded to bf16 and back)
+//
+// (f16/bf16 chains may round to the narrow type and widen again at any step:
+// S before scaling, E, the row sum before the division, P. The raised op
+// computes every step in f32 and rounds only P, to V's type: it is at least
+// as accurate as the chain, so those casts are looked through; P must be
+// rounded to V's type or narrower.)
 //   O = contraction(P, V)
 //
 // The matcher walks this chain back from the P.V contraction, checks every
@@ -61,8 +67,8 @@ bool sameMask(const std::optional<MaskCond> &a,
 bool sameScores(const ScoreExpr &a, const ScoreExpr &b) {
   return a.qk == b.qk && a.scale == b.scale && a.bias == b.bias &&
          a.biasMap == b.biasMap && sameMask(a.mask, b.mask) &&
-         a.causal == b.causal && a.fill == b.fill && a.reshape == b.reshape &&
-         a.maskLoops == b.maskLoops;
+         a.causal == b.causal && a.fill == b.fill &&
+         a.maskShape == b.maskShape && a.causalQueries == b.causalQueries;
 }
 
 //===----------------------------------------------------------------------===//
@@ -77,6 +83,12 @@ AffineMap rowMap(MLIRContext *ctx, unsigned rank) {
   for (unsigned i = 0; i + 1 < rank; ++i)
     results.push_back(getAffineDimExpr(i, ctx));
   return AffineMap::get(rank, 0, results, ctx);
+}
+
+/// The mantissa bits of a float type (24 for f32, 11 for f16, 8 for bf16).
+unsigned precisionOf(Type type) {
+  auto f = dyn_cast<FloatType>(type);
+  return f ? f.getFPMantissaWidth() : 0;
 }
 
 /// A generic over the score dims: all parallel (or parallel with the last,
@@ -96,6 +108,9 @@ bool isScoreGeneric(linalg::GenericOp g, unsigned rank, bool reduction) {
   return reduction ? out == rowMap(g.getContext(), rank) : out.isIdentity();
 }
 
+bool isScoreGeneric(linalg::GenericOp g, bool reduction) {
+  return g && isScoreGeneric(g, g.getNumLoops(), reduction);
+}
 
 /// The input operand a body value reads directly, or null.
 OpOperand *inputOf(linalg::GenericOp g, Value v) {
@@ -119,6 +134,71 @@ bool isFilledWith(Value init, double value) {
     return false;
   std::optional<double> c = floatConstant(fill.getInputs()[0]);
   return c && *c == value;
+}
+
+/// `v` without the float casts (extf, truncf) that compute it in `g`'s body.
+/// f16/bf16 chains round to the narrow type between their steps (scores,
+/// row max, exp, the rounded row sum) and widen again to accumulate; the
+/// raised tw.attention keeps all of them in f32, which is only more
+/// accurate.
+Value throughCasts(linalg::GenericOp g, Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (def->getBlock() != g.getBody() ||
+        !isa<arith::ExtFOp, arith::TruncFOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
+/// `v` through the elementwise generics over `rank` dims that only cast it
+/// (one input read through the identity, `yield extf/truncf(in)`): the row
+/// sum rounded to f16 before the division, say.
+Value throughCastGenerics(Value v) {
+  while (auto g = v.getDefiningOp<linalg::GenericOp>()) {
+    if (!isScoreGeneric(g, g.getNumLoops(), /*reduction=*/false) ||
+        g.getNumDpsInputs() != 1 ||
+        !g.getMatchingIndexingMap(g.getDpsInputOperand(0)).isIdentity())
+      break;
+    Value y = yielded(g);
+    if (y == throughCasts(g, y) || throughCasts(g, y) !=
+                                       g.getMatchingBlockArgument(
+                                           g.getDpsInputOperand(0)))
+      break;
+    v = g.getDpsInputOperand(0)->get();
+  }
+  return v;
+}
+
+/// `v` through the expand_shape / collapse_shape ops that produce it and keep
+/// its last dim (the keys) whole; with `rows`, through any: a reshape keeps
+/// the row-major order of the elements, so a row (batch..., query) of
+/// scores stays the same row, whatever its batch and query dims look like
+/// on either side. JAX's softmax runs on [b, h, q, k] between contractions
+/// over merged [b*h, q, k] (or, under GQA, [kv heads, group*q, k]).
+Value throughReshapes(Value v, bool rows) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+      break;
+    auto from = cast<RankedTensorType>(def->getOperand(0).getType());
+    auto to = cast<RankedTensorType>(def->getResult(0).getType());
+    if (!rows && (from.getRank() == 0 || to.getRank() == 0 ||
+                  ShapedType::isDynamic(to.getShape().back()) ||
+                  from.getShape().back() != to.getShape().back()))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
+/// `v` through reshapes (as throughReshapes) and cast generics, in any order:
+/// the same scores (or, with `rows`, row values) in another layout or type.
+Value sameElements(Value v, bool rows) {
+  for (Value next = v;; v = next) {
+    next = throughReshapes(throughCastGenerics(v), rows);
+    if (next == v)
+      return v;
+  }
 }
 
 /// The loop dim a `linalg.index`, maybe cast to an integer, stands for.
@@ -150,6 +230,9 @@ public:
     Operation *op = v.getDefiningOp();
     if (!op || op->getBlock() != g.getBody())
       return fail("the scores are not computed from a contraction");
+    // f16 scores: S (f32) rounded to f16 before scaling or masking.
+    if (isa<arith::ExtFOp, arith::TruncFOp>(op))
+      return parse(op->getOperand(0), g, s, level);
     if (isa<arith::MulFOp>(op)) {
       for (unsigned side = 0; side < 2; ++side)
         if (std::optional<double> c = floatConstant(op->getOperand(side))) {
@@ -181,7 +264,7 @@ public:
           continue;
         inner.bias = leaf->get();
         inner.biasMap = map;
-        inner.maskLoops = g.getNumLoops();
+        inner.maskShape = g.getStaticLoopRanges();
         s = inner;
         return success();
       }
@@ -217,19 +300,10 @@ private:
                              ScoreExpr &s, int level) {
     if (!g.getMatchingIndexingMap(operand).isIdentity())
       return fail("the scores are read through a non-identity map");
-    Operation *def = operand->get().getDefiningOp();
-    // S split into more batch dims for the softmax (batch 1 of `q @ k^T`).
-    if (auto expand = dyn_cast_or_null<tensor::ExpandShapeOp>(def)) {
-      SmallVector<ReassociationIndices> groups =
-          expand.getReassociationIndices();
-      if (!s.reshape.empty() && s.reshape != groups)
-        return fail("the scores are reshaped twice");
-      if (groups.size() < 2 || groups[groups.size() - 1].size() != 1 ||
-          groups[groups.size() - 2].size() != 1)
-        return fail("a reshape of the query or key dim of the scores");
-      s.reshape = groups;
-      def = expand.getSrc().getDefiningOp();
-    }
+    // S seen with other batch dims by the softmax (batch 1 of `q @ k^T`,
+    // GQA's query groups): the match checks the mask and causal dims.
+    Operation *def =
+        throughReshapes(operand->get(), /*rows=*/false).getDefiningOp();
     if (auto contraction = dyn_cast_or_null<linalg::LinalgOp>(def);
         contraction && linalg::isaContractionOpInterface(contraction)) {
       if (s.qk && s.qk != contraction)
@@ -265,6 +339,7 @@ private:
         if (!keyAtMostQuery || s.causal)
           return fail("an index mask that is not causal (key <= query)");
         s.causal = true;
+        s.causalQueries = g.getStaticLoopRanges()[query];
         return success();
       }
     }
@@ -294,7 +369,7 @@ private:
     if (!cast<ShapedType>(mask.tensor.getType()).hasStaticShape())
       return fail("a mask of dynamic shape");
     s.mask = mask;
-    s.maskLoops = g.getNumLoops();
+    s.maskShape = g.getStaticLoopRanges();
     return success();
   }
 
@@ -317,9 +392,11 @@ public:
       return fail("not a contraction on tensors (the P.V of attention)");
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(pv);
-    if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+    // P's side may have more than one M dim: GQA's query group, which V
+    // does not see.
+    if (failed(dims) || dims->m.empty() || dims->n.empty() ||
         dims->k.size() != 1)
-      return fail("a contraction with more than one M, N or K dim");
+      return fail("a contraction with more than one K dim");
     if (!isFilledWith(pv.getDpsInitOperand(0)->get(), 0.0))
       return fail("the P.V contraction does not start from zero");
     // P may be either input: JAX sometimes computes (V^T.P^T)^T.
@@ -348,8 +425,11 @@ private:
   matchFromP(linalg::LinalgOp pv, const linalg::ContractionDimensions &dims,
              unsigned p) {
     MLIRContext *ctx = pv.getContext();
-    unsigned query = p == 0 ? dims.m[0] : dims.n[0];
-    unsigned value = p == 0 ? dims.n[0] : dims.m[0];
+    ArrayRef<unsigned> pDims = p == 0 ? dims.m : dims.n;
+    ArrayRef<unsigned> vDims = p == 0 ? dims.n : dims.m;
+    if (vDims.size() != 1)
+      return fail("V has more than one value dim");
+    unsigned value = vDims[0];
     unsigned key = dims.k[0];
     OpOperand *pOperand = pv.getDpsInputOperand(p);
     OpOperand *vOperand = pv.getDpsInputOperand(1 - p);
@@ -364,7 +444,7 @@ private:
     unsigned rank = pMap.getNumResults();
     if (rank < 2 || !pMap.isProjectedPermutation() ||
         pMap.getDimPosition(rank - 1) != key ||
-        pMap.getDimPosition(rank - 2) != query ||
+        !llvm::is_contained(pDims, pMap.getDimPosition(rank - 2)) ||
         pv.getNumLoops() != rank + 1)
       return fail("P is not laid out (batch..., query, key)");
     unsigned batch = rank - 2;
@@ -375,36 +455,47 @@ private:
     pvToDomain[value] = getAffineDimExpr(batch + 3, ctx);
     AffineMap pvLoops = AffineMap::get(batch + 4, 0, pvToDomain, ctx);
 
-    // The softmax may run on more batch dims than the contractions (batch
-    // 1 of `q @ k^T`): P then reaches P.V through a collapse_shape.
-    SmallVector<ReassociationIndices> reshape;
-    unsigned contractionRank = rank;
-    if (auto collapse = pValue.getDefiningOp<tensor::CollapseShapeOp>()) {
-      reshape = collapse.getReassociationIndices();
-      pValue = collapse.getSrc();
-      rank = cast<ShapedType>(pValue.getType()).getRank();
-    }
+    // The softmax may run on other batch dims than the contractions (batch
+    // 1 of `q @ k^T`, GQA's groups): P then reaches P.V through reshapes.
+    auto pType = cast<RankedTensorType>(pValue.getType());
+    if (!pType.hasStaticShape())
+      return fail("P of dynamic shape");
 
     // P = E / Z, or E * R with R = 1 / Z.
-    auto norm = pValue.getDefiningOp<linalg::GenericOp>();
-    if (!isScoreGeneric(norm, rank, /*reduction=*/false))
+    auto norm = throughReshapes(pValue, /*rows=*/false)
+                    .getDefiningOp<linalg::GenericOp>();
+    if (!isScoreGeneric(norm, /*reduction=*/false))
       return fail("P is not an elementwise generic over the scores");
+    unsigned normRank = norm.getNumLoops();
+    // bf16/f16 attention rounds P to the value type before P.V: the chain
+    // divides in f16, or rounds an f32 P to bf16 and back. pPrecision is
+    // the fewest mantissa bits P passes through.
     Value y = yielded(norm);
-    // bf16/f16 attention rounds P to the value type before P.V.
-    if (auto ext = y.getDefiningOp<arith::ExtFOp>())
-      if (auto trunc = ext.getIn().getDefiningOp<arith::TruncFOp>();
-          trunc && trunc.getIn().getType() == ext.getType())
-        y = trunc.getIn();
+    unsigned pPrecision = precisionOf(y.getType());
+    for (Value inner = y; inner != throughCasts(norm, inner);) {
+      inner = inner.getDefiningOp()->getOperand(0);
+      pPrecision = std::min(pPrecision, precisionOf(inner.getType()));
+    }
+    y = throughCasts(norm, y);
     Operation *divide = y.getDefiningOp();
     if (!divide || !isa<arith::DivFOp, arith::MulFOp>(divide))
       return fail("P is not exp(...) divided by its row sum");
-    AffineMap rows = rowMap(ctx, rank);
+    pPrecision = std::min(pPrecision, precisionOf(y.getType()));
+    // tw.attention rounds P to V's type where V is narrower than f32: the
+    // chain must round it at least as much, or the raise loses accuracy.
+    Type vElement = getElementTypeOrSelf(vOperand->get().getType());
+    if (precisionOf(vElement) < precisionOf(Float32Type::get(ctx)) &&
+        pPrecision > precisionOf(vElement))
+      return fail("P is not rounded to V's type before P.V");
+    AffineMap rows = rowMap(ctx, normRank);
     OpOperand *expOperand = nullptr, *rowOperand = nullptr;
     for (unsigned side = 0; side < 2; ++side) {
       if (isa<arith::DivFOp>(divide) && side == 1)
         break;
-      OpOperand *a = inputOf(norm, divide->getOperand(side));
-      OpOperand *b = inputOf(norm, divide->getOperand(1 - side));
+      OpOperand *a =
+          inputOf(norm, throughCasts(norm, divide->getOperand(side)));
+      OpOperand *b =
+          inputOf(norm, throughCasts(norm, divide->getOperand(1 - side)));
       if (a && b && norm.getMatchingIndexingMap(a).isIdentity() &&
           norm.getMatchingIndexingMap(b) == rows) {
         expOperand = a;
@@ -414,25 +505,26 @@ private:
     }
     if (!expOperand)
       return fail("P is not exp(...) divided by its row sum");
-    Value sum = rowOperand->get();
+    Value sum = sameElements(rowOperand->get(), /*rows=*/true);
     if (isa<arith::MulFOp>(divide)) {
       // R = 1 / Z, a generic over the rows.
       auto recip = sum.getDefiningOp<linalg::GenericOp>();
-      if (!isScoreGeneric(recip, rank - 1, /*reduction=*/false))
+      if (!isScoreGeneric(recip, /*reduction=*/false))
         return fail("P multiplies by something other than 1 / row sum");
       auto div = yielded(recip).getDefiningOp<arith::DivFOp>();
-      OpOperand *zOperand = div ? inputOf(recip, div.getRhs()) : nullptr;
+      OpOperand *zOperand =
+          div ? inputOf(recip, throughCasts(recip, div.getRhs())) : nullptr;
       std::optional<double> one =
           div ? floatConstant(div.getLhs()) : std::nullopt;
       if (!zOperand || !one || *one != 1.0 ||
           !recip.getMatchingIndexingMap(zOperand).isIdentity())
         return fail("P multiplies by something other than 1 / row sum");
-      sum = zOperand->get();
+      sum = sameElements(zOperand->get(), /*rows=*/true);
     }
 
     // Z = sum over the keys of E.
     auto sumOp = sum.getDefiningOp<linalg::GenericOp>();
-    if (!isScoreGeneric(sumOp, rank, /*reduction=*/true) ||
+    if (!isScoreGeneric(sumOp, /*reduction=*/true) ||
         sumOp.getNumDpsInputs() != 1)
       return fail("the row sum is not a reduction over the last (key) dim");
     auto add = yielded(sumOp).getDefiningOp<arith::AddFOp>();
@@ -441,20 +533,28 @@ private:
     OpOperand *summed = nullptr;
     for (unsigned side = 0; side < 2; ++side)
       if (isInitArg(sumOp, add->getOperand(side)))
-        summed = inputOf(sumOp, add->getOperand(1 - side));
-    if (!summed || summed->get() != expOperand->get() ||
+        summed = inputOf(sumOp, throughCasts(sumOp, add->getOperand(1 - side)));
+    if (!summed ||
+        sameElements(summed->get(), /*rows=*/false) !=
+            sameElements(expOperand->get(), /*rows=*/false) ||
         !sumOp.getMatchingIndexingMap(summed).isIdentity() ||
         !isFilledWith(sumOp.getDpsInitOperand(0)->get(), 0.0))
       return fail("the row sum is not a sum of exp(...) from zero");
 
     // E = exp(X - M).
-    auto expOp = expOperand->get().getDefiningOp<linalg::GenericOp>();
-    if (!isScoreGeneric(expOp, rank, /*reduction=*/false))
+    auto expOp = sameElements(expOperand->get(), /*rows=*/false)
+                     .getDefiningOp<linalg::GenericOp>();
+    if (!isScoreGeneric(expOp, /*reduction=*/false))
       return fail("the numerator is not an elementwise generic");
-    auto exp = yielded(expOp).getDefiningOp<math::ExpOp>();
-    auto sub = exp ? exp.getOperand().getDefiningOp<arith::SubFOp>() : nullptr;
-    OpOperand *maxOperand = sub ? inputOf(expOp, sub.getRhs()) : nullptr;
-    if (!maxOperand || expOp.getMatchingIndexingMap(maxOperand) != rows)
+    auto exp =
+        throughCasts(expOp, yielded(expOp)).getDefiningOp<math::ExpOp>();
+    auto sub = exp ? throughCasts(expOp, exp.getOperand())
+                         .getDefiningOp<arith::SubFOp>()
+                   : nullptr;
+    OpOperand *maxOperand =
+        sub ? inputOf(expOp, throughCasts(expOp, sub.getRhs())) : nullptr;
+    if (!maxOperand || expOp.getMatchingIndexingMap(maxOperand) !=
+                           rowMap(ctx, expOp.getNumLoops()))
       return fail("the numerator is not exp(scores - row max)");
     ScoreParser parser(why);
     ScoreExpr expScores;
@@ -462,15 +562,17 @@ private:
       return failure();
 
     // M = max over the keys of X, from -inf.
-    auto maxOp = maxOperand->get().getDefiningOp<linalg::GenericOp>();
-    if (!isScoreGeneric(maxOp, rank, /*reduction=*/true))
+    auto maxOp = sameElements(maxOperand->get(), /*rows=*/true)
+                     .getDefiningOp<linalg::GenericOp>();
+    if (!isScoreGeneric(maxOp, /*reduction=*/true))
       return fail("the row max is not a reduction over the last (key) dim");
-    auto maximum = yielded(maxOp).getDefiningOp<arith::MaximumFOp>();
+    auto maximum = throughCasts(maxOp, yielded(maxOp))
+                       .getDefiningOp<arith::MaximumFOp>();
     if (!maximum)
       return fail("the row max does not take arith.maximumf");
     Value maxed;
     for (unsigned side = 0; side < 2; ++side)
-      if (isInitArg(maxOp, maximum->getOperand(side)))
+      if (isInitArg(maxOp, throughCasts(maxOp, maximum->getOperand(side))))
         maxed = maximum->getOperand(1 - side);
     if (!maxed ||
         !isFilledWith(maxOp.getDpsInitOperand(0)->get(), -INFINITY))
@@ -482,18 +584,48 @@ private:
       return fail("the row max and exp(...) read different scores");
     if (expScores.mask && expScores.bias)
       return fail("both a mask and a bias (tw.attention takes one)");
-    if (expScores.reshape != reshape)
-      return fail("the softmax's batch dims are not those of the "
-                  "contractions (reshaped differently)");
+    // tw.attention adds the bias in the scores' type.
+    if (expScores.bias &&
+        getElementTypeOrSelf(expScores.bias.getType()) !=
+            getElementTypeOrSelf(expScores.qk->getResult(0).getType()))
+      return fail("a bias of another type than Q.K^T");
+    // The softmax's layouts keep every row and key in place (reshapes that
+    // keep the keys whole): S and P hold the same rows. The domain takes P's
+    // batch dims and queries; S's must merge them (GQA: S's queries are
+    // P's (group, query), the query heads of one K/V head).
+    auto sType = cast<RankedTensorType>(expScores.qk->getResult(0).getType());
+    ArrayRef<int64_t> sShape = sType.getShape(), pShape = pType.getShape();
+    unsigned sRank = sShape.size();
+    if (!sType.hasStaticShape() || sRank < 2 ||
+        sShape.back() != pShape.back())
+      return fail("the softmax's keys are not those of Q.K^T");
+    SmallVector<ReassociationIndices> batchGroups;
+    if (sShape != pShape) {
+      std::optional<SmallVector<ReassociationIndices>> groups =
+          getReassociationIndicesForCollapse(pShape, sShape);
+      unsigned pRank = pShape.size();
+      if (!groups || groups->size() != sRank ||
+          (*groups)[sRank - 2].back() != pRank - 2 ||
+          (*groups)[sRank - 1] != ReassociationIndices{pRank - 1})
+        return fail("the softmax's batch dims are not a split of Q.K^T's");
+      batchGroups = std::move(*groups);
+    }
     if ((expScores.mask || expScores.bias) &&
-        expScores.maskLoops != contractionRank)
+        (ArrayRef<int64_t>(expScores.maskShape) != sShape || sShape != pShape))
       return fail("a mask or bias over reshaped batch dims");
+    if (expScores.causal && expScores.causalQueries != pShape[rank - 2])
+      return fail("a causal mask over a reshaped query dim");
 
     AttentionMatch m;
     m.batchDims = batch;
     m.scores = expScores;
-    if (failed(matchQK(m, contractionRank)))
+    if (failed(matchQK(m, sRank)))
       return failure();
+    m.batchGroups = std::move(batchGroups);
+    m.scoreShape = llvm::to_vector(pShape);
+    if (!m.batchGroups.empty() &&
+        (!m.qMap.isProjectedPermutation() || !m.kMap.isProjectedPermutation()))
+      return fail("Q or K read through a non-projection");
     m.v = vOperand->get();
     m.vMap = pv.getMatchingIndexingMap(vOperand).compose(pvLoops);
     m.outMap = pv.getMatchingIndexingMap(pv.getDpsInitOperand(0))

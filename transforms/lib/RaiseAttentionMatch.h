@@ -40,10 +40,11 @@ struct ScoreExpr {
   std::optional<MaskCond> mask;
   bool causal = false;
   std::optional<double> fill; // what masked scores become
-  // The batch dims the softmax sees when S reaches it through an
-  // expand_shape (P then leaves through the inverse collapse_shape).
-  SmallVector<ReassociationIndices> reshape;
-  unsigned maskLoops = 0; // loops of the generic the mask or bias is read in
+  // The loop ranges of the generic the mask or bias is read in, and the
+  // query count of the one the causal compare is in: the softmax may see S
+  // reshaped (other batch dims), where those maps would not be S's.
+  SmallVector<int64_t> maskShape;
+  int64_t causalQueries = 0;
 };
 
 /// Everything tw.attention needs.
@@ -52,6 +53,12 @@ struct AttentionMatch {
   Value q, k, v;
   AffineMap qMap, kMap, vMap, outMap;
   ScoreExpr scores;
+  // Where S has fewer batch dims than P (the softmax and P.V see merged
+  // heads split): for each of S's dims, the dims of P it splits into. Q
+  // and K and their maps are then over S's dims (batch of S, m, n, d, e)
+  // and the rewrite expands them.
+  SmallVector<ReassociationIndices> batchGroups;
+  SmallVector<int64_t> scoreShape; // P's (batch..., m, n)
   Value init;
   Type resultType;
 };
