@@ -67,7 +67,8 @@
 // PTX:       bar.sync 0;
 // PTX:       .entry main_kernel_0(
 // PTX-NOT:   mma.sync
-// PTX:       cvt.rn.f16.f32
+// The f32 -> f16 cast: eight halves per thread (elementwise.py), converted in pairs.
+// PTX:       cvt.rn.f16x2.f32
 
 module @jit_matmul {
   func.func public @main(%arg0: tensor<256x128xf16>, %arg1: tensor<128x256xf16>) -> tensor<256x256xf16> {

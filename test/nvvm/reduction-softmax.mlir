@@ -36,6 +36,8 @@
 // MAPPED:        gpu.launch blocks({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c7{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // MAPPED-SAME:     threads({{[^)]*}}) in (%{{[a-z0-9_]+}} = %c256{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // MAPPED:          %[[PARTIALS:.+]] = memref.alloc() {{.*}} : memref<1x250xf32>
+// Each thread's copy of the partials is its own: it writes and reads slot 0 (a register).
+// MAPPED:          memref.subview %[[PARTIALS]][0, %c0{{[_0-9]*}}] [1, 1] [1, 1]
 // The row slice of each thread: 4 floats at a multiple of 4, a 16-byte aligned vector load.
 // MAPPED:          vector.load %{{.+}}[%{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<7x1000xf32>, vector<4xf32>
 // MAPPED:          vector.reduction <maximumf>
@@ -44,7 +46,7 @@
 // MAPPED:          %[[TID:.+]] = gpu.thread_id x
 // MAPPED:          %[[IN:.+]] = arith.cmpi ult, %[[TID]], %c250
 // MAPPED:          %[[P:.+]] = scf.if %[[IN]] -> (f32) {
-// MAPPED-NEXT:       memref.load %[[PARTIALS]][%{{.+}}, %[[TID]]] : memref<1x250xf32>
+// MAPPED-NEXT:       memref.load %[[PARTIALS]][%[[Z:c0[_0-9]*]], %[[Z]]] : memref<1x250xf32>
 // MAPPED:          } else {
 // MAPPED-NEXT:       arith.constant 0xFF800000 : f32
 // The warp butterfly: xor 16, 8, 4, 2, 1.

@@ -1,4 +1,5 @@
-"""Row reductions on the GPU (:mod:`tilewright.schedule.nvvm.reduction`, :mod:`tilewright.target.nvvm.rows`):
+"""Row reductions on the GPU (:mod:`tilewright.schedule.nvvm.reduction`, :mod:`tilewright.target.nvvm.rows`),
+and elementwise chains in 128-bit vectors per thread (:mod:`tilewright.schedule.nvvm.elementwise`):
 softmax, layernorm, RMSNorm and plain reductions over the last dimension compile to ONE kernel of
 one block per row whose threads reduce their partials by warp shuffles, load and store whole
 128-bit vectors where the row allows, and keep everything in registers (no local memory, no
@@ -49,6 +50,9 @@ CASES = {
     "sum_1x97_f32": (lambda x: x.sum(-1), (1, 97), np.float32, False),
     "max_5x1000_f32": (lambda x: x.max(-1), (5, 1000), np.float32, True),
     "mean_3x97_f32": (lambda x: x.mean(-1), (3, 97), np.float32, False),
+    # Elementwise chains (schedule/nvvm/elementwise.py): one 128-bit vector per thread.
+    "chain_7x1000_f32": (lambda x, b: jnp.tanh(x * b + 1.0) - jnp.exp(-x), (7, 1000), np.float32, True),
+    "bias_7x4096_f16": (lambda x, b: (x + b) * 2.0, (7, 4096), np.float16, True),
 }
 # (rtol, atol): f16 layernorm rounds x - mean and its square in f16 (as the program says) where
 # XLA's fused kernel keeps some in f32: a few f16 ulps of outputs of magnitude ~3.
@@ -83,6 +87,14 @@ def test_one_kernel_of_shuffles_and_vectors_that_ptxas_accepts(name, arch, tmp_p
     if CASES[name][3]:
         assert re.search(r"ld\.global(\.nc)?\.v4\.(b32|f32)", ptx), "x is read as 128-bit vectors"
         assert re.search(r"st\.global\.v4\.(b32|f32)", ptx) or name.startswith("mean"), "rows written as vectors"
+    info = _ptxas_info(ptx, arch, tmp_path)
+    shared = [int(n) for n in re.findall(r"(\d+) bytes smem", info)]
+    assert max(shared, default=0) <= 2 * 32 * 4, info  # one value per warp per reduction, or none
+
+
+def _ptxas_info(ptx: str, arch: str, tmp_path) -> str:
+    """``ptxas -v``'s report, checked: no spills and no stack frame (the threads' partials and
+    row values in registers, not in local memory)."""
     path = tmp_path / "k.ptx"
     path.write_text(ptx)
     proc = subprocess.run(
@@ -91,9 +103,22 @@ def test_one_kernel_of_shuffles_and_vectors_that_ptxas_accepts(name, arch, tmp_p
         text=True,
         check=True,
     )
-    assert "0 bytes spill stores, 0 bytes spill loads" in proc.stderr, proc.stderr
-    shared = [int(n) for n in re.findall(r"(\d+) bytes smem", proc.stderr)]
-    assert max(shared, default=0) <= 2 * 32 * 4, proc.stderr  # one value per warp per reduction, or none
+    assert "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads" in proc.stderr, proc.stderr
+    return proc.stderr
+
+
+def test_softmax_8192_f16_reads_x_once(tmp_path):
+    """The benchmark's shape (benchmarks/gpu/run.py): 1024 threads of eight halves per row, x
+    loaded once per thread as one 128-bit vector and kept in registers for the max, the sum and
+    the output (the block has exactly the row's split: no predicated thread forall)."""
+    source = stablehlo_of(_softmax, np.zeros((8192, 8192), np.float16))
+    compilation = start(as_source(source), CompileOptions(target="nvvm", gpu_arch="sm_90"))
+    compilation.run_until("ptx")
+    ptx = compilation.artifacts["ptx"]
+    assert re.search(r"\.maxntid 1024, 1, 1", ptx)
+    assert len(re.findall(r"ld\.global(\.nc)?\.v4", ptx)) == 1, "one 128-bit load of x per thread"
+    assert len(re.findall(r"st\.global\.v4", ptx)) == 1
+    _ptxas_info(ptx, "sm_90", tmp_path)
 
 
 def test_the_block_is_whole_warps_of_threads_that_split_the_row():

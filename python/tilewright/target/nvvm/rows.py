@@ -32,7 +32,7 @@ from mlir import ir
 from tilewright.diagnostics import TilewrightError, location_of
 from tilewright.mlir_env import find_ops
 from tilewright.schedule.nvvm.reduction import ROW_KERNEL_ATTR, WARP, row_block_size
-from tilewright.target.nvvm.mapping import block_dims, payload_filename
+from tilewright.target.nvvm.mapping import block_dims, block_foralls, payload_filename
 
 # The combiner of a ``linalg.reduce`` -> its kind (for its neutral element).
 REDUCE_KINDS = {
@@ -153,10 +153,15 @@ def all_reduce_partials(reduce: ir.Operation, forall: ir.Operation, block: list[
         def neutral() -> ir.Value:
             return arith.ConstantOp(wide, _neutral(kind, wide)).result
 
+        slot = tid
+
         def own() -> ir.Value:
-            value = memref.LoadOp(partials, [*lead, tid]).result
+            value = memref.LoadOp(partials, [*lead, slot]).result
             return arith.ExtFOp(wide, value).result if wide != element else value
 
+        if _private(partials, forall):
+            _own_slot(partials)
+            slot = zero
         if threads == block[0]:
             partial = own()
         else:
@@ -197,6 +202,27 @@ def all_reduce_partials(reduce: ir.Operation, forall: ir.Operation, block: list[
                 update()
                 scf.YieldOp([])
     reduce.erase()
+
+
+def _own_slot(partials: ir.Value) -> None:
+    """Every thread's slot of a private buffer of partials is the first one: each thread's copy
+    holds only its own partial, and a constant index lets LLVM keep it in a register (a buffer
+    of T slots at the thread's index would be T words of local memory per thread)."""
+    from mlir.dialects import arith
+
+    for use in list(partials.uses):
+        view = use.owner
+        if view.name != "memref.subview" or use.operand_number != 0:
+            continue
+        dynamic = len(view.operands) - 1
+        if dynamic and ir.ShapedType.get_dynamic_size() in ir.DenseI64ArrayAttr(view.attributes["static_sizes"]):
+            continue  # only offsets may be dynamic here
+        if not dynamic:
+            continue
+        with view.location, ir.InsertionPoint(view):
+            zero = arith.ConstantOp(ir.IndexType.get(), 0).result
+        for number in range(1, len(view.operands)):
+            view.operands[number] = zero
 
 
 def _private(buffer: ir.Value, forall: ir.Operation) -> bool:
@@ -287,23 +313,41 @@ VECTOR_BYTES = 16  # the widest global access (ld.global.v4.b32)
 
 def _multiple_of(value: ir.Value, factor: int) -> bool:
     """Whether ``value`` (an index) is provably a multiple of ``factor``: a constant, or an
-    ``affine.apply`` of ``d0 * k`` with ``k`` a multiple."""
+    ``affine.apply`` whose sums and products are (``d0 * 8 + d1 * 2048`` for 8)."""
+    if factor == 1:
+        return True
     owner = value.owner
     if isinstance(owner, ir.Block):
-        return factor == 1
+        return False
     op = owner.operation
     if op.name == "arith.constant":
         return ir.IntegerAttr(op.attributes["value"]).value % factor == 0
-    if op.name == "affine.apply":
-        amap = ir.AffineMapAttr(op.attributes["map"]).value
-        if amap.n_dims + amap.n_symbols != 1 or len(amap.results) != 1:
-            return False
-        expr = amap.results[0]
+    if op.name != "affine.apply":
+        return False
+    amap = ir.AffineMapAttr(op.attributes["map"]).value
+    operands = list(op.operands)
+
+    def expr_multiple(expr: ir.AffineExpr) -> bool:
+        if isinstance(expr, ir.AffineConstantExpr):
+            return expr.value % factor == 0
+        if isinstance(expr, ir.AffineDimExpr):
+            return _multiple_of(operands[expr.position], factor)
+        if isinstance(expr, ir.AffineSymbolExpr):
+            return _multiple_of(operands[amap.n_dims + expr.position], factor)
+        if isinstance(expr, ir.AffineAddExpr):
+            return expr_multiple(expr.lhs) and expr_multiple(expr.rhs)
         if isinstance(expr, ir.AffineMulExpr):
-            for side in (expr.lhs, expr.rhs):
-                if isinstance(side, ir.AffineConstantExpr) and side.value % factor == 0:
-                    return True
-    return factor == 1
+            return (
+                any(
+                    isinstance(side, ir.AffineConstantExpr) and side.value % factor == 0
+                    for side in (expr.lhs, expr.rhs)
+                )
+                or expr_multiple(expr.lhs)
+                or expr_multiple(expr.rhs)
+            )
+        return False
+
+    return len(amap.results) == 1 and expr_multiple(amap.results[0])
 
 
 def _aligned_elements(source: ir.Value, indices: list[ir.Value], lanes: int) -> bool:
@@ -384,4 +428,7 @@ def block_reduce_pass(op: ir.Operation, pass_: object) -> None:
             body = forall.regions[0].blocks[0]
             for inner in [o.operation for o in body.operations if o.operation.name == "linalg.reduce"]:
                 all_reduce_partials(inner, forall, block, filename)
+        # Every kernel's vector accesses (row kernels, vectorized elementwise ops): the alignment
+        # is proved per access, so any block forall may take it.
+        for forall in block_foralls(op):
             align_vector_accesses(forall)
