@@ -228,3 +228,16 @@ def test_gqa_by_repeat_f16():
 
     args = _normals([(1, 4, 97, 64), (1, 2, 97, 64), (1, 2, 97, 64)], seed=14, dtype=np.float16)
     _check_narrow(fn, args)
+
+
+def test_causal_f16_as_users_write_it():
+    """``jnp.where(tril, s, -inf)`` on f16 scores at batch 1 x 1 head: JAX's P then has unit key dims
+    ([1, 1, 130, 1, 1, 130]) that P.V contracts with the keys."""
+
+    def fn(q, k, v):
+        n = q.shape[-2]
+        s = q @ k.swapaxes(-1, -2) / math.sqrt(q.shape[-1])
+        s = jnp.where(jnp.tril(jnp.ones((n, n), bool)), s, -jnp.inf)
+        return jax.nn.softmax(s, -1) @ v
+
+    _check_narrow(fn, _normals([(1, 1, 130, 64)] * 3, seed=15, dtype=np.float16))

@@ -164,6 +164,26 @@ void expandBatch(RewriterBase &rewriter, Location loc, Value &tensor,
       tensor, reassociation);
 }
 
+/// `tensor` without its unit dims at `positions`, each collapsed into the
+/// next kept dim (the last kept one for trailing ones).
+Value collapseUnitDims(RewriterBase &rewriter, Location loc, Value tensor,
+                       ArrayRef<int64_t> positions) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices pending;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    pending.push_back(i);
+    if (!llvm::is_contained(positions, i)) {
+      groups.push_back(pending);
+      pending.clear();
+    }
+  }
+  if (groups.empty())
+    return tensor;
+  groups.back().append(pending.begin(), pending.end());
+  return tensor::CollapseShapeOp::create(rewriter, loc, tensor, groups);
+}
+
 /// The mask operand of tw.attention and its map over the domain.
 ///
 /// tw.attention masks score (m, n) pairs: an i1 mask keeps where true (-inf
@@ -271,6 +291,8 @@ Operation *buildAttention(RewriterBase &rewriter, Operation *root,
   Location loc = root->getLoc();
   rewriter.setInsertionPoint(root);
   double scale = m.scores.scale;
+  if (!m.vUnitDims.empty())
+    m.v = collapseUnitDims(rewriter, loc, m.v, m.vUnitDims);
   if (!m.batchGroups.empty()) {
     ArrayRef<int64_t> pShape = m.scoreShape;
     expandBatch(rewriter, loc, m.q, m.qMap, m.batchGroups, pShape);

@@ -85,6 +85,28 @@ AffineMap rowMap(MLIRContext *ctx, unsigned rank) {
   return AffineMap::get(rank, 0, results, ctx);
 }
 
+/// Whether `map` reads a row value (max, sum) in the generic `g` whose last
+/// loop is the keys: the other loops in order, maybe without unit ones (JAX
+/// reads the row sum [1, 1, 130] in a generic over [1, 1, 130, 1, 1, 130]),
+/// so the row's linear index is the same on both sides.
+bool isRowMap(linalg::GenericOp g, AffineMap map) {
+  SmallVector<int64_t> ranges = g.getStaticLoopRanges();
+  unsigned rank = ranges.size(), next = 0;
+  for (AffineExpr result : map.getResults()) {
+    auto dim = dyn_cast<AffineDimExpr>(result);
+    if (!dim || dim.getPosition() < next || dim.getPosition() + 1 >= rank)
+      return false;
+    for (; next < dim.getPosition(); ++next)
+      if (ranges[next] != 1)
+        return false;
+    next = dim.getPosition() + 1;
+  }
+  for (; next + 1 < rank; ++next)
+    if (ranges[next] != 1)
+      return false;
+  return true;
+}
+
 /// The mantissa bits of a float type (24 for f32, 11 for f16, 8 for bf16).
 unsigned precisionOf(Type type) {
   auto f = dyn_cast<FloatType>(type);
@@ -395,14 +417,23 @@ public:
     // P's side may have more than one M dim: GQA's query group, which V
     // does not see.
     if (failed(dims) || dims->m.empty() || dims->n.empty() ||
-        dims->k.size() != 1)
+        dims->k.empty())
+      return fail("not a contraction with M, N and K dims");
+    // K dims of size 1 beside the keys (JAX's [1, 1, n] at batch 1 x 1
+    // heads, V's unit batch dims read by them) stay out of the domain.
+    SmallVector<int64_t> ranges = pv.getStaticLoopRanges();
+    SmallVector<unsigned> keys, unitKeys;
+    for (unsigned k : dims->k)
+      (ranges[k] == 1 && dims->k.size() > 1 ? unitKeys : keys).push_back(k);
+    if (keys.size() != 1)
       return fail("a contraction with more than one K dim");
+    dims->k.assign(keys);
     if (!isFilledWith(pv.getDpsInitOperand(0)->get(), 0.0))
       return fail("the P.V contraction does not start from zero");
     // P may be either input: JAX sometimes computes (V^T.P^T)^T.
     std::string first;
     for (unsigned p = 0; p < 2; ++p) {
-      FailureOr<AttentionMatch> m = matchFromP(pv, *dims, p);
+      FailureOr<AttentionMatch> m = matchFromP(pv, *dims, unitKeys, p);
       if (succeeded(m))
         return m;
       if (p == 0)
@@ -423,7 +454,7 @@ private:
 
   FailureOr<AttentionMatch>
   matchFromP(linalg::LinalgOp pv, const linalg::ContractionDimensions &dims,
-             unsigned p) {
+             ArrayRef<unsigned> unitKeys, unsigned p) {
     MLIRContext *ctx = pv.getContext();
     ArrayRef<unsigned> pDims = p == 0 ? dims.m : dims.n;
     ArrayRef<unsigned> vDims = p == 0 ? dims.n : dims.m;
@@ -441,15 +472,29 @@ private:
       pMap = throughPermutation(transpose.getPermutation(), pMap);
       pValue = transpose.getInput();
     }
+    // P's unit key dims: left out of its (batch..., query, key) shape.
+    SmallVector<int64_t> pShape, unitPositions;
+    auto pType = cast<RankedTensorType>(pValue.getType());
+    for (auto [i, result] : llvm::enumerate(pMap.getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(result);
+      if (dim && llvm::is_contained(unitKeys, dim.getPosition()))
+        unitPositions.push_back(i);
+      else
+        pShape.push_back(pType.getDimSize(i));
+    }
+    if (unitPositions.size() != unitKeys.size())
+      return fail("P does not read every unit key dim");
+    pMap = pMap.dropResults(unitPositions);
     unsigned rank = pMap.getNumResults();
     if (rank < 2 || !pMap.isProjectedPermutation() ||
         pMap.getDimPosition(rank - 1) != key ||
         !llvm::is_contained(pDims, pMap.getDimPosition(rank - 2)) ||
-        pv.getNumLoops() != rank + 1)
+        pv.getNumLoops() != rank + 1 + unitKeys.size())
       return fail("P is not laid out (batch..., query, key)");
     unsigned batch = rank - 2;
     // PV loops -> domain (batch..., m, n, d, e).
-    SmallVector<AffineExpr> pvToDomain(pv.getNumLoops());
+    SmallVector<AffineExpr> pvToDomain(pv.getNumLoops(),
+                                       getAffineConstantExpr(0, ctx));
     for (unsigned i = 0; i < rank; ++i)
       pvToDomain[pMap.getDimPosition(i)] = getAffineDimExpr(i, ctx);
     pvToDomain[value] = getAffineDimExpr(batch + 3, ctx);
@@ -457,7 +502,6 @@ private:
 
     // The softmax may run on other batch dims than the contractions (batch
     // 1 of `q @ k^T`, GQA's groups): P then reaches P.V through reshapes.
-    auto pType = cast<RankedTensorType>(pValue.getType());
     if (!pType.hasStaticShape())
       return fail("P of dynamic shape");
 
@@ -466,7 +510,6 @@ private:
                     .getDefiningOp<linalg::GenericOp>();
     if (!isScoreGeneric(norm, /*reduction=*/false))
       return fail("P is not an elementwise generic over the scores");
-    unsigned normRank = norm.getNumLoops();
     // bf16/f16 attention rounds P to the value type before P.V: the chain
     // divides in f16, or rounds an f32 P to bf16 and back. pPrecision is
     // the fewest mantissa bits P passes through.
@@ -487,7 +530,6 @@ private:
     if (precisionOf(vElement) < precisionOf(Float32Type::get(ctx)) &&
         pPrecision > precisionOf(vElement))
       return fail("P is not rounded to V's type before P.V");
-    AffineMap rows = rowMap(ctx, normRank);
     OpOperand *expOperand = nullptr, *rowOperand = nullptr;
     for (unsigned side = 0; side < 2; ++side) {
       if (isa<arith::DivFOp>(divide) && side == 1)
@@ -497,7 +539,7 @@ private:
       OpOperand *b =
           inputOf(norm, throughCasts(norm, divide->getOperand(1 - side)));
       if (a && b && norm.getMatchingIndexingMap(a).isIdentity() &&
-          norm.getMatchingIndexingMap(b) == rows) {
+          isRowMap(norm, norm.getMatchingIndexingMap(b))) {
         expOperand = a;
         rowOperand = b;
         break;
@@ -553,8 +595,8 @@ private:
                    : nullptr;
     OpOperand *maxOperand =
         sub ? inputOf(expOp, throughCasts(expOp, sub.getRhs())) : nullptr;
-    if (!maxOperand || expOp.getMatchingIndexingMap(maxOperand) !=
-                           rowMap(ctx, expOp.getNumLoops()))
+    if (!maxOperand ||
+        !isRowMap(expOp, expOp.getMatchingIndexingMap(maxOperand)))
       return fail("the numerator is not exp(scores - row max)");
     ScoreParser parser(why);
     ScoreExpr expScores;
@@ -594,13 +636,13 @@ private:
     // batch dims and queries; S's must merge them (GQA: S's queries are
     // P's (group, query), the query heads of one K/V head).
     auto sType = cast<RankedTensorType>(expScores.qk->getResult(0).getType());
-    ArrayRef<int64_t> sShape = sType.getShape(), pShape = pType.getShape();
+    ArrayRef<int64_t> sShape = sType.getShape();
     unsigned sRank = sShape.size();
     if (!sType.hasStaticShape() || sRank < 2 ||
         sShape.back() != pShape.back())
       return fail("the softmax's keys are not those of Q.K^T");
     SmallVector<ReassociationIndices> batchGroups;
-    if (sShape != pShape) {
+    if (sShape != ArrayRef<int64_t>(pShape)) {
       std::optional<SmallVector<ReassociationIndices>> groups =
           getReassociationIndicesForCollapse(pShape, sShape);
       unsigned pRank = pShape.size();
@@ -611,7 +653,8 @@ private:
       batchGroups = std::move(*groups);
     }
     if ((expScores.mask || expScores.bias) &&
-        (ArrayRef<int64_t>(expScores.maskShape) != sShape || sShape != pShape))
+        (ArrayRef<int64_t>(expScores.maskShape) != sShape ||
+         sShape != ArrayRef<int64_t>(pShape)))
       return fail("a mask or bias over reshaped batch dims");
     if (expScores.causal && expScores.causalQueries != pShape[rank - 2])
       return fail("a causal mask over a reshaped query dim");
@@ -622,12 +665,17 @@ private:
     if (failed(matchQK(m, sRank)))
       return failure();
     m.batchGroups = std::move(batchGroups);
-    m.scoreShape = llvm::to_vector(pShape);
+    m.scoreShape = pShape;
     if (!m.batchGroups.empty() &&
         (!m.qMap.isProjectedPermutation() || !m.kMap.isProjectedPermutation()))
       return fail("Q or K read through a non-projection");
     m.v = vOperand->get();
     m.vMap = pv.getMatchingIndexingMap(vOperand).compose(pvLoops);
+    // V's dims read by unit key dims (now 0): the rewrite collapses them.
+    for (auto [i, result] : llvm::enumerate(m.vMap.getResults()))
+      if (isa<AffineConstantExpr>(result))
+        m.vUnitDims.push_back(i);
+    m.vMap = m.vMap.dropResults(m.vUnitDims);
     m.outMap = pv.getMatchingIndexingMap(pv.getDpsInitOperand(0))
                    .compose(pvLoops);
     m.init = pv.getDpsInitOperand(0)->get();

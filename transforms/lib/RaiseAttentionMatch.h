@@ -59,6 +59,8 @@ struct AttentionMatch {
   // and the rewrite expands them.
   SmallVector<ReassociationIndices> batchGroups;
   SmallVector<int64_t> scoreShape; // P's (batch..., m, n)
+  // V's unit dims that P.V reads by unit key dims: collapsed away.
+  SmallVector<int64_t> vUnitDims;
   Value init;
   Type resultType;
 };
