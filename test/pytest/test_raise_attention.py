@@ -215,8 +215,9 @@ def _check_narrow(fn, args) -> None:
     assert np.abs(got - exact).max() <= np.abs(xla - exact).max()
 
 
-def test_f16_as_users_write_it():
-    _check_narrow(_users_attention, _normals([(1, 2, 97, 64)] * 3, seed=13, dtype=np.float16))
+@pytest.mark.parametrize("dtype", [np.float16, ml_dtypes.bfloat16], ids=["f16", "bf16"])
+def test_f16_as_users_write_it(dtype):
+    _check_narrow(_users_attention, _normals([(1, 2, 97, 64)] * 3, seed=13, dtype=dtype))
 
 
 def test_gqa_by_repeat_f16():
