@@ -17,6 +17,8 @@ PTX version: every arch gets PTX ISA ``PTX_FEATURE`` (8.0, CUDA 12.0): ``sm_90a`
 
 from __future__ import annotations
 
+import math
+
 from mlir import ir
 
 from tilewright.lower.i1_storage import widen_i1_storage_pass
@@ -196,36 +198,76 @@ def _no_parameter(value: ir.Value) -> bool:
     return value.owner.name == "arith.constant" and isinstance(t, ir.VectorType | ir.F16Type | ir.BF16Type)
 
 
-def sink_kernel_constants(module: ir.Operation) -> int:
-    """Clone into each ``gpu.launch`` the constants it uses from the host function that the
-    outliner would otherwise make kernel parameters.
+# Thread-private arrays larger than this (flash attention's row state, in local memory) mark a
+# launch whose scalar constants stay kernel parameters: sinking them made ptxas spill (bf16 causal
+# 4x16x4096x64: 32 bytes of spills at 96 registers sunk, none at 56 as parameters).
+PRIVATE_ARRAY_ELEMENTS = 32
+# Pure host ops that index math folds to (sunk with their operands, as upstream's
+# gpu-launch-sink-index-computations would).
+_INDEX_MATH = ("affine.apply", "affine.min", "affine.max")
 
-    Folding (``convert-linalg-to-loops``) hoists a launch's constants to the function's entry. An
-    ``arith.constant`` survives as a parameter, but the ``llvm.mlir.poison`` a wgmma accumulator
-    struct starts from (``transform.tw.rewrite_matmul_as_wgmma``) has no host form: LLVM-dialect
-    constants are always sunk, and in launches holding wgmma (whose descriptors and fragment
-    indices are dozens of constants) the ``arith.constant`` ones too; in every launch those of
-    :func:`_no_parameter` (the row kernels' vector constants and poison padding).
-    Returns how many uses were rewritten."""
+
+def _sinkable(op: ir.Operation, constants: tuple[str, ...]) -> bool:
+    """Whether ``op`` (at the function's top level) may be cloned into a launch using it."""
+    if op.name in constants or op.name == "ub.poison":
+        return True
+    if op.name in _INDEX_MATH or (op.name.startswith("arith.") and op.name != "arith.constant"):
+        return not op.regions and all(
+            not isinstance(v.owner, ir.Block) and v.owner.parent.name == "func.func" and _sinkable(v.owner, constants)
+            for v in op.operands
+        )
+    return False
+
+
+def _large_private_arrays(launch: ir.Operation) -> bool:
+    def large(op: ir.Operation) -> bool:
+        if op.name != "memref.alloca":
+            return False
+        t = ir.MemRefType(op.results[0].type)
+        return t.has_static_shape and math.prod(t.shape) > PRIVATE_ARRAY_ELEMENTS
+
+    return bool(find_ops(launch, large))
+
+
+def sink_kernel_constants(module: ir.Operation) -> int:
+    """Clone into each ``gpu.launch`` the constants and index math it uses from the host function,
+    which the outliner would otherwise make kernel parameters (a loop bound that is a parameter is
+    not static: no unrolling, no folding of the indices).
+
+    Folding (``convert-linalg-to-loops``) hoists a launch's constants to the function's entry.
+    LLVM-dialect constants have no host form (the ``llvm.mlir.poison`` a wgmma accumulator struct
+    starts from) and ``_no_parameter``'s neither (vector constants, 16-bit floats): those are
+    always sunk; scalar constants and the index math over them too, except in a launch holding
+    thread-private arrays (:data:`PRIVATE_ARRAY_ELEMENTS`). Returns how many uses were rewritten."""
     rewritten = 0
     for launch in find_ops(module, "gpu.launch"):
         body = launch.regions[0].blocks[0]
-        wgmma = bool(find_ops(launch, "nvvm.wgmma.mma_async"))
-        sunk = (*_LLVM_CONSTANTS, "arith.constant") if wgmma else _LLVM_CONSTANTS
-        uses = [
-            (inner, i, value)
-            for inner in find_ops(launch, lambda o: o.name != "gpu.launch")
-            for i, value in enumerate(inner.operands)
-            if not isinstance(value.owner, ir.Block)
-            and (value.owner.name in sunk or _no_parameter(value))
-            and value.owner.parent.name == "func.func"
-        ]
+        constants = _LLVM_CONSTANTS if _large_private_arrays(launch) else (*_LLVM_CONSTANTS, "arith.constant")
         clones: dict[ir.Value, ir.Value] = {}
-        for inner, i, value in uses:
+        # Clones go before the body's first op, in the order made: operands before their users.
+        before = ir.InsertionPoint(body.operations[0])
+
+        def clone(
+            value: ir.Value, constants: tuple[str, ...] = constants, clones: dict = clones, before=before
+        ) -> ir.Value:
+            """``value``'s defining op cloned at the launch body's start, its operands first."""
             if value not in clones:
-                clones[value] = value.owner.clone(ir.InsertionPoint.at_block_begin(body)).results[0]
-            inner.operands[i] = clones[value]
-            rewritten += 1
+                op = value.owner
+                operands = [clone(v) for v in op.operands]
+                copy = op.clone(before)
+                for i, v in enumerate(operands):
+                    copy.operands[i] = v
+                clones[value] = copy.results[list(op.results).index(value)]
+            return clones[value]
+
+        ops = find_ops(launch, lambda o: o.name != "gpu.launch")
+        for inner in ops:
+            for i, value in enumerate(inner.operands):
+                if isinstance(value.owner, ir.Block) or value.owner.parent.name != "func.func":
+                    continue
+                if _sinkable(value.owner, constants) or _no_parameter(value):
+                    inner.operands[i] = clone(value)
+                    rewritten += 1
     return rewritten
 
 
@@ -258,10 +300,10 @@ GPU_OUTLINE: tuple[Step, ...] = (
     PythonPass("tw-hoist-warp-accumulators", hoist_pass),
     # A thread's own temporaries (flash attention's row state) -> allocas, not device malloc.
     PythonPass("tw-private-memory", private_memory_pass),
+    # Constants and index math into the launches (not upstream's gpu-launch-sink-index-computations:
+    # its constants in flash attention's kernel made ptxas spill, see PRIVATE_ARRAY_ELEMENTS).
     PythonPass("tw-sink-kernel-constants", sink_constants_pass),
-    # Constants and index math into the launches first: outlining passes every value defined
-    # outside a launch as a kernel parameter, and a loop bound that is a parameter is not static.
-    "gpu-launch-sink-index-computations,gpu-kernel-outlining,canonicalize,cse",
+    "gpu-kernel-outlining,canonicalize,cse",
     PythonPass("tw-merge-kernel-modules", merge_kernel_modules),
     # Before the workgroup buffers become globals: their accesses are swizzled against bank conflicts.
     TENSOR_CORES,
