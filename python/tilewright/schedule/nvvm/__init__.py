@@ -10,6 +10,7 @@ module per kind of op, Triton-style: a new schedule is one more row):
 
 ======================  =====================================================
 :mod:`.attention`       attention chains raised to ``tw.attention``: one flash kernel
+:mod:`.wgmma`           f16/bf16 matmul (f32 accumulation) for sm_90a, ``wgmma.mma_async``
 :mod:`.tensorcore`      f16 matmul / batch matmul (f32 accumulation), ``mma.sync``
 :mod:`.matmul`          matmul / batch matmul, SIMT tiles
 :mod:`.reduction`       row groups (softmax, layernorm, row sums): a block per row, shuffles
@@ -36,6 +37,7 @@ from tilewright.schedule.nvvm.matmul import CONTRACTIONS, SimtMatmulSchedule, ma
 from tilewright.schedule.nvvm.reduction import RowGroup, RowSchedule, row_groups
 from tilewright.schedule.nvvm.tensorcore import MmaSyncMatmulSchedule
 from tilewright.schedule.nvvm.tiling import BLOCK_DIMS, THREAD_DIMS, Tiling
+from tilewright.schedule.nvvm.wgmma import WgmmaMatmulSchedule
 from tilewright.schedule.source import DEFAULT, ScheduleSource, Script
 from tilewright.schedule.tags import OP_TAG, tag_ops, untag_ops
 
@@ -102,6 +104,7 @@ class GpuOpSchedule(Protocol):
 GPU_FLASH = GpuFlashSchedule()
 OP_SCHEDULES: list[GpuOpSchedule] = [
     GPU_FLASH,
+    WgmmaMatmulSchedule(),
     MmaSyncMatmulSchedule(),
     SimtMatmulSchedule(),
     RowSchedule(),

@@ -95,9 +95,9 @@ MMA_TILES = (
 K_STEPS = (32, 16)
 
 
-def _extends_narrow_float(value: ir.Value) -> int | None:
+def extends_narrow_float(value: ir.Value, floats: tuple[str, ...] = NARROW_FLOATS) -> int | None:
     """The op tag of ``value``'s producer if it is an all-parallel ``linalg.generic`` that only
-    extends a ``NARROW_FLOATS`` tensor to f32 and ``value`` is its only use; else None."""
+    extends a tensor of one of ``floats`` to f32 and ``value`` is its only use; else None."""
     owner = value.owner
     if isinstance(owner, ir.Block):
         return None
@@ -108,7 +108,7 @@ def _extends_narrow_float(value: ir.Value) -> int | None:
         return None
     source = ir.RankedTensorType(op.operands[0].type)
     body = [o.operation.name for o in op.regions[0].blocks[0].operations]
-    if str(source.element_type) not in NARROW_FLOATS or body != ["arith.extf", "linalg.yield"]:
+    if str(source.element_type) not in floats or body != ["arith.extf", "linalg.yield"]:
         return None
     maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
     if any(m != ir.AffineMap.get_identity(source.rank) for m in maps):
@@ -126,7 +126,7 @@ def mma_plan(op: GpuOp) -> tuple[MmaTile, int, tuple[int, int]] | None:
     result = ir.RankedTensorType(operation.results[0].type)
     if str(result.element_type) != "f32" or not result.has_static_shape:
         return None
-    a, b = (_extends_narrow_float(operation.operands[i]) for i in (0, 1))
+    a, b = (extends_narrow_float(operation.operands[i]) for i in (0, 1))
     if a is None or b is None:
         return None
     a_type = ir.RankedTensorType(operation.operands[0].owner.operation.operands[0].type)

@@ -30,6 +30,7 @@ from tilewright.target.nvvm.memory import hoist_accumulators, lower_kernel_trans
 from tilewright.target.nvvm.private import private_memory_pass
 from tilewright.target.nvvm.rows import block_reduce_pass
 from tilewright.target.nvvm.tensorcore import hoist_pass, tensor_core_pass
+from tilewright.target.nvvm.wgmma import wgmma_pass
 
 PTX_FEATURE = "+ptx80"
 KERNEL_MODULE = "kernels"
@@ -291,6 +292,9 @@ BLOCK_REDUCE = PythonPass("tw-gpu-block-reduce", block_reduce_pass)
 # Loops first (inside the launches, still in the host function) so that booleans can be stored
 # as bytes (MemRef-to-LLVM asserts on i1 buffers) in kernels and launch arguments alike.
 GPU_OUTLINE: tuple[Step, ...] = (
+    # Matmuls the sm_90a schedule marked -> wgmma.mma_async (:mod:`.wgmma`): on the mapped launches
+    # (one warpgroup each), before convert-linalg-to-loops.
+    PythonPass("tw-wgmma", wgmma_pass),
     # A marked (SIMT) k loop's accumulator tile out of memory into registers (:mod:`.memory`).
     PythonPass("tw-register-accumulators", hoist_accumulators_pass),
     "func.func(convert-linalg-to-loops)",
