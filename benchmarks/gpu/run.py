@@ -37,6 +37,8 @@ CASES: dict[str, dict] = {
     "matmul_f32_97x131x77": {"kind": "check", "inputs": [[97, 131], [131, 77]], "dtype": "float32"},
     "matmul_f16_97x64x33": {"kind": "check", "inputs": [[97, 64], [64, 33]], "dtype": "float16"},  # SIMT row
     "matmul_f16_256x96x128": {"kind": "check", "inputs": [[256, 96], [96, 128]], "dtype": "float16"},  # mma.sync
+    # mma.sync on sm_90, warpgroup MMA on sm_90a (M, N multiples of 128, K of 64).
+    "matmul_f16_256x128x256": {"kind": "check", "inputs": [[256, 128], [128, 256]], "dtype": "float16"},
     "softmax_7x1000": {"kind": "check", "inputs": [[7, 1000]], "dtype": "float32"},
     "layernorm_97x256": {"kind": "check", "inputs": [[97, 256], [256], [256]], "dtype": "float32"},
     "elementwise_7x97": {"kind": "check", "inputs": [[7, 97], [7, 97]], "dtype": "float32"},
