@@ -294,3 +294,16 @@ def test_alternatives_are_knobs_over_regions():
     assert "selected_region = 0" in s.to_mlir()
     with pytest.raises(ScheduleError, match="not one of"):
         Schedule(knobs={"x": 2}).alternatives("x", [lambda: None, lambda: None])
+
+
+def test_consumption_depends_on_attributes_not_only_the_op():
+    """``bufferize_to_allocation`` consumes its target unless ``bufferize_destination_only``: the
+    answer for one form must not be reused for the other (a cache keyed by op name alone made the
+    NVVM library's shared-memory copies fail after any earlier schedule used the consuming form)."""
+    s = Schedule()
+    consuming, reading = s.match("linalg.copy"), s.match("linalg.fill")
+    consuming.bufferize_to_allocation()
+    reading.bufferize_to_allocation(bufferize_destination_only=True)
+    assert consumed_operands(_user(consuming, "transform.structured.bufferize_to_allocation")) == {0}
+    assert consumed_operands(_user(reading, "transform.structured.bufferize_to_allocation")) == frozenset()
+    assert not consuming.valid and reading.valid

@@ -16,16 +16,19 @@ from mlir.dialects import transform
 from mlir.passmanager import PassManager
 
 INFER_EFFECTS = "builtin.module(transform-infer-effects)"
-_CACHE: dict[tuple[str, tuple[str, ...]], frozenset[int]] = {}
+_CACHE: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], frozenset[int]] = {}
 
 
 def consumed_operands(op: ir.Operation) -> frozenset[int] | None:
     """Indices of the operands ``op`` consumes; ``None`` if MLIR cannot tell (reported later, if invalid).
 
-    Cached per op name and operand types for ops without regions; with a body
-    (``foreach``, ``apply_patterns``), the effects depend on it.
+    Cached per op name, operand types and attributes for ops without regions (attributes can
+    change the effects: ``bufferize_to_allocation`` consumes its target unless
+    ``bufferize_destination_only``); with a body (``foreach``, ``apply_patterns``), the effects
+    depend on it.
     """
-    key = (op.name, tuple(str(v.type) for v in op.operands))
+    attributes = tuple(sorted((name, str(op.attributes[name])) for name in op.attributes))
+    key = (op.name, tuple(str(v.type) for v in op.operands), attributes)
     cacheable = len(op.regions) == 0
     if cacheable and key in _CACHE:
         return _CACHE[key]
