@@ -41,3 +41,21 @@ def assert_matches_jax(got, fn, *args, rtol: float = 1e-5, atol: float = 1e-5) -
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+def ptxas_report(ptx: str, arch: str) -> str:
+    """``ptxas -arch=ARCH -v``'s report on ``ptx`` (registers, spills, stack, shared memory per
+    kernel); a PTX that ptxas rejects fails the test with its message."""
+    import subprocess
+
+    from tilewright.target.nvvm import toolkit
+
+    done = subprocess.run(
+        [toolkit.ptxas(), f"-arch={arch}", "-v", "-o", os.devnull, "-"],
+        input=ptx.encode(),
+        capture_output=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stderr.decode()

@@ -9,7 +9,6 @@ sizes through the GPU emulator (threads of a block concurrent, shuffles as on a 
 from __future__ import annotations
 
 import re
-import subprocess
 import warnings
 
 import jax
@@ -18,10 +17,9 @@ import numpy as np
 from gpu_emulator import emulate
 
 import pytest
-from conftest import stablehlo_of
+from conftest import ptxas_report, stablehlo_of
 from tilewright.compiler import CompileOptions, start
 from tilewright.ingress.formats import as_source
-from tilewright.target.nvvm import toolkit
 
 
 def _softmax(x):
@@ -95,16 +93,9 @@ def test_one_kernel_of_shuffles_and_vectors_that_ptxas_accepts(name, arch, tmp_p
 def _ptxas_info(ptx: str, arch: str, tmp_path) -> str:
     """``ptxas -v``'s report, checked: no spills and no stack frame (the threads' partials and
     row values in registers, not in local memory)."""
-    path = tmp_path / "k.ptx"
-    path.write_text(ptx)
-    proc = subprocess.run(
-        [toolkit.ptxas(), f"-arch={arch}", "-v", str(path), "-o", str(tmp_path / "k.cubin")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads" in proc.stderr, proc.stderr
-    return proc.stderr
+    report = ptxas_report(ptx, arch)
+    assert "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads" in report, report
+    return report
 
 
 def test_softmax_8192_f16_reads_x_once(tmp_path):

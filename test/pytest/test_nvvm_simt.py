@@ -7,14 +7,13 @@ memory, registers and shared memory within a block's budget.
 from __future__ import annotations
 
 import re
-import subprocess
 import warnings
 
 import numpy as np
 from gpu_emulator import emulate
 
 import pytest
-from conftest import assert_matches_jax, stablehlo_of
+from conftest import assert_matches_jax, ptxas_report, stablehlo_of
 from tilewright.schedule.nvvm import matmul as simt
 
 
@@ -61,18 +60,6 @@ def test_tile_choice_fills_the_gpu():
         assert tile.shared_bytes() <= 48 * 1024
 
 
-def _ptxas_info(ptx: str, arch: str) -> str:
-    from tilewright.target.nvvm import toolkit
-
-    done = subprocess.run(
-        [toolkit.ptxas(), f"-arch={arch}", "-v", "-o", "/dev/null", "-"],
-        input=ptx.encode(),
-        capture_output=True,
-        check=True,
-    )
-    return done.stderr.decode()
-
-
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
 def test_large_tile_has_no_spills(arch):
     """2048^3 takes the 128x128 tile: 64 accumulators and two 8-wide fragments per thread fit in
@@ -83,7 +70,7 @@ def test_large_tile_has_no_spills(arch):
     a = np.zeros((2048, 2048), np.float32)
     compilation = start(as_source(stablehlo_of(_matmul, a, a)), CompileOptions(target="nvvm", gpu_arch=arch))
     compilation.run_until("ptx")
-    info = _ptxas_info(compilation.artifacts["ptx"], arch)
+    info = ptxas_report(compilation.artifacts["ptx"], arch)
     assert "0 bytes spill stores, 0 bytes spill loads" in info, info
     assert "0 bytes stack frame" in info, info
     registers = int(re.search(r"Used (\d+) registers", info).group(1))

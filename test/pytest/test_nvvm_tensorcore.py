@@ -7,7 +7,6 @@ in the GPU emulator, which runs each warp's ``nvgpu.mma.sync`` on its lanes' fra
 from __future__ import annotations
 
 import re
-import subprocess
 import warnings
 
 import jax
@@ -16,8 +15,7 @@ import numpy as np
 from mlir import ir
 
 import pytest
-from conftest import stablehlo_of
-from tilewright.target.nvvm import toolkit
+from conftest import ptxas_report, stablehlo_of
 from tilewright.target.nvvm.tensorcore import hoist_accumulators
 
 MMA = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
@@ -62,14 +60,7 @@ def _matmul(a_shape, b_shape, dtype=np.float16) -> str:
 
 def _ptxas_v(ptx: str, arch: str, tmp_path) -> dict[str, tuple[int, int]]:
     """kernel -> (registers, spill bytes) from ``ptxas -v``."""
-    path = tmp_path / f"k_{arch}.ptx"
-    path.write_text(ptx)
-    out = subprocess.run(
-        [toolkit.ptxas(), f"-arch={arch}", "-v", str(path), "-o", str(tmp_path / "k.cubin")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
+    out = ptxas_report(ptx, arch)
     found = {}
     for kernel, body in re.findall(r"Compiling entry function '(\w+)'(.*?)(?=Compiling entry|\Z)", out, re.S):
         spills = sum(int(n) for n in re.findall(r"(\d+) bytes spill", body))
