@@ -5,7 +5,7 @@
 // RUN: %tilewright compile %s --emit scheduled | FileCheck %s --check-prefix=SCHED
 // RUN: %tilewright compile %s --emit bufferized | FileCheck %s --check-prefix=BUF
 // RUN: %tilewright compile %s --emit llvm-ir | FileCheck %s --check-prefix=LLVM
-// RUN: %tilewright run %s --random-inputs --threads 1 | FileCheck %s --check-prefix=EXEC
+// RUN: %tilewright run %s --random-inputs --threads 2 | FileCheck %s --check-prefix=EXEC
 
 // SCHED-LABEL: func.func @main
 // SCHED-NOT: linalg.fill

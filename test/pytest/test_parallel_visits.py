@@ -24,6 +24,7 @@ def visits(shape: tuple[int, ...], threads: int) -> np.ndarray:
     from tilewright import pipeline
     from tilewright.mlir_env import new_context, parse_module
     from tilewright.target.cpu import llvm
+    from tilewright.target.cpu.workers import JitEngine
 
     dims = "x".join(map(str, shape))
     ivs = ", ".join(f"%i{d}" for d in range(len(shape)))
@@ -40,6 +41,7 @@ func.func @visit(%m: memref<{dims}xi32>) attributes {{llvm.emit_c_interface}} {{
     pipeline.run_pipeline(module, pipeline.steps("tw-lower-to-llvm-cpu", threads=threads), "<visits>", "visits")
     with context:
         engine = ExecutionEngine(module, opt_level=1, shared_libs=llvm.jit_shared_libraries())
+    engine = JitEngine(engine, runs_tasks=True)  # freed when this returns: only once the workers are idle
     counts = np.zeros(shape, np.int32)
     engine.invoke("visit", ctypes.pointer(ctypes.pointer(get_ranked_memref_descriptor(counts))))
     return counts

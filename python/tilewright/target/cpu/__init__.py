@@ -94,6 +94,7 @@ class CpuTarget(Target):
 
         from tilewright.diagnostics import InternalError, TilewrightError, enter_stage
         from tilewright.target.cpu import llvm
+        from tilewright.target.cpu.workers import JitEngine
 
         enter_stage("jit")
         cpu = compilation.options.cpu_model
@@ -112,7 +113,7 @@ class CpuTarget(Target):
                 )
             except Exception as exc:  # noqa: BLE001 - the JIT reports as plain exceptions
                 raise InternalError("jit", str(exc)) from None
-        return engine
+        return JitEngine(engine, runs_tasks="mlirAsyncRuntime" in compilation.artifacts["llvm-dialect"])
 
 
 TARGET = CpuTarget()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from tilewright.diagnostics import InternalError
 from tilewright.mlir_env import runtime_library, tool_path
@@ -34,12 +35,17 @@ PROCESS_WIDE_LIBRARIES = ("libmlir_async_runtime.so",)
 
 
 @functools.cache
-def _load_process_wide_libraries() -> None:
+def _load_process_wide_libraries() -> dict[str, Any]:
     import ctypes
 
-    for name in PROCESS_WIDE_LIBRARIES:
-        ctypes.CDLL(runtime_library(name), mode=ctypes.RTLD_GLOBAL)
+    libraries = {name: ctypes.CDLL(runtime_library(name), mode=ctypes.RTLD_GLOBAL) for name in PROCESS_WIDE_LIBRARIES}
     keep_freed_temporaries()  # compiled code mallocs its temporaries per call: no page faults on each
+    return libraries
+
+
+def async_runtime_library() -> Any:
+    """The async runtime library (a ``ctypes.CDLL``), loaded process-wide."""
+    return _load_process_wide_libraries()["libmlir_async_runtime.so"]
 
 
 def jit_shared_libraries() -> list[str]:
