@@ -118,5 +118,7 @@ class JitEngine:
 
     def __del__(self) -> None:
         engine, self._engine = self._engine, None
-        if self.runs_tasks and engine is not None:
+        # At exit (after the exit-time wait, or once the interpreter cleared this module's
+        # globals: _exiting is then True or None) nothing runs tasks any more: freed at once.
+        if self.runs_tasks and engine is not None and _exiting is False:
             release(engine)
