@@ -5,7 +5,10 @@ plus the producer/consumer edges between them) and one schedule is built for
 the whole module from the CPU library (:mod:`tilewright.schedule.cpu`):
 
 - ``softmax(Q·Kᵀ)·V`` chains (attention): one parallel loop over query row blocks
-  with both contractions and the softmax fused (:mod:`.cpu.attention`);
+  with both contractions and the softmax fused (:mod:`.cpu.attention`); from
+  ``FLASH_MIN_KEYS`` keys, and in every form only the C++ matcher reads (f16 attention as JAX
+  writes it, its P·V a generic with ``extf``), raised to ``tw.attention`` and flashed
+  (:mod:`.raising`, :mod:`.cpu.flash`);
 - ``linalg.matmul`` / ``batch_matmul``: the BLIS-style microkernel (:mod:`.cpu.matmul`);
 - ``linalg.conv_2d_nhwc_hwcf``: tiles decomposed to 1-D convolutions (:mod:`.cpu.conv`);
 - everything else (elementwise chains, transposes, reductions, softmax, layernorm):
@@ -46,7 +49,8 @@ from tilewright.schedule.grouping import (
     whole_inner_loops,
 )
 from tilewright.schedule.info import ModuleInfo
-from tilewright.schedule.tags import OP_TAG, tag_ops
+from tilewright.schedule.raising import RaisableChain, raisable_chains, top_level_ops
+from tilewright.schedule.tags import OP_TAG, tag_ops, untag_ops
 
 if TYPE_CHECKING:
     from tilewright.schedule.cpu import CpuConfig
@@ -78,9 +82,12 @@ def default_schedule(
         if payload:
             warnings.warn(f"default schedule: module left unscheduled: {payload}", RuntimeWarning, stacklevel=2)
         return None
-    p = plan(payload)
+    tag_ops(module)
+    chains = _raisable_chains(module, payload)
+    p = plan(payload, {c.root: c.members | ({c.init_fill} - {None}) for c in chains})
     alone = [i for i in p.alone if payload.nodes[i].name != "linalg.fill"]
-    if not (p.attention or p.contractions or p.convolutions or p.groups or alone or flash_ops):
+    if not (p.attention or p.raised or p.contractions or p.convolutions or p.groups or alone or flash_ops):
+        untag_ops(module)
         return None
     # A large payload pad must not be vectorized whole (minutes in LLVM): the "pads" part makes
     # every payload pad a buffer filled and copied in tiles, and the vectorization leaves pads
@@ -88,7 +95,6 @@ def default_schedule(
     # tiles, which fold into their vector reads.
     large_pads = any(math.prod(shapes.result) > MAX_PAD_ELEMENTS for shapes in payload.pads)
     cfg = config_for()
-    tag_ops(module)
     s = Schedule(name, context=module.context)  # built in the payload's context: applied without printing
     s.tunable = []  # type: ignore[attr-defined]
     info = [n.info for n in payload.nodes]
@@ -140,7 +146,18 @@ def default_schedule(
 
         s.part("pads", buffers, what=f"buffers for the tensor.pads (one of over {MAX_PAD_ELEMENTS} elements)")
     flash.add_parts(s, flash_ops, len(payload.nodes), cfg)
-    flashed = attention.flash_roots(module, info, p.attention)  # raised to tw.attention, then flashed
+    flashed = attention.flash_roots(info, p.attention, {c.root for c in chains})  # raised, then flashed
+    shapes = {c.root: c.shape for c in chains}
+    for root, members in p.raised:  # chains only the C++ matcher reads (f16 forms, generic P·V)
+        part(
+            "raised_attention",
+            root,
+            members,
+            # The shape knows the output's fill (AttentionShape.of): the flash schedule tiles it.
+            lambda ops, root=root: attention.raise_and_flash(
+                s, ops[root], None, shapes[root], cfg, prefix=f"flash_{root}"
+            ),
+        )
     for root, fused in p.attention:
         c = tunable(
             "attention", root, fused, knobs.kernel_knobs(cfg), m=info[root].size("m") or 1, n=info[root].size("n") or 1
@@ -221,3 +238,10 @@ def default_schedule(
         what="vectorization of the function",
     )
     return s
+
+
+def _raisable_chains(module: ir.Module, payload: Payload) -> list[RaisableChain]:
+    """The attention chains ``tw-raise-attention`` raises, asked only of payloads with a softmax."""
+    if not any("math.exp" in n.info.body_ops for n in payload.nodes):
+        return []
+    return raisable_chains(module, top_level_ops(module))

@@ -11,6 +11,7 @@ whole. :mod:`.default` builds the schedule from the plan.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -222,6 +223,7 @@ class Plan:
     """Which library schedule each payload op gets; ops not named are left as they are (loops)."""
 
     attention: list[tuple[int, list[int]]] = field(default_factory=list)  # (root contraction, fused ops)
+    raised: list[tuple[int, list[int]]] = field(default_factory=list)  # (P·V root, the chain): tw.attention
     contractions: list[tuple[int, int | None]] = field(default_factory=list)  # (op, its fill)
     convolutions: list[tuple[int, int | None]] = field(default_factory=list)  # (op, its fill)
     groups: list[tuple[int, list[int]]] = field(default_factory=list)  # (root, fused producers)
@@ -231,6 +233,7 @@ class Plan:
         """One line per scheduled op group (``tilewright compile --emit scheduled`` prints none of this)."""
         name = [n.name for n in payload.nodes]
         out = [f"attention: {name[r]}#{r} + {len(f)} fused ops" for r, f in self.attention]
+        out += [f"raised attention: {name[r]}#{r} + {len(f)} ops" for r, f in self.raised]
         out += [f"contraction: {name[r]}#{r}" for r, _ in self.contractions]
         out += [f"convolution: {name[r]}#{r}" for r, _ in self.convolutions]
         out += [f"fusion group: {name[r]}#{r} + {len(f)} producers" for r, f in self.groups]
@@ -332,8 +335,11 @@ def _trailing_reductions(op: LinalgOpInfo) -> bool:
     return all(t == "reduction" for t in iters[first:])
 
 
-def plan(payload: Payload) -> Plan:
-    """Choose a library schedule for every payload op (see the module docstring)."""
+def plan(payload: Payload, raisable: Mapping[int, Collection[int]] | None = None) -> Plan:
+    """Choose a library schedule for every payload op (see the module docstring).
+
+    ``raisable`` maps the P·V root of each chain ``tw-raise-attention`` raises to the chain's ops
+    (:mod:`tilewright.schedule.raising`): those the row-fused attention does not take are raised."""
     out = Plan()
     taken: set[int] = set()
     nodes = payload.nodes
@@ -345,6 +351,11 @@ def plan(payload: Payload) -> Plan:
                 fused = sorted({*chain, *([fill] if fill is not None else [])}, reverse=True)
                 out.attention.append((n.index, fused))
                 taken.update([n.index, *fused])
+    for root, members in (raisable or {}).items():
+        if root in taken or not nodes[root].tileable or taken & set(members):
+            continue
+        out.raised.append((root, sorted(set(members) - {root}, reverse=True)))
+        taken.update([root, *members])
     for n in nodes:
         if n.index in taken:
             continue

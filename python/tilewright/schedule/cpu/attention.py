@@ -19,11 +19,8 @@ pairs with the softmax on the same layout (:mod:`tilewright.linalg.batch_reshape
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
-
-from mlir import ir
-from mlir.passmanager import PassManager
 
 from tilewright.schedule import OpHandle, Schedule
 from tilewright.schedule.cpu import ROW_LOOP_ATTR, CpuConfig, config_for, largest_divisor
@@ -31,7 +28,6 @@ from tilewright.schedule.cpu.elementwise import MAX_TILE_ELEMENTS, chunk_rows
 from tilewright.schedule.cpu.flash import AttentionShape, schedule_flash
 from tilewright.schedule.cpu.matmul import KERNEL_OPS, choose_tiles, finish_kernels, microkernel
 from tilewright.schedule.info import LinalgOpInfo
-from tilewright.schedule.tags import OP_TAG
 
 # A task's block of scores (rows x seq) stays within this many bytes, so it is still in L2
 # when the softmax and the second contraction read it back (Zen 3: 512 KiB L2 per core).
@@ -126,28 +122,14 @@ def schedule_attention(
     return forall
 
 
-def flash_roots(module: ir.Module, info: Sequence[LinalgOpInfo], chains: Sequence[tuple[int, list[int]]]) -> set[int]:
-    """The attention chains (by root) to flash: long enough (:func:`_flash_shape`) and raised by
-    ``tw-raise-attention``, tried on a clone of the tagged payload (a chain it leaves alone would
-    otherwise fail its part and fall back to ops tiled alone, slower than row-fused)."""
-    long = [root for root, fused in chains if _flash_shape(info, root, fused) is not None]
-    if not long:
-        return set()
-    clone = module.operation.clone()
-    try:
-        PassManager.parse("builtin.module(func.func(tw-raise-attention))", module.context).run(clone)
-    except ir.MLIRError:
-        return set()
-    left: set[int] = set()
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if OP_TAG in op.attributes:
-            left.add(ir.IntegerAttr(op.attributes[OP_TAG]).value)
-        return ir.WalkResult.ADVANCE
-
-    clone.walk(visit)
-    clone.erase()
-    return {root for root in long if root not in left}
+def flash_roots(
+    info: Sequence[LinalgOpInfo], chains: Sequence[tuple[int, list[int]]], raisable: Collection[int]
+) -> set[int]:
+    """The attention chains (by root) to flash: long enough (:func:`_flash_shape`) and among the
+    ``raisable`` roots (``tw-raise-attention`` raises them: :mod:`tilewright.schedule.raising`); a
+    chain it leaves alone would otherwise fail its part and fall back to ops tiled alone, slower
+    than row-fused."""
+    return {root for root, fused in chains if root in raisable and _flash_shape(info, root, fused) is not None}
 
 
 def _flash_shape(info: Sequence[LinalgOpInfo], root: int, fused: Sequence[int]) -> AttentionShape | None:
@@ -178,11 +160,19 @@ def _raise_and_flash(
     shape: AttentionShape,
     cfg: CpuConfig,
 ) -> OpHandle:
-    """``transform.tw.raise_attention`` on the P·V contraction, then :func:`.flash.schedule_flash`;
-    the output's init fill (which the raised op leaves to its output) is tiled by rows."""
     nb = len(shape.batch)
     init = next((p for p in fused if info[p].name == "linalg.fill" and len(info[p].loop_ranges) == nb + 2), None)
-    (attn,) = s.op("transform.tw.raise_attention", [ops[root]], ["!transform.any_op"])
+    return raise_and_flash(s, ops[root], ops[init] if init is not None else None, shape, cfg, prefix=f"flash_{root}")
+
+
+def raise_and_flash(
+    s: Schedule, root: OpHandle, init: OpHandle | None, shape: AttentionShape, cfg: CpuConfig, prefix: str
+) -> OpHandle:
+    """``transform.tw.raise_attention`` on the P·V contraction ``root``, then
+    :func:`.flash.schedule_flash`; the output's init fill ``init`` (which the raised op leaves to
+    its output) is tiled by rows."""
+    nb = len(shape.batch)
+    (attn,) = s.op("transform.tw.raise_attention", [root], ["!transform.any_op"])
     if init is not None:  # after raising: the raise wants P·V to start from the fill
-        ops[init].tile([1] * (nb + 1) + [0])
-    return schedule_flash(s, attn, shape, cfg=cfg, prefix=f"flash_{root}")
+        init.tile([1] * (nb + 1) + [0])
+    return schedule_flash(s, attn, shape, cfg=cfg, prefix=prefix)

@@ -38,6 +38,7 @@ from tilewright.schedule.nvvm.reduction import RowGroup, RowSchedule, row_groups
 from tilewright.schedule.nvvm.tensorcore import MmaSyncMatmulSchedule
 from tilewright.schedule.nvvm.tiling import BLOCK_DIMS, THREAD_DIMS, Tiling
 from tilewright.schedule.nvvm.wgmma import WgmmaMatmulSchedule
+from tilewright.schedule.raising import top_level_ops
 from tilewright.schedule.source import DEFAULT, ScheduleSource, Script
 from tilewright.schedule.tags import OP_TAG, tag_ops, untag_ops
 
@@ -127,19 +128,6 @@ def _fused_fills(ops: list[LinalgOpInfo], top: dict[int, ir.Operation]) -> dict[
     return found
 
 
-def _top_level_ops(payload: ir.Module) -> dict[int, ir.Operation]:
-    """Tagged linalg ops whose parent is a function (those inside loops are not mapped)."""
-    ops: dict[int, ir.Operation] = {}
-    for func in payload.body.operations:
-        if func.operation.name != "func.func":
-            continue
-        for op in func.operation.regions[0].blocks[0].operations:
-            op = op.operation
-            if OP_TAG in op.attributes:
-                ops[ir.IntegerAttr(op.attributes[OP_TAG]).value] = op
-    return ops
-
-
 def nvvm_schedule(
     payload: ir.Module,
     name: str = "<nvvm default schedule>",
@@ -151,7 +139,7 @@ def nvvm_schedule(
     to map); ``knobs`` select other values of the knobs the rows declare (a tuner's)."""
     info = ModuleInfo.from_module(payload)
     tag_ops(payload)
-    top = _top_level_ops(payload)
+    top = top_level_ops(payload)
     ops = [op for op in info.ops if op.index in top]
     fills = _fused_fills(ops, top)
     fused = set(fills.values()) | plan_attention(payload, top, GPU_FLASH) | raised_fills(payload)

@@ -1,8 +1,9 @@
 """Fused (flash) attention on the GPU: one kernel for the whole ``softmax(Q·Kᵀ)·V``.
 
 The NVVM default raises every attention chain the C++ matcher accepts (``tw-raise-attention``,
-tried on a clone of the payload, :func:`raisable_chains`) to ``tw.attention`` inside the schedule
-(``transform.tw.raise_attention`` on its P·V contraction), at any length: on a GPU the separate
+tried on a clone of the payload, :func:`tilewright.schedule.raising.raisable_chains`) to
+``tw.attention`` inside the schedule (``transform.tw.raise_attention`` on its P·V contraction),
+at any length: on a GPU the separate
 matmul and softmax kernels would write and read the ``seq x seq`` scores through global memory.
 A ``tw.attention`` already in the payload (``--raise-attention``) is scheduled the same way.
 
@@ -30,11 +31,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mlir import ir
-from mlir.passmanager import PassManager
 
 from tilewright.schedule.cpu import largest_divisor
 from tilewright.schedule.cpu.flash import AttentionShape
 from tilewright.schedule.nvvm.tiling import BLOCK_DIMS
+from tilewright.schedule.raising import raisable_chains, tag_of
 from tilewright.schedule.tags import OP_TAG
 
 if TYPE_CHECKING:
@@ -111,63 +112,8 @@ def _mapping(dims: tuple[str, ...], count: int) -> str:
     return "[" + ", ".join(dims[count - 1 - k] for k in range(count)) + "]"
 
 
-def raisable_chains(payload: ir.Module, top: dict[int, ir.Operation]) -> list[tuple[int, set[int], AttentionShape]]:
-    """The attention chains of the tagged ``payload`` that ``tw-raise-attention`` raises (tried on
-    a clone): (the P·V contraction's tag, the tags of the ops the raise replaces, the shape of the
-    ``tw.attention`` it makes), in module order. Empty without the C++ extension."""
-    from tilewright import extension
-
-    if not extension.available():
-        return []
-    extension.register()
-    clone = payload.operation.clone()
-    try:
-        PassManager.parse("builtin.module(func.func(tw-raise-attention))", payload.context).run(clone)
-        left: set[int] = set()
-        raised: list[ir.Operation] = []
-
-        def visit(op: ir.Operation) -> ir.WalkResult:
-            if OP_TAG in op.attributes:
-                left.add(ir.IntegerAttr(op.attributes[OP_TAG]).value)
-            if op.name == "tw.attention":
-                raised.append(op)
-            return ir.WalkResult.ADVANCE
-
-        clone.walk(visit)
-        shapes = [AttentionShape.of(op) for op in raised]
-    except ir.MLIRError:
-        return []
-    finally:
-        clone.erase()
-    gone = {tag for tag in top if tag not in left}
-    roots = [tag for tag in sorted(gone) if not _consumers(top[tag].results[0]) <= gone]
-    if len(roots) != len(shapes):
-        return []
-    return [(root, gone, shape) for root, shape in zip(roots, shapes, strict=True)]
-
-
-_RESHAPES = ("tensor.collapse_shape", "tensor.expand_shape", "tensor.cast")
-
-
-def _consumers(value: ir.Value) -> set[int | None]:
-    """The tags of the ops using ``value``, through reshapes (None: an untagged user, a return)."""
-    found: set[int | None] = set()
-    for use in value.uses:
-        owner = use.owner.operation
-        if owner.name in _RESHAPES:
-            found |= _consumers(owner.results[0])
-        else:
-            found.add(_tag_of(owner))
-    return found
-
-
-def _tag_of(op: ir.Operation | ir.OpView) -> int | None:
-    op = op.operation
-    return ir.IntegerAttr(op.attributes[OP_TAG]).value if OP_TAG in op.attributes else None
-
-
 class GpuFlashSchedule:
-    """An attention chain's P·V contraction (see :func:`raisable_chains`): raised, then flash on the
+    """An attention chain's P·V contraction (see :func:`.raising.raisable_chains`): raised, then flash on the
     GPU. The other ops of the chain are replaced by the raise: the library skips them."""
 
     name = "gpu-flash-attention"
@@ -194,16 +140,13 @@ def plan_attention(payload: ir.Module, top: dict[int, ir.Operation], flash: GpuF
     the roots' init fills (fused into the flash kernel)."""
     flash.chains.clear()
     skip: set[int] = set()
-    for root, gone, shape in raisable_chains(payload, top):
-        if gpu_flash_plan(shape) is None:
+    for chain in raisable_chains(payload, top):
+        if gpu_flash_plan(chain.shape) is None:
             continue
-        flash.chains[root] = shape
-        skip |= gone - {root}
-        init = top[root].operands[len(top[root].operands) - 1]
-        if isinstance(init.owner, ir.Operation | ir.OpView) and init.owner.operation.name == "linalg.fill":
-            tag = _tag_of(init.owner)
-            if tag is not None and len(list(init.uses)) == 1:
-                skip.add(tag)
+        flash.chains[chain.root] = chain.shape
+        skip |= chain.members - {chain.root}
+        if chain.init_fill is not None:
+            skip.add(chain.init_fill)
     return skip
 
 
@@ -236,7 +179,7 @@ def raised_fills(payload: ir.Module) -> set[int]:
         init = op.operands[len(op.operands) - 1]
         owner = init.owner
         if isinstance(owner, ir.Operation | ir.OpView) and owner.operation.name == "linalg.fill":
-            tag = _tag_of(owner)
+            tag = tag_of(owner)
             if tag is not None and len(list(init.uses)) == 1 and gpu_flash_plan(AttentionShape.of(op)) is not None:
                 tags.add(tag)
     return tags
