@@ -168,3 +168,21 @@ def test_parallel_forall_matmul(rng, tmp_path):
     exe, scheduled = _compile(lambda a, b: a @ b, (x, w), build, tmp_path)
     assert "scf.forall" in scheduled
     np.testing.assert_allclose(exe(x, w), x @ w, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("tile_k", [0, 4])
+def test_knob_of_value_zero_means_untiled(tile_k, rng, tmp_path):
+    """A knob may select 0 (a tile size: the loop is not tiled). Upstream's KnobOp builder drops a
+    falsy ``selected``, so 0 once failed with bad_cast; the script says ``= 0 : i64``."""
+
+    def build(info: ModuleInfo) -> Schedule:
+        s = Schedule("zero", knobs={"tile_k": tile_k})
+        s.match("linalg.matmul").tile([2, 0, s.knob("tile_k", [0, 4], default=4)])
+        return s
+
+    x = rng.standard_normal((7, 9), dtype=np.float32)
+    w = rng.standard_normal((9, 5), dtype=np.float32)
+    exe, scheduled = _compile(lambda a, b: a @ b, (x, w), build, tmp_path)
+    assert f'transform.tune.knob<"tile_k"> = {tile_k} : i64' in build(None).to_mlir()
+    assert ("step %c4 " in scheduled) == (tile_k == 4)
+    np.testing.assert_allclose(exe(x, w), x @ w, rtol=1e-5, atol=1e-5)

@@ -36,7 +36,10 @@ class TuneScheduleOps(ScheduleBase):
         value = as_int(self._knob_overrides.get(name, default if default is not None else options[0]))
         if value not in options:
             raise ScheduleError(f"knob '{name}': {value} is not one of its options {options}", where)
-        op = self._create(ttune.KnobOp, self._param_type(), name, options, selected=value)
+        # An attribute, not the int: upstream's builder drops a falsy ``selected`` (``selected and
+        # ...``), so 0 reached the op as a Python int and failed with bad_cast.
+        selected = ir.IntegerAttr.get(ir.IntegerType.get_signless(64, self.context), value)
+        op = self._create(ttune.KnobOp, self._param_type(), name, options, selected=selected)
         self._knobs[name] = op
         (h,) = self._wrap_results(op)
         return h
