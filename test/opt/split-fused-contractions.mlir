@@ -93,3 +93,33 @@ func.func @scaled_matvec(%m: tensor<7x5xf32>, %v: tensor<5xf32>) -> tensor<7xf32
   } -> tensor<7xf32>
   return %r : tensor<7xf32>
 }
+
+// -----
+
+// P.V with the softmax's divide fused in, where P has a unit key dim (d2) that V does not read (a
+// jnp.repeat by 1 folded away): the divide is split out reading P at 0 in that dim, and the
+// contraction loses the dim (3 loops, not 4), so it is named. It was no contraction before (a
+// reduction dim in one factor only) and its all-unit vector.contract hit an upstream assertion.
+// CHECK-LABEL: func.func @unit_key_dim_in_p_only
+// CHECK:         %[[P:.+]] = linalg.generic {indexing_maps = [#[[PMAP:.+]], #{{.+}}, #{{.+}}], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME:        ins(%{{.*}}, %{{.*}} : tensor<7x1x5xf32>, tensor<7xf32>) outs(%{{.*}} : tensor<7x5xf32>)
+// CHECK:           arith.divf
+// CHECK:         linalg.matmul ins(%[[P]], %{{.*}} : tensor<7x5xf32>, tensor<5x3xf32>)
+#p = affine_map<(m, n, u, k) -> (m, u, k)>
+#v = affine_map<(m, n, u, k) -> (k, n)>
+#s = affine_map<(m, n, u, k) -> (m)>
+#o = affine_map<(m, n, u, k) -> (m, n)>
+func.func @unit_key_dim_in_p_only(%p: tensor<7x1x5xf32>, %v: tensor<5x3xf32>, %sum: tensor<7xf32>) -> tensor<7x3xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<7x3xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<7x3xf32>) -> tensor<7x3xf32>
+  %r = linalg.generic {indexing_maps = [#p, #v, #s, #o], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%p, %v, %sum : tensor<7x1x5xf32>, tensor<5x3xf32>, tensor<7xf32>) outs(%f : tensor<7x3xf32>) {
+  ^bb0(%pin: f32, %vin: f32, %sin: f32, %acc: f32):
+    %d = arith.divf %pin, %sin : f32
+    %m = arith.mulf %d, %vin : f32
+    %a = arith.addf %acc, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<7x3xf32>
+  return %r : tensor<7x3xf32>
+}

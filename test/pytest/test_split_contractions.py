@@ -65,3 +65,23 @@ def test_dot_product_attention_at_long_rows(seq, rng):
     q, k, v = (rng.standard_normal((1, seq, 1, 64)).astype(np.float32) for _ in range(3))
     exe = tilewright.compile(stablehlo_of(jax.nn.dot_product_attention, q, k, v), threads=1)
     np.testing.assert_allclose(exe(q, k, v), jax.nn.dot_product_attention(q, k, v), rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_attention_with_kv_repeated_once(dtype, rng):
+    """``jnp.repeat(k, 1, axis=1)`` (GQA code with one query head per K/V head): the linalg stage
+    folds the repeat away and P keeps a unit key dim that V does not read. The divide fused into
+    P·V is split out anyway and the contraction loses that dim; the compile used to abort
+    (SIGABRT in upstream's lower_contraction on the all-unit vector.contract). Error at most XLA's."""
+
+    def fn(q, k, v):
+        k, v = jnp.repeat(k, 1, axis=1), jnp.repeat(v, 1, axis=1)
+        s = q @ k.swapaxes(-1, -2) / np.sqrt(q.shape[-1]).astype(q.dtype)
+        return jax.nn.softmax(s, -1) @ v
+
+    q, k, v = (rng.standard_normal((1, 2, 97, 64)).astype(dtype) for _ in range(3))
+    exe = tilewright.compile(stablehlo_of(fn, q, k, v), threads=1)
+    got = np.asarray(exe(q, k, v), np.float64)
+    exact = np.asarray(jax.jit(fn)(*(a.astype(np.float32) for a in (q, k, v))), np.float64)
+    xla = np.asarray(jax.jit(fn)(q, k, v), np.float64)
+    assert np.abs(got - exact).max() <= max(np.abs(xla - exact).max(), 1e-5)

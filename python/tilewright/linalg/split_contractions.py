@@ -35,6 +35,7 @@ class Side:
     ops: list[ir.Operation]  # the cone, in body order (empty: a block argument, possibly cast)
     inputs: list[int]  # indices of the input operands the cone reads
     dims: tuple[int, ...]  # loop dims of the factor's own tensor, ascending
+    index_dims: frozenset[int] = frozenset()  # dims the cone reads by linalg.index
 
 
 def _defining_op(value: ir.Value) -> ir.Operation | None:
@@ -117,7 +118,7 @@ def _side(value: ir.Value, block: ir.Block, maps: list[tuple[int, ...]]) -> Side
     dims = set(index_dims)
     for a in args:
         dims.update(maps[a])
-    return Side(value, ops, sorted(args), tuple(sorted(dims)))
+    return Side(value, ops, sorted(args), tuple(sorted(dims)), frozenset(index_dims))
 
 
 def _roles(lhs: set[int], rhs: set[int], out: set[int], loops: int) -> bool:
@@ -161,14 +162,23 @@ def split_fused_contraction(op: ir.Operation) -> bool:
     assert x is not None and y is not None
     out_dims = maps[-1]
     assert out_dims is not None
-    if not _roles(set(x.dims), set(y.dims), set(out_dims), len(iterators)):
-        return False
     ranges = loop_ranges(op, maps)
     if ranges is None or any(d not in ranges for s in sides for d in s.dims if s is not None):
         return False
+    # Unit reduction dims only one factor reads (a repeat by 1 folded away leaves P a unit key
+    # dim V lacks): that factor reads them at 0 and the contraction loses them.
+    dropped = {d for d in set(x.dims) ^ set(y.dims) if d not in out_dims and ranges[d] == 1}
+    if any(dropped & s.index_dims for s in (x, y)):
+        return False
+    kept = [d for d in range(len(iterators)) if d not in dropped]
+    if not _roles(set(x.dims) - dropped, set(y.dims) - dropped, set(out_dims), len(kept)):
+        return False
     with ir.InsertionPoint(op), op.location:
-        factors = [_materialize(op, s, ranges, input_maps) for s in (x, y)]
-        _rebuild(op, factors, (x, y), mul, add, iterators, out_dims)
+        factors = [_materialize(op, s, ranges, input_maps, dropped) for s in (x, y)]
+        number = {d: i for i, d in enumerate(kept)}
+        factors = [(value, tuple(number[d] for d in dims)) for value, dims in factors]
+        out = tuple(number[d] for d in out_dims)
+        _rebuild(op, factors, (x, y), mul, add, [iterators[d] for d in kept], out)
     return True
 
 
@@ -189,22 +199,35 @@ def _affine_map(loops: int, dims: tuple[int, ...]) -> ir.AffineMapAttr:
     return ir.AffineMapAttr.get(ir.AffineMap.get(loops, 0, [ir.AffineDimExpr.get(d) for d in dims]))
 
 
+def _input_map(loops: int, dims: tuple[int, ...], position: dict[int, int]) -> ir.AffineMapAttr:
+    """An input's map into a factor's loops; a dim the factor dropped (unit) is read at 0."""
+    exprs = [ir.AffineDimExpr.get(position[d]) if d in position else ir.AffineConstantExpr.get(0) for d in dims]
+    return ir.AffineMapAttr.get(ir.AffineMap.get(loops, 0, exprs))
+
+
 def _materialize(
-    op: ir.Operation, side: Side, ranges: dict[int, int], maps: list[tuple[int, ...]]
+    op: ir.Operation,
+    side: Side,
+    ranges: dict[int, int],
+    maps: list[tuple[int, ...]],
+    dropped: frozenset[int] | set[int] = frozenset(),
 ) -> tuple[ir.Value, tuple[int, ...]]:
-    """The factor as a tensor over its dims: an input as it is, or a new elementwise generic."""
-    if not side.ops:
+    """The factor as a tensor over its dims but ``dropped`` (unit dims its inputs read at 0): an
+    input as it is, or a new elementwise generic."""
+    dims = tuple(d for d in side.dims if d not in dropped)
+    if not side.ops and not dropped & set(side.dims):
         (index,) = side.inputs
         return op.operands[index], maps[index]
-    position = {d: i for i, d in enumerate(side.dims)}
-    element = side.value.type
-    init = tensor.empty([ranges[d] for d in side.dims], element)
-    inputs = [op.operands[i] for i in side.inputs]
-    indexing = [_affine_map(len(side.dims), tuple(position[d] for d in maps[i])) for i in side.inputs]
-    indexing.append(_affine_map(len(side.dims), tuple(range(len(side.dims)))))
-    parallel = [ir.Attribute.parse("#linalg.iterator_type<parallel>")] * len(side.dims)
-    generic = linalg.GenericOp([init.type], inputs, [init], ir.ArrayAttr.get(indexing), ir.ArrayAttr.get(parallel))
+    position = {d: i for i, d in enumerate(dims)}
     old_block = op.regions[0].blocks[0]
+    # A factor without ops (an input, maybe cast) is copied uncast: the contraction casts it.
+    element = side.value.type if side.ops else old_block.arguments[side.inputs[0]].type
+    init = tensor.empty([ranges[d] for d in dims], element)
+    inputs = [op.operands[i] for i in side.inputs]
+    indexing = [_input_map(len(dims), maps[i], position) for i in side.inputs]
+    indexing.append(_affine_map(len(dims), tuple(range(len(dims)))))
+    parallel = [ir.Attribute.parse("#linalg.iterator_type<parallel>")] * len(dims)
+    generic = linalg.GenericOp([init.type], inputs, [init], ir.ArrayAttr.get(indexing), ir.ArrayAttr.get(parallel))
     arg_types = [old_block.arguments[i].type for i in side.inputs] + [element]
     new_block = generic.regions[0].blocks.append(*arg_types)
     mapping: dict[int, ir.Value] = {
@@ -230,8 +253,8 @@ def _materialize(
                 old_dim = ir.IntegerAttr(nested.attributes["dim"]).value
                 if old_dim in position and hash(nested.results[0]) not in mapping:
                     nested.attributes["dim"] = ir.IntegerAttr.get(ir.IndexType.get(), position[old_dim])
-        linalg.YieldOp([mapping[hash(side.value)]])
-    return generic.results[0], side.dims
+        linalg.YieldOp([mapping[hash(side.value)] if side.ops else new_block.arguments[0]])
+    return generic.results[0], dims
 
 
 def _rebuild(op, factors, sides, mul, add, iterators, out_dims) -> None:
