@@ -1,6 +1,6 @@
 // transform.tw.raise_attention: the P.V contraction of a causal attention (as
 // `tilewright compile --emit linalg` prints it) becomes tw.attention; the
-// handle it returns holds that op. Stock mlir-opt with the plugin, and
+// handle it returns holds that op, which keeps the root's tag (tw.op_id). Stock mlir-opt with the plugin, and
 // tilewright-opt.
 // REQUIRES: tw-extension
 // RUN: %mlir-opt --load-dialect-plugin=%tw-plugin --transform-interpreter %s | FileCheck %s
@@ -10,7 +10,7 @@
 // CHECK-NOT:     linalg.generic
 // CHECK-NOT:     linalg.matmul
 // CHECK:         %[[O:.*]] = tw.attention causal scale = 5.000000e-01 indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}] ins(%arg0, %arg1, %arg2 : tensor<7x4xf32>, tensor<7x4xf32>, tensor<7x4xf32>)
-// CHECK-SAME:      {raised}
+// CHECK-SAME:      {raised, tw.op_id = 7 : i64}
 // CHECK-NEXT:    return %[[O]]
 
 func.func public @causal(%arg0: tensor<7x4xf32>, %arg1: tensor<7x4xf32>, %arg2: tensor<7x4xf32>) -> (tensor<7x4xf32>) {
@@ -64,7 +64,7 @@ func.func public @causal(%arg0: tensor<7x4xf32>, %arg1: tensor<7x4xf32>, %arg2: 
   } -> tensor<7x7xf32>
   %15 = tensor.empty() : tensor<7x4xf32>
   %16 = linalg.fill ins(%cst_1 : f32) outs(%15 : tensor<7x4xf32>) -> tensor<7x4xf32>
-  %17 = linalg.matmul ins(%14, %arg2 : tensor<7x7xf32>, tensor<7x4xf32>) outs(%16 : tensor<7x4xf32>) -> tensor<7x4xf32>
+  %17 = linalg.matmul {tw.op_id = 7 : i64} ins(%14, %arg2 : tensor<7x7xf32>, tensor<7x4xf32>) outs(%16 : tensor<7x4xf32>) -> tensor<7x4xf32>
   return %17 : tensor<7x4xf32>
 }
 

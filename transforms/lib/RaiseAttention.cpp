@@ -322,6 +322,9 @@ Operation *buildAttention(RewriterBase &rewriter, Operation *root,
   for (Value operand : root->getOperands())
     if (Operation *def = operand.getDefiningOp())
       feeders.push_back(def);
+  // The root's discardable attributes (a schedule's tags) move to the op
+  // that replaces it, so what found the contraction finds the attention.
+  attention->setDiscardableAttrs(root->getDiscardableAttrDictionary());
   rewriter.replaceOp(root, attention->getResults());
   eraseDeadProducers(rewriter, std::move(feeders));
   return attention;

@@ -63,21 +63,25 @@ def raisable_chains(payload: ir.Module, top: dict[int, ir.Operation]) -> list[Ra
         raised: list[ir.Operation] = []
 
         def visit(op: ir.Operation) -> ir.WalkResult:
-            if OP_TAG in op.attributes:
-                left.add(ir.IntegerAttr(op.attributes[OP_TAG]).value)
             if op.name == "tw.attention":
-                raised.append(op)
+                raised.append(op)  # it carries its root's tag: the root is gone all the same
+            elif OP_TAG in op.attributes:
+                left.add(ir.IntegerAttr(op.attributes[OP_TAG]).value)
             return ir.WalkResult.ADVANCE
 
         clone.walk(visit)
         shapes = [AttentionShape.of(op) for op in raised]
+        tags = [tag_of(op) for op in raised]
     except ir.MLIRError:
         return []
     finally:
         clone.erase()
     gone = {tag for tag in top if tag not in left}
-    roots = [tag for tag in sorted(gone) if not _consumers(top[tag].results[0]) <= gone]
-    if len(roots) != len(shapes):
+    if all(tag is not None for tag in tags):
+        roots = [tag for tag in tags if tag is not None]
+    else:  # an extension that drops the root's tag: the gone op whose result leaves the chain
+        roots = [tag for tag in sorted(gone) if not _consumers(top[tag].results[0]) <= gone]
+    if len(roots) != len(shapes) or not set(roots) <= gone:
         return []
     return [
         RaisableChain(root, frozenset(_producers(top[root], gone)), shape, _init_fill(top[root]))
