@@ -84,7 +84,7 @@ def raisable_chains(payload: ir.Module, top: dict[int, ir.Operation]) -> list[Ra
     if len(roots) != len(shapes) or not set(roots) <= gone:
         return []
     return [
-        RaisableChain(root, frozenset(_producers(top[root], gone)), shape, _init_fill(top[root]))
+        RaisableChain(root, frozenset(_producers(top[root], gone)), shape, init_fill(top[root]))
         for root, shape in zip(roots, shapes, strict=True)
     ]
 
@@ -119,7 +119,8 @@ def _producers(root: ir.Operation, gone: set[int]) -> set[int]:
     return chain
 
 
-def _init_fill(root: ir.Operation) -> int | None:
+def init_fill(root: ir.Operation) -> int | None:
+    """The tag of the ``linalg.fill`` that is ``root``'s init (its last operand) and has no other use."""
     init = root.operands[len(root.operands) - 1]
     owner = init.owner
     if isinstance(owner, ir.Operation | ir.OpView) and owner.operation.name == "linalg.fill":

@@ -35,7 +35,7 @@ from mlir import ir
 from tilewright.schedule.cpu import largest_divisor
 from tilewright.schedule.cpu.flash import AttentionShape
 from tilewright.schedule.nvvm.tiling import BLOCK_DIMS
-from tilewright.schedule.raising import raisable_chains, tag_of
+from tilewright.schedule.raising import init_fill, raisable_chains
 from tilewright.schedule.tags import OP_TAG
 
 if TYPE_CHECKING:
@@ -176,10 +176,7 @@ def raised_fills(payload: ir.Module) -> set[int]:
 
     tags = set()
     for op in attention_ops(payload):
-        init = op.operands[len(op.operands) - 1]
-        owner = init.owner
-        if isinstance(owner, ir.Operation | ir.OpView) and owner.operation.name == "linalg.fill":
-            tag = tag_of(owner)
-            if tag is not None and len(list(init.uses)) == 1 and gpu_flash_plan(AttentionShape.of(op)) is not None:
-                tags.add(tag)
+        tag = init_fill(op)
+        if tag is not None and gpu_flash_plan(AttentionShape.of(op)) is not None:
+            tags.add(tag)
     return tags
